@@ -1,0 +1,396 @@
+// Package event is the contract of what enters the events queue: CloudEvents
+// 1.0 in structured JSON mode with the organization in the `orgid` extension
+// and a typed `data` object (SPEC §3). Producers, webhooks and the debit
+// consumer all decode and validate through this one package, so a field rule
+// has exactly one owner.
+package event
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/mail"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Type is a CloudEvents `type` of the contract.
+type Type string
+
+// The event types of SPEC §3.
+const (
+	ContactUpserted      Type = "contact.upserted"
+	ContactDeleted       Type = "contact.deleted"
+	MessageSent          Type = "message.sent"
+	MessageReceived      Type = "message.received"
+	TicketOpened         Type = "ticket.opened"
+	TicketUpdated        Type = "ticket.updated"
+	TicketClosed         Type = "ticket.closed"
+	ChannelEnabled       Type = "channel.enabled"
+	IntegrationConnected Type = "integration.connected"
+	UserAdded            Type = "user.added"
+	UserRemoved          Type = "user.removed"
+)
+
+// Types lists every type in a stable order (for generators and docs).
+var Types = []Type{ContactUpserted, ContactDeleted, MessageSent, MessageReceived,
+	TicketOpened, TicketUpdated, TicketClosed, ChannelEnabled, IntegrationConnected,
+	UserAdded, UserRemoved}
+
+// Channels are the platform's channels.
+var Channels = []string{"sms", "whatsapp", "rcs", "email", "messenger", "instagram", "webchat", "push"}
+
+// Enumerated data values.
+const (
+	SenderCampaign    = "campaign"
+	SenderAgent       = "agent"
+	SenderBot         = "bot"
+	SenderExpertAgent = "expert_agent"
+	SenderAutoReply   = "auto_reply"
+
+	RoutedBot   = "bot"
+	RoutedHuman = "human"
+
+	AreaCommercial = "commercial"
+	AreaSupport    = "support"
+
+	VisibilityPublic   = "public"
+	VisibilityInternal = "internal"
+
+	StatusNew        = "new"
+	StatusWaiting    = "waiting"
+	StatusInProgress = "in_progress"
+)
+
+// MaxFutureSkew is how far ahead of the receiver's clock an event time may be.
+const MaxFutureSkew = 5 * time.Minute
+
+// MaxIDLen bounds `id`; (source, id) is the deduplication identity.
+const MaxIDLen = 128
+
+// Data is the union of every type's data fields; which are required depends
+// on the type (see Validate). Text is customer text for sentiment only: it is
+// never stored and never logged.
+type Data struct {
+	ContactID  string `json:"contactId,omitempty"`
+	Phone      string `json:"phone,omitempty"`
+	Email      string `json:"email,omitempty"`
+	Channel    string `json:"channel,omitempty"`
+	Sender     string `json:"sender,omitempty"`
+	Area       string `json:"area,omitempty"`
+	CampaignID string `json:"campaignId,omitempty"`
+	RoutedTo   string `json:"routedTo,omitempty"`
+	Text       string `json:"text,omitempty"`
+	TicketID   string `json:"ticketId,omitempty"`
+	Visibility string `json:"visibility,omitempty"`
+	Status     string `json:"status,omitempty"`
+	Public     *bool  `json:"public,omitempty"`
+	System     string `json:"system,omitempty"`
+	UserID     string `json:"userId,omitempty"`
+}
+
+// Event is one decoded CloudEvent of the contract.
+type Event struct {
+	SpecVersion string    `json:"specversion"`
+	ID          string    `json:"id"`
+	Source      string    `json:"source"`
+	Type        Type      `json:"type"`
+	Time        time.Time `json:"time"`
+	OrgID       string    `json:"orgid"`
+	Data        Data      `json:"data"`
+}
+
+// FieldError names the field at fault, as a JSON pointer-like dotted path
+// (e.g. "data.contactId"), so HTTP problems and dead-letter reasons can say
+// exactly what to fix.
+type FieldError struct {
+	Field  string `json:"field"`
+	Reason string `json:"reason"`
+}
+
+func (e FieldError) Error() string { return e.Field + ": " + e.Reason }
+
+// ValidationError is every field error of one event.
+type ValidationError struct {
+	Fields []FieldError
+}
+
+func (e *ValidationError) Error() string {
+	parts := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		parts[i] = f.Error()
+	}
+	return "invalid event: " + strings.Join(parts, "; ")
+}
+
+// ErrMalformed marks a body that is not a JSON object of the contract's shape.
+var ErrMalformed = errors.New("malformed event")
+
+type wire struct {
+	SpecVersion *string         `json:"specversion"`
+	ID          *string         `json:"id"`
+	Source      *string         `json:"source"`
+	Type        *string         `json:"type"`
+	Time        *string         `json:"time"`
+	OrgID       *string         `json:"orgid"`
+	Data        json.RawMessage `json:"data"`
+}
+
+// Decode parses one structured-mode CloudEvent and validates it against the
+// receiver's clock now. Unknown attributes and data fields are tolerated (a
+// producer may be newer than us). The error is ErrMalformed-wrapped for
+// undecodable input, or a *ValidationError listing every field at fault.
+func Decode(body []byte, now time.Time) (Event, error) {
+	var w wire
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(&w); err != nil {
+		return Event{}, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if dec.More() {
+		return Event{}, fmt.Errorf("%w: trailing data after the event object", ErrMalformed)
+	}
+	var ev Event
+	var fields []FieldError
+	str := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	ev.SpecVersion, ev.ID, ev.Source = str(w.SpecVersion), str(w.ID), str(w.Source)
+	ev.Type, ev.OrgID = Type(str(w.Type)), str(w.OrgID)
+	if w.Time == nil || *w.Time == "" {
+		fields = append(fields, FieldError{"time", "required"})
+	} else if t, err := time.Parse(time.RFC3339Nano, *w.Time); err != nil {
+		fields = append(fields, FieldError{"time", "must be an RFC 3339 timestamp"})
+	} else {
+		ev.Time = t
+	}
+	switch {
+	case len(w.Data) == 0 || string(w.Data) == "null":
+		fields = append(fields, FieldError{"data", "required"})
+	default:
+		if err := json.Unmarshal(w.Data, &ev.Data); err != nil {
+			fields = append(fields, FieldError{"data", "must be an object with the type's fields: " + typeErr(err)})
+		}
+	}
+	if vErr := ev.validate(now, w.Time != nil && ev.Time.IsZero()); vErr != nil {
+		fields = append(fields, vErr.Fields...)
+	}
+	if len(fields) > 0 {
+		return ev, &ValidationError{Fields: dedupeFields(fields)}
+	}
+	return ev, nil
+}
+
+func typeErr(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("field %q has the wrong type", te.Field)
+	}
+	return "not an object"
+}
+
+func dedupeFields(in []FieldError) []FieldError {
+	seen := map[string]bool{}
+	out := in[:0]
+	for _, f := range in {
+		if seen[f.Field] {
+			continue
+		}
+		seen[f.Field] = true
+		out = append(out, f)
+	}
+	return out
+}
+
+// Validate checks the event against the contract at the receiver's time now.
+func (e Event) Validate(now time.Time) error {
+	if v := e.validate(now, false); v != nil {
+		return v
+	}
+	return nil
+}
+
+var (
+	// idPattern bounds organization, contact, ticket and user ids: they become
+	// parts of DynamoDB keys and SQS message group ids, where '#' separates.
+	idPattern     = regexp.MustCompile(`^[A-Za-z0-9._:@+\-]{1,64}$`)
+	e164Pattern   = regexp.MustCompile(`^\+[1-9][0-9]{7,14}$`)
+	sourcePattern = regexp.MustCompile(`^[\x21-\x7e]{1,256}$`)
+)
+
+func oneOf(v string, allowed ...string) bool {
+	for _, a := range allowed {
+		if v == a {
+			return true
+		}
+	}
+	return false
+}
+
+// IsChannel reports whether c is a platform channel.
+func IsChannel(c string) bool { return oneOf(c, Channels...) }
+
+func (e Event) validate(now time.Time, timeAlreadyBad bool) *ValidationError {
+	var fs []FieldError
+	add := func(field, reason string) { fs = append(fs, FieldError{field, reason}) }
+	if e.SpecVersion != "1.0" {
+		add("specversion", `must be "1.0"`)
+	}
+	switch {
+	case e.ID == "":
+		add("id", "required")
+	case len(e.ID) > MaxIDLen:
+		add("id", fmt.Sprintf("at most %d characters", MaxIDLen))
+	}
+	if !sourcePattern.MatchString(e.Source) {
+		add("source", "required: a URI-reference without spaces, at most 256 characters")
+	}
+	if !idPattern.MatchString(e.OrgID) {
+		add("orgid", "required: 1-64 characters of A-Z a-z 0-9 . _ : @ + -")
+	}
+	if !timeAlreadyBad {
+		switch {
+		case e.Time.IsZero():
+			add("time", "required")
+		case e.Time.After(now.Add(MaxFutureSkew)):
+			add("time", "more than 5 minutes in the future")
+		}
+	}
+	d := e.Data
+	id := func(field, v string, required bool) {
+		switch {
+		case v == "" && required:
+			add("data."+field, "required")
+		case v != "" && !idPattern.MatchString(v):
+			add("data."+field, "1-64 characters of A-Z a-z 0-9 . _ : @ + -")
+		}
+	}
+	enum := func(field, v string, required bool, allowed ...string) {
+		switch {
+		case v == "" && required:
+			add("data."+field, "required")
+		case v != "" && !oneOf(v, allowed...):
+			add("data."+field, "must be one of "+strings.Join(allowed, ", "))
+		}
+	}
+	channel := func(required bool) { enum("channel", d.Channel, required, Channels...) }
+	area := func(required bool) { enum("area", d.Area, required, AreaCommercial, AreaSupport) }
+	switch e.Type {
+	case ContactUpserted:
+		id("contactId", d.ContactID, true)
+		if d.Phone != "" && !e164Pattern.MatchString(d.Phone) {
+			add("data.phone", "must be E.164, e.g. +5511987654321")
+		}
+		if d.Email != "" {
+			if a, err := mail.ParseAddress(d.Email); err != nil || a.Address != d.Email {
+				add("data.email", "must be an e-mail address")
+			}
+		}
+	case ContactDeleted:
+		id("contactId", d.ContactID, true)
+	case MessageSent:
+		id("contactId", d.ContactID, true)
+		channel(true)
+		enum("sender", d.Sender, true, SenderCampaign, SenderAgent, SenderBot, SenderExpertAgent, SenderAutoReply)
+		area(false)
+		id("campaignId", d.CampaignID, false)
+	case MessageReceived:
+		id("contactId", d.ContactID, true)
+		channel(true)
+		enum("routedTo", d.RoutedTo, true, RoutedBot, RoutedHuman)
+		area(false)
+		if len(d.Text) > 4096 {
+			add("data.text", "at most 4096 bytes")
+		}
+	case TicketOpened:
+		id("ticketId", d.TicketID, true)
+		id("contactId", d.ContactID, true)
+		area(true)
+		enum("visibility", d.Visibility, true, VisibilityPublic, VisibilityInternal)
+		channel(false)
+	case TicketUpdated:
+		id("ticketId", d.TicketID, true)
+		id("contactId", d.ContactID, true)
+		enum("status", d.Status, true, StatusNew, StatusWaiting, StatusInProgress)
+		if d.Public == nil {
+			add("data.public", "required: true or false")
+		}
+	case TicketClosed:
+		id("ticketId", d.TicketID, true)
+		id("contactId", d.ContactID, true)
+	case ChannelEnabled:
+		channel(true)
+	case IntegrationConnected:
+		id("system", d.System, true)
+	case UserAdded, UserRemoved:
+		id("userId", d.UserID, true)
+	case "":
+		add("type", "required")
+	default:
+		add("type", "unknown type")
+	}
+	if len(fs) == 0 {
+		return nil
+	}
+	return &ValidationError{Fields: fs}
+}
+
+// OrgScoped reports whether the event concerns the organization as a whole
+// (no contact): its state lives on the organization, not on a contact.
+func (e Event) OrgScoped() bool {
+	switch e.Type {
+	case ChannelEnabled, IntegrationConnected, UserAdded, UserRemoved:
+		return true
+	}
+	return false
+}
+
+// orgGroup is the pseudo-contact of organization-scoped events.
+const orgGroup = "_org"
+
+// MessageGroupID is the FIFO message group: one per organization and
+// contact, so a contact's events are processed in order while contacts
+// proceed in parallel. Organization-scoped events share one group.
+func (e Event) MessageGroupID() string {
+	if e.OrgScoped() {
+		return e.OrgID + "#" + orgGroup
+	}
+	return e.OrgID + "#" + e.Data.ContactID
+}
+
+// DeduplicationID is derived from (source, id), the event's identity, so a
+// producer's retry within SQS's 5-minute window is dropped by the queue
+// itself; the consumer dedupes for longer.
+func (e Event) DeduplicationID() string {
+	return IdentityHash(e.Source, e.ID)
+}
+
+// IdentityHash is the hex SHA-256 of (source, id).
+func IdentityHash(source, id string) string {
+	h := sha256.Sum256([]byte(source + "\x00" + id))
+	return hex.EncodeToString(h[:])
+}
+
+// Encode renders the event in structured mode, the form that goes on the queue.
+func (e Event) Encode() ([]byte, error) {
+	type out struct {
+		SpecVersion string `json:"specversion"`
+		ID          string `json:"id"`
+		Source      string `json:"source"`
+		Type        Type   `json:"type"`
+		Time        string `json:"time"`
+		OrgID       string `json:"orgid"`
+		Data        Data   `json:"data"`
+	}
+	b, err := json.Marshal(out{e.SpecVersion, e.ID, e.Source, e.Type, e.Time.UTC().Format(time.RFC3339Nano), e.OrgID, e.Data})
+	if err != nil {
+		return nil, fmt.Errorf("encode event: %w", err)
+	}
+	return b, nil
+}

@@ -1,0 +1,215 @@
+// Package resources is the one definition of the system's AWS resources:
+// table keys, indexes and TTL, queues and their redrive, functions with their
+// environment, routes and schedules. The CDK app reads it directly, the local
+// stack creates its tables and queues from it, and a drift test holds
+// template.yaml to it, so there is no second copy to drift.
+package resources
+
+import "time"
+
+// Environment variable names shared by the functions, the templates and the
+// local runner. Each is read in exactly one place: the function's config.
+const (
+	EnvTableName         = "TABLE_NAME"
+	EnvEventsQueueURL    = "EVENTS_QUEUE_URL"
+	EnvDeadLetterURL     = "DLQ_URL"
+	EnvSentimentProvider = "SENTIMENT_PROVIDER"
+	EnvLogLevel          = "LOG_LEVEL"
+	EnvDynamoDBEndpoint  = "DYNAMODB_ENDPOINT" // local only
+	EnvSQSEndpoint       = "SQS_ENDPOINT"      // local only
+	// EnvProducerSecrets names the SSM SecureString parameter (in AWS) that
+	// holds the per-organization producer secrets; locally the runner passes
+	// the JSON itself in EnvProducerSecretsJSON.
+	EnvProducerSecretsParam = "PRODUCER_SECRETS_PARAM"
+	EnvProducerSecretsJSON  = "PRODUCER_SECRETS_JSON"
+	// EnvMetaAppSecretParam and EnvMetaVerifyTokenParam name the SSM
+	// parameters for Meta's webhooks (app secret, verify token); locally the
+	// values come in EnvMetaAppSecret and EnvMetaVerifyToken.
+	EnvMetaAppSecretParam   = "META_APP_SECRET_PARAM"
+	EnvMetaVerifyTokenParam = "META_VERIFY_TOKEN_PARAM"
+	EnvMetaAppSecret        = "META_APP_SECRET"
+	EnvMetaVerifyToken      = "META_VERIFY_TOKEN"
+)
+
+// KeyType is a DynamoDB attribute type used in a key.
+type KeyType string
+
+// Key attribute types.
+const (
+	String KeyType = "S"
+	Number KeyType = "N"
+)
+
+// Key is one key attribute.
+type Key struct {
+	Name string
+	Type KeyType
+}
+
+// Index is a global secondary index.
+type Index struct {
+	Name         string
+	PartitionKey Key
+	SortKey      Key
+	// Projection is KEYS_ONLY, INCLUDE or ALL.
+	Projection string
+}
+
+// TableDef describes a DynamoDB table.
+type TableDef struct {
+	// Name is the physical name used locally and the logical base name in AWS.
+	Name         string
+	PartitionKey Key
+	SortKey      Key
+	TTLAttribute string
+	Indexes      []Index
+}
+
+// QueueDef describes an SQS queue.
+type QueueDef struct {
+	Name              string
+	FIFO              bool
+	VisibilityTimeout time.Duration
+	Retention         time.Duration
+	// DeadLetter is the name of the queue failed messages move to after
+	// MaxReceiveCount receives; empty for a dead-letter queue itself.
+	DeadLetter      string
+	MaxReceiveCount int
+	// HighThroughput sets deduplication scope and throughput limit per message
+	// group, so unrelated contacts never queue behind one another.
+	HighThroughput bool
+}
+
+// Route is an HTTP API route.
+type Route struct {
+	Method string
+	Path   string
+	// Authorized routes go through the JWT authorizer.
+	Authorized bool
+}
+
+// FunctionKind is the kind of trigger a function has.
+type FunctionKind string
+
+// Function kinds.
+const (
+	HTTP      FunctionKind = "http"
+	Queue     FunctionKind = "queue"
+	Scheduled FunctionKind = "scheduled"
+)
+
+// FunctionDef describes one Lambda function.
+type FunctionDef struct {
+	// Name is the folder under functions/ and the function's logical name.
+	Name       string
+	Kind       FunctionKind
+	MemoryMB   int
+	Timeout    time.Duration
+	Env        []string // names of the environment variables it reads
+	Routes     []Route
+	Queue      string // for Queue functions
+	BatchSize  int    // for Queue functions
+	Schedule   string // EventBridge expression, for Scheduled functions
+	TableRead  bool
+	TableWrite bool
+	SendsTo    []string // queue names it sends messages to
+	Comprehend bool     // calls comprehend:DetectSentiment
+}
+
+// Authorizer claims: the token's organization and access profile.
+const (
+	ClaimOrg     = "custom:orgId"
+	ClaimProfile = "custom:profile"
+)
+
+// The system's resources.
+var (
+	Table = TableDef{
+		Name:         "cch-main",
+		PartitionKey: Key{Name: "pk", Type: String},
+		SortKey:      Key{Name: "sk", Type: String},
+		TTLAttribute: "expiresAt",
+		Indexes: []Index{{
+			Name:         "gsi1",
+			PartitionKey: Key{Name: "gsi1pk", Type: String},
+			SortKey:      Key{Name: "gsi1sk", Type: String},
+			Projection:   "KEYS_ONLY",
+		}},
+	}
+
+	EventsDLQ = QueueDef{
+		Name:              "cch-events-dlq.fifo",
+		FIFO:              true,
+		VisibilityTimeout: 60 * time.Second,
+		Retention:         14 * 24 * time.Hour,
+	}
+
+	EventsQueue = QueueDef{
+		Name:              "cch-events.fifo",
+		FIFO:              true,
+		VisibilityTimeout: 60 * time.Second,
+		Retention:         14 * 24 * time.Hour,
+		DeadLetter:        EventsDLQ.Name,
+		MaxReceiveCount:   5,
+		HighThroughput:    true,
+	}
+
+	Queues = []QueueDef{EventsDLQ, EventsQueue}
+
+	HomeAPI = FunctionDef{
+		Name: "home-api", Kind: HTTP, MemoryMB: 256, Timeout: 10 * time.Second,
+		Env: []string{EnvTableName, EnvLogLevel},
+		Routes: []Route{
+			{Method: "GET", Path: "/v1/home", Authorized: true},
+			{Method: "GET", Path: "/v1/consumption", Authorized: true},
+			{Method: "PUT", Path: "/v1/plan", Authorized: true},
+		},
+		TableRead: true, TableWrite: true,
+	}
+
+	Debit = FunctionDef{
+		Name: "debit", Kind: Queue, MemoryMB: 256, Timeout: 10 * time.Second,
+		Env:       []string{EnvTableName, EnvDeadLetterURL, EnvSentimentProvider, EnvLogLevel},
+		Queue:     EventsQueue.Name,
+		BatchSize: 10,
+		TableRead: true, TableWrite: true,
+		SendsTo:    []string{EventsDLQ.Name},
+		Comprehend: true,
+	}
+
+	Rollup = FunctionDef{
+		Name: "rollup", Kind: Scheduled, MemoryMB: 512, Timeout: 5 * time.Minute,
+		Env:       []string{EnvTableName, EnvLogLevel},
+		Schedule:  "rate(5 minutes)",
+		TableRead: true, TableWrite: true,
+	}
+
+	Webhook = FunctionDef{
+		Name: "webhook", Kind: HTTP, MemoryMB: 256, Timeout: 10 * time.Second,
+		Env: []string{EnvEventsQueueURL, EnvTableName, EnvProducerSecretsParam,
+			EnvMetaAppSecretParam, EnvMetaVerifyTokenParam, EnvLogLevel},
+		Routes: []Route{
+			{Method: "POST", Path: "/v1/events"},
+			{Method: "GET", Path: "/v1/webhooks/{provider}"},
+			{Method: "POST", Path: "/v1/webhooks/{provider}"},
+		},
+		TableRead: true,
+		SendsTo:   []string{EventsQueue.Name},
+	}
+
+	Functions = []FunctionDef{HomeAPI, Debit, Rollup, Webhook}
+)
+
+// CORS is the HTTP API's CORS configuration; AllowOrigins is set per
+// deployment (parameter in AWS, CORS_ALLOW_ORIGINS locally).
+var CORS = struct {
+	AllowMethods  []string
+	AllowHeaders  []string
+	ExposeHeaders []string
+	MaxAge        time.Duration
+}{
+	AllowMethods:  []string{"GET", "PUT", "POST", "OPTIONS"},
+	AllowHeaders:  []string{"authorization", "content-type", "if-none-match"},
+	ExposeHeaders: []string{"etag"},
+	MaxAge:        10 * time.Minute,
+}
