@@ -364,11 +364,12 @@ func (e Event) MessageGroupID() string {
 	return e.OrgID + "#" + e.Data.ContactID
 }
 
-// DeduplicationID is derived from (source, id), the event's identity, so a
-// producer's retry within SQS's 5-minute window is dropped by the queue
-// itself; the consumer dedupes for longer.
+// DeduplicationID is derived from the event's identity (source, id) within
+// its organization — organizations are separate namespaces, so two tenants'
+// producers can never collide — so a producer's retry within SQS's 5-minute
+// window is dropped by the queue itself; the consumer dedupes for longer.
 func (e Event) DeduplicationID() string {
-	return IdentityHash(e.Source, e.ID)
+	return IdentityHash(e.OrgID+"\x00"+e.Source, e.ID)
 }
 
 // IdentityHash is the hex SHA-256 of (source, id).

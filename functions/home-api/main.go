@@ -1,0 +1,23 @@
+// Command home-api is the Home API Lambda (API Gateway HTTP API, payload
+// 2.0): wiring only; the API lives in shared/home.
+package main
+
+import (
+	"context"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"github.com/customercloud/home/shared/app"
+)
+
+func main() {
+	log := app.Logger(os.Getenv, "home-api")
+	h, err := app.HomeAPI(context.Background(), os.Getenv, log)
+	if err != nil {
+		log.Error("init failed", "error", err.Error())
+		os.Exit(1)
+	}
+	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
+}

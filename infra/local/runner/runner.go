@@ -1,0 +1,381 @@
+// Package runner hosts the real Lambda handlers on this machine and plays
+// the AWS services around them: API Gateway's HTTP API (payload 2.0 events,
+// the JWT authorizer, CORS), the SQS event source mapping (batches, partial
+// batch responses: only successes are deleted, failures come back after the
+// visibility timeout and end in the dead-letter queue through the queue's
+// redrive), and EventBridge schedules.
+package runner
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/customercloud/home/shared/auth"
+	"github.com/customercloud/home/shared/problem"
+	"github.com/customercloud/home/shared/resources"
+)
+
+// HTTPHandler is an API Gateway HTTP API (payload 2.0) Lambda handler.
+type HTTPHandler func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error)
+
+// SQSHandler is an SQS event source Lambda handler.
+type SQSHandler func(context.Context, events.SQSEvent) (events.SQSEventResponse, error)
+
+// ScheduledHandler is an EventBridge scheduled Lambda handler.
+type ScheduledHandler func(context.Context, events.EventBridgeEvent) error
+
+// Route binds an HTTP API route to a handler.
+type Route struct {
+	resources.Route
+	Handler HTTPHandler
+}
+
+// Config is what the runner hosts.
+type Config struct {
+	Routes      []Route
+	Verifier    *auth.Verifier
+	CORSOrigins []string
+
+	SQS       *sqs.Client
+	QueueURL  string
+	QueueARN  string
+	BatchSize int
+	Pollers   int
+	Debit     SQSHandler
+
+	RollupEvery time.Duration
+	Rollup      ScheduledHandler
+
+	Log *slog.Logger
+}
+
+// Runner is the local AWS.
+type Runner struct {
+	cfg Config
+	mux *http.ServeMux
+	seq uint64
+	mu  sync.Mutex
+}
+
+// New builds a runner.
+func New(cfg Config) *Runner {
+	if cfg.BatchSize == 0 {
+		cfg.BatchSize = 10
+	}
+	if cfg.Pollers == 0 {
+		cfg.Pollers = 2
+	}
+	r := &Runner{cfg: cfg, mux: http.NewServeMux()}
+	for _, rt := range cfg.Routes {
+		rt := rt
+		r.mux.HandleFunc(rt.Method+" "+rt.Path, func(w http.ResponseWriter, req *http.Request) { r.invoke(w, req, rt) })
+	}
+	r.mux.HandleFunc("/", func(w http.ResponseWriter, req *http.Request) {
+		problem.Write(w, http.StatusNotFound, "no such route")
+	})
+	return r
+}
+
+func (r *Runner) requestID() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.seq++
+	return fmt.Sprintf("local-%d-%d", time.Now().UnixNano(), r.seq)
+}
+
+// ServeHTTP is API Gateway: CORS, then the authorizer, then the route.
+func (r *Runner) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	origin := req.Header.Get("Origin")
+	allowed := origin != "" && (slices.Contains(r.cfg.CORSOrigins, origin) || slices.Contains(r.cfg.CORSOrigins, "*"))
+	if allowed {
+		h := w.Header()
+		h.Set("Access-Control-Allow-Origin", origin)
+		h.Add("Vary", "Origin")
+		h.Set("Access-Control-Expose-Headers", strings.Join(resources.CORS.ExposeHeaders, ","))
+	}
+	if req.Method == http.MethodOptions && req.Header.Get("Access-Control-Request-Method") != "" {
+		// A preflight is answered by API Gateway itself, before any
+		// authorizer, as HTTP APIs do when CORS is configured.
+		if allowed {
+			h := w.Header()
+			h.Set("Access-Control-Allow-Methods", strings.Join(resources.CORS.AllowMethods, ","))
+			h.Set("Access-Control-Allow-Headers", strings.Join(resources.CORS.AllowHeaders, ","))
+			h.Set("Access-Control-Max-Age", strconv.Itoa(int(resources.CORS.MaxAge.Seconds())))
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	r.mux.ServeHTTP(w, req)
+}
+
+func (r *Runner) invoke(w http.ResponseWriter, req *http.Request, rt Route) {
+	var claims map[string]string
+	if rt.Authorized {
+		tok, ok := strings.CutPrefix(req.Header.Get("Authorization"), "Bearer ")
+		if !ok || r.cfg.Verifier == nil {
+			unauthorized(w)
+			return
+		}
+		c, err := r.cfg.Verifier.Verify(strings.TrimSpace(tok))
+		if err != nil {
+			unauthorized(w)
+			return
+		}
+		claims = c
+	}
+	body, err := io.ReadAll(io.LimitReader(req.Body, 10<<20+1))
+	if err != nil {
+		problem.Write(w, http.StatusBadRequest, "unreadable body")
+		return
+	}
+	if len(body) > 10<<20 {
+		// API Gateway's own payload limit.
+		problem.Write(w, http.StatusRequestEntityTooLarge, "payload too large")
+		return
+	}
+	ev := r.event(req, rt, body, claims)
+	resp, err := rt.Handler(req.Context(), ev)
+	if err != nil {
+		r.cfg.Log.Error("handler error", "route", ev.RouteKey, "error", err.Error())
+		problem.Write(w, http.StatusInternalServerError, "internal server error")
+		return
+	}
+	h := w.Header()
+	for k, v := range resp.Headers {
+		h.Set(k, v)
+	}
+	for k, vs := range resp.MultiValueHeaders {
+		for _, v := range vs {
+			h.Add(k, v)
+		}
+	}
+	for _, c := range resp.Cookies {
+		h.Add("Set-Cookie", c)
+	}
+	out := []byte(resp.Body)
+	if resp.IsBase64Encoded {
+		if out, err = base64.StdEncoding.DecodeString(resp.Body); err != nil {
+			problem.Write(w, http.StatusBadGateway, "handler returned invalid base64")
+			return
+		}
+	}
+	status := resp.StatusCode
+	if status == 0 {
+		status = http.StatusOK
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(out)
+}
+
+func unauthorized(w http.ResponseWriter) {
+	w.Header().Set("WWW-Authenticate", `Bearer`)
+	problem.Write(w, http.StatusUnauthorized, "a valid bearer token is required")
+}
+
+func (r *Runner) event(req *http.Request, rt Route, body []byte, claims map[string]string) events.APIGatewayV2HTTPRequest {
+	now := time.Now()
+	headers := map[string]string{}
+	for k, vs := range req.Header {
+		if strings.EqualFold(k, "Cookie") {
+			continue
+		}
+		headers[strings.ToLower(k)] = strings.Join(vs, ",")
+	}
+	query := map[string]string{}
+	for k, vs := range req.URL.Query() {
+		query[k] = strings.Join(vs, ",")
+	}
+	var cookies []string
+	for _, c := range req.Cookies() {
+		cookies = append(cookies, c.String())
+	}
+	path := map[string]string{}
+	for _, seg := range strings.Split(rt.Path, "/") {
+		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
+			name := strings.Trim(seg, "{}")
+			path[name] = req.PathValue(name)
+		}
+	}
+	ip, _, _ := net.SplitHostPort(req.RemoteAddr)
+	ev := events.APIGatewayV2HTTPRequest{
+		Version: "2.0", RouteKey: rt.Method + " " + rt.Path, RawPath: req.URL.Path, RawQueryString: req.URL.RawQuery,
+		Cookies: cookies, Headers: headers, QueryStringParameters: query, PathParameters: path,
+		RequestContext: events.APIGatewayV2HTTPRequestContext{
+			AccountID: "000000000000", APIID: "local", DomainName: req.Host, RequestID: r.requestID(),
+			RouteKey: rt.Method + " " + rt.Path, Stage: "$default", Time: now.Format("02/Jan/2006:15:04:05 -0700"),
+			TimeEpoch: now.UnixMilli(),
+			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: req.Method, Path: req.URL.Path,
+				Protocol: req.Proto, SourceIP: ip, UserAgent: req.UserAgent()},
+		},
+	}
+	if len(query) == 0 {
+		ev.QueryStringParameters = nil
+	}
+	if len(path) == 0 {
+		ev.PathParameters = nil
+	}
+	if claims != nil {
+		ev.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: claims, Scopes: nil},
+		}
+	}
+	if utf8.Valid(body) {
+		ev.Body = string(body)
+	} else {
+		ev.Body, ev.IsBase64Encoded = base64.StdEncoding.EncodeToString(body), true
+	}
+	return ev
+}
+
+// PollOnce receives one batch and hands it to the debit handler like the
+// SQS event source mapping: successes are deleted, reported failures are
+// left to reappear after the visibility timeout (and, past the redrive
+// policy's maxReceiveCount, to move to the dead-letter queue). A handler
+// error fails the whole batch. It returns how many messages were received
+// and how many failed.
+func (r *Runner) PollOnce(ctx context.Context, wait time.Duration) (received, failed int, err error) {
+	out, err := r.cfg.SQS.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
+		QueueUrl:                    &r.cfg.QueueURL,
+		MaxNumberOfMessages:         int32(r.cfg.BatchSize),
+		WaitTimeSeconds:             int32(wait / time.Second),
+		MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameAll},
+		MessageAttributeNames:       []string{"All"},
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("receive: %w", err)
+	}
+	if len(out.Messages) == 0 {
+		return 0, 0, nil
+	}
+	batch := events.SQSEvent{Records: make([]events.SQSMessage, 0, len(out.Messages))}
+	for _, m := range out.Messages {
+		rec := events.SQSMessage{
+			MessageId: aws.ToString(m.MessageId), ReceiptHandle: aws.ToString(m.ReceiptHandle),
+			Body: aws.ToString(m.Body), Md5OfBody: aws.ToString(m.MD5OfBody), Attributes: m.Attributes,
+			EventSource: "aws:sqs", EventSourceARN: r.cfg.QueueARN, AWSRegion: "us-east-1",
+		}
+		if len(m.MessageAttributes) > 0 {
+			rec.MessageAttributes = map[string]events.SQSMessageAttribute{}
+			for k, v := range m.MessageAttributes {
+				rec.MessageAttributes[k] = events.SQSMessageAttribute{StringValue: v.StringValue, DataType: aws.ToString(v.DataType)}
+			}
+		}
+		batch.Records = append(batch.Records, rec)
+	}
+	resp, herr := r.cfg.Debit(ctx, batch)
+	failedIDs := map[string]bool{}
+	if herr != nil {
+		r.cfg.Log.Error("debit handler error: whole batch will be retried", "messages", len(batch.Records), "error", herr.Error())
+		return len(batch.Records), len(batch.Records), nil
+	}
+	for _, f := range resp.BatchItemFailures {
+		failedIDs[f.ItemIdentifier] = true
+	}
+	var del []types.DeleteMessageBatchRequestEntry
+	for i, m := range batch.Records {
+		if !failedIDs[m.MessageId] {
+			del = append(del, types.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: aws.String(m.ReceiptHandle)})
+		}
+	}
+	if len(del) > 0 {
+		res, err := r.cfg.SQS.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: &r.cfg.QueueURL, Entries: del})
+		if err != nil {
+			return len(batch.Records), len(failedIDs), fmt.Errorf("delete: %w", err)
+		}
+		if len(res.Failed) > 0 {
+			return len(batch.Records), len(failedIDs), fmt.Errorf("delete: %d entries failed", len(res.Failed))
+		}
+	}
+	return len(batch.Records), len(failedIDs), nil
+}
+
+// Poll runs the event source mapping until ctx ends.
+func (r *Runner) Poll(ctx context.Context) {
+	var wg sync.WaitGroup
+	for i := 0; i < r.cfg.Pollers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				if _, _, err := r.PollOnce(ctx, time.Second); err != nil && ctx.Err() == nil {
+					r.cfg.Log.Warn("poll failed", "error", err.Error())
+					time.Sleep(500 * time.Millisecond)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// Tick sends one scheduled event to the rollup handler.
+func (r *Runner) Tick(ctx context.Context) error {
+	now := time.Now().UTC()
+	ev := events.EventBridgeEvent{Version: "0", ID: r.requestID(), DetailType: "Scheduled Event", Source: "aws.events",
+		AccountID: "000000000000", Time: now, Region: "us-east-1",
+		Resources: []string{"arn:aws:events:us-east-1:000000000000:rule/local-rollup"}, Detail: []byte("{}")}
+	return r.cfg.Rollup(ctx, ev)
+}
+
+// Schedule ticks every RollupEvery until ctx ends.
+func (r *Runner) Schedule(ctx context.Context) {
+	if r.cfg.RollupEvery <= 0 || r.cfg.Rollup == nil {
+		return
+	}
+	t := time.NewTicker(r.cfg.RollupEvery)
+	defer t.Stop()
+	for {
+		if err := r.Tick(ctx); err != nil && ctx.Err() == nil {
+			r.cfg.Log.Warn("scheduled rollup failed", "error", err.Error())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Serve runs API Gateway on addr, the pollers and the schedule until ctx
+// ends; it returns once everything has stopped.
+func (r *Runner) Serve(ctx context.Context, addr string) error {
+	srv := &http.Server{Addr: addr, Handler: r, ReadHeaderTimeout: 10 * time.Second}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", addr, err)
+	}
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); r.Poll(ctx) }()
+	go func() { defer wg.Done(); r.Schedule(ctx) }()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(shut)
+	wg.Wait()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}

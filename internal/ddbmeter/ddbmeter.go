@@ -1,0 +1,242 @@
+// Package ddbmeter wraps the store's DynamoDB API to count requests and
+// consumed capacity per operation (benchmarks, the Home's request budget)
+// and to inject failures (throttling before a call, a lost response after a
+// call that did happen, a process crash after N writes) for the
+// correctness-under-failure tests.
+package ddbmeter
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/customercloud/home/shared/store"
+)
+
+// ErrInjected is a failure this package made up.
+var ErrInjected = errors.New("injected DynamoDB failure")
+
+// ErrCrashed is returned for every call after a simulated crash.
+var ErrCrashed = errors.New("simulated crash: the process is gone")
+
+// Faults configures injected failures.
+type Faults struct {
+	// Before is the probability a call fails without reaching DynamoDB
+	// (a throttle that exhausted retries, a network error).
+	Before float64
+	// After is the probability a write is applied but its response lost.
+	After float64
+	// CrashAfterWrites, when > 0, crashes the process after that many
+	// successful writes: every later call fails until Reset.
+	CrashAfterWrites int
+	Seed             uint64
+}
+
+// Counts are requests and consumed units.
+type Counts struct {
+	Requests      map[string]int
+	WriteUnits    float64
+	ReadUnits     float64
+	WriteRequests int
+}
+
+// Meter is a metering, fault-injecting store.API.
+type Meter struct {
+	inner store.API
+	mu    sync.Mutex
+	c     Counts
+	f     Faults
+	rnd   *rand.Rand
+	wrote int
+	dead  bool
+}
+
+var _ store.API = (*Meter)(nil)
+
+// New wraps inner.
+func New(inner store.API) *Meter {
+	return &Meter{inner: inner, c: Counts{Requests: map[string]int{}}, rnd: rand.New(rand.NewPCG(1, 2))}
+}
+
+// SetFaults replaces the fault configuration and revives a crashed process.
+func (m *Meter) SetFaults(f Faults) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.f, m.wrote, m.dead = f, 0, false
+	m.rnd = rand.New(rand.NewPCG(f.Seed, f.Seed+1))
+}
+
+// Counts returns a copy of the counters.
+func (m *Meter) Counts() Counts {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c := m.c
+	c.Requests = map[string]int{}
+	for k, v := range m.c.Requests {
+		c.Requests[k] = v
+	}
+	return c
+}
+
+// Reset zeroes the counters.
+func (m *Meter) Reset() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.c = Counts{Requests: map[string]int{}}
+}
+
+// Crashed reports whether a simulated crash happened.
+func (m *Meter) Crashed() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.dead
+}
+
+func (m *Meter) before(op string, write bool) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.dead {
+		return ErrCrashed
+	}
+	m.c.Requests[op]++
+	if write {
+		m.c.WriteRequests++
+	}
+	if m.f.Before > 0 && m.rnd.Float64() < m.f.Before {
+		return ErrInjected
+	}
+	return nil
+}
+
+func (m *Meter) after(write bool, cc ...types.ConsumedCapacity) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, c := range cc {
+		if c.WriteCapacityUnits != nil {
+			m.c.WriteUnits += *c.WriteCapacityUnits
+		}
+		if c.ReadCapacityUnits != nil {
+			m.c.ReadUnits += *c.ReadCapacityUnits
+		}
+		if c.WriteCapacityUnits == nil && c.ReadCapacityUnits == nil && c.CapacityUnits != nil {
+			if write {
+				m.c.WriteUnits += *c.CapacityUnits
+			} else {
+				m.c.ReadUnits += *c.CapacityUnits
+			}
+		}
+	}
+	if !write {
+		return nil
+	}
+	m.wrote++
+	if m.f.CrashAfterWrites > 0 && m.wrote >= m.f.CrashAfterWrites {
+		m.dead = true
+		return ErrCrashed
+	}
+	if m.f.After > 0 && m.rnd.Float64() < m.f.After {
+		return ErrInjected
+	}
+	return nil
+}
+
+func ptr(c *types.ConsumedCapacity) []types.ConsumedCapacity {
+	if c == nil {
+		return nil
+	}
+	return []types.ConsumedCapacity{*c}
+}
+
+// GetItem implements store.API.
+func (m *Meter) GetItem(ctx context.Context, in *dynamodb.GetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
+	if err := m.before("GetItem", false); err != nil {
+		return nil, err
+	}
+	out, err := m.inner.GetItem(ctx, in, o...)
+	if err != nil {
+		return nil, err
+	}
+	return out, m.after(false, ptr(out.ConsumedCapacity)...)
+}
+
+// BatchGetItem implements store.API.
+func (m *Meter) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
+	if err := m.before("BatchGetItem", false); err != nil {
+		return nil, err
+	}
+	out, err := m.inner.BatchGetItem(ctx, in, o...)
+	if err != nil {
+		return nil, err
+	}
+	return out, m.after(false, out.ConsumedCapacity...)
+}
+
+// Query implements store.API.
+func (m *Meter) Query(ctx context.Context, in *dynamodb.QueryInput, o ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+	if err := m.before("Query", false); err != nil {
+		return nil, err
+	}
+	out, err := m.inner.Query(ctx, in, o...)
+	if err != nil {
+		return nil, err
+	}
+	return out, m.after(false, ptr(out.ConsumedCapacity)...)
+}
+
+// failedWrite counts a conditional failure's consumed capacity: DynamoDB
+// charges for it, and the benchmark must see it.
+func (m *Meter) failedWrite(err error) error {
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		m.mu.Lock()
+		m.c.WriteUnits++ // at least one unit is charged for a failed conditional write
+		m.mu.Unlock()
+	}
+	return err
+}
+
+// PutItem implements store.API.
+func (m *Meter) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	if err := m.before("PutItem", true); err != nil {
+		return nil, err
+	}
+	out, err := m.inner.PutItem(ctx, in, o...)
+	if err != nil {
+		return nil, m.failedWrite(err)
+	}
+	return out, m.after(true, ptr(out.ConsumedCapacity)...)
+}
+
+// UpdateItem implements store.API.
+func (m *Meter) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	if err := m.before("UpdateItem", true); err != nil {
+		return nil, err
+	}
+	out, err := m.inner.UpdateItem(ctx, in, o...)
+	if err != nil {
+		return nil, m.failedWrite(err)
+	}
+	return out, m.after(true, ptr(out.ConsumedCapacity)...)
+}
+
+// TransactWriteItems implements store.API.
+func (m *Meter) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	if err := m.before("TransactWriteItems", true); err != nil {
+		return nil, err
+	}
+	out, err := m.inner.TransactWriteItems(ctx, in, o...)
+	if err != nil {
+		var tce *types.TransactionCanceledException
+		if errors.As(err, &tce) {
+			m.mu.Lock()
+			m.c.WriteUnits += 2 * float64(len(in.TransactItems))
+			m.mu.Unlock()
+		}
+		return nil, err
+	}
+	return out, m.after(true, out.ConsumedCapacity...)
+}

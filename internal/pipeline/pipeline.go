@@ -1,0 +1,233 @@
+// Package pipeline assembles the real system on the local emulators for
+// tests and benchmarks: an isolated table and queue pair, the store behind a
+// metering/fault-injecting DynamoDB wrapper, the debit processor, the rollup
+// and the Home API, hosted by the local runner exactly as `make run` does.
+package pipeline
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"github.com/customercloud/home/infra/local/runner"
+	"github.com/customercloud/home/internal/ddbmeter"
+	"github.com/customercloud/home/internal/testenv"
+	"github.com/customercloud/home/shared/auth"
+	"github.com/customercloud/home/shared/deadletter"
+	"github.com/customercloud/home/shared/debit"
+	"github.com/customercloud/home/shared/event"
+	"github.com/customercloud/home/shared/home"
+	"github.com/customercloud/home/shared/queue"
+	"github.com/customercloud/home/shared/resources"
+	"github.com/customercloud/home/shared/rollup"
+	"github.com/customercloud/home/shared/sentiment"
+	"github.com/customercloud/home/shared/store"
+)
+
+// Clock is a settable clock shared by every part.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+
+// Set moves the clock.
+func (c *Clock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
+
+// Pipeline is the system on the emulators.
+type Pipeline struct {
+	Env       *testenv.Env
+	Table     string
+	QueueURL  string
+	DLQURL    string
+	Meter     *ddbmeter.Meter
+	Store     *store.Store
+	Processor *debit.Processor
+	Rollup    *rollup.Runner
+	API       *home.API
+	Runner    *runner.Runner
+	Publisher *queue.SQSPublisher
+	Clock     *Clock
+	Key       *auth.LocalKey
+}
+
+// Options tune the pipeline.
+type Options struct {
+	Now        time.Time
+	Classifier sentiment.Classifier
+	// Queues: create real queues and a runner (default true unless NoQueue).
+	NoQueue bool
+	Log     *slog.Logger
+}
+
+var (
+	keyOnce sync.Once
+	key     *auth.LocalKey
+	keyErr  error
+)
+
+// New builds a pipeline on fresh resources, removed when the test ends.
+func New(t testing.TB, o Options) *Pipeline {
+	t.Helper()
+	env := testenv.Stack(t)
+	p := &Pipeline{Env: env, Clock: &Clock{}}
+	if o.Now.IsZero() {
+		o.Now = time.Now()
+	}
+	p.Clock.Set(o.Now)
+	if o.Log == nil {
+		o.Log = slog.New(slog.NewJSONHandler(io.Discard, nil))
+	}
+	if o.Classifier == nil {
+		o.Classifier = sentiment.Offline{}
+	}
+	p.Table = env.NewTable(t)
+	p.Meter = ddbmeter.New(env.DDB)
+	p.Store = store.New(p.Meter, p.Table).WithClock(p.Clock.Now)
+	p.Rollup = rollup.New(p.Store, o.Log).WithClock(p.Clock.Now)
+	p.API = home.New(p.Store, o.Log).WithClock(p.Clock.Now)
+	keyOnce.Do(func() { key, keyErr = auth.LoadOrCreateLocalKey(t.TempDir()) })
+	if keyErr != nil {
+		t.Fatalf("local key: %v", keyErr)
+	}
+	p.Key = key
+	var dlq debit.DeadLetter = noDLQ{}
+	if !o.NoQueue {
+		p.QueueURL, p.DLQURL = env.NewQueues(t)
+		dlq = deadletter.New(env.SQS, p.DLQURL)
+		pub, err := queue.NewSQSPublisher(queue.SQSConfig{API: env.SQS, QueueURL: p.QueueURL})
+		if err != nil {
+			t.Fatalf("publisher: %v", err)
+		}
+		p.Publisher = pub
+	}
+	p.Processor = debit.New(p.Store, dlq, o.Classifier, o.Log).WithClock(p.Clock.Now)
+	adapter := httpadapter.NewV2(p.API)
+	var routes []runner.Route
+	for _, r := range resources.HomeAPI.Routes {
+		routes = append(routes, runner.Route{Route: r, Handler: adapter.ProxyWithContext})
+	}
+	p.Runner = runner.New(runner.Config{
+		Routes: routes, Verifier: key.Verifier(), CORSOrigins: []string{"http://localhost:5173"},
+		SQS: env.SQS, QueueURL: p.QueueURL, QueueARN: "arn:aws:sqs:us-east-1:000000000000:test",
+		Debit: p.Processor.Handle, Log: o.Log,
+	})
+	return p
+}
+
+type noDLQ struct{}
+
+func (noDLQ) DeadLetter(context.Context, events.SQSMessage, string) error { return nil }
+
+// Token mints a bearer token.
+func (p *Pipeline) Token(t testing.TB, org string, profile auth.Profile) string {
+	t.Helper()
+	tok, err := p.Key.Mint(auth.TokenRequest{Org: org, Profile: string(profile)}, time.Now())
+	if err != nil {
+		t.Fatalf("mint: %v", err)
+	}
+	return tok
+}
+
+// Publish enqueues events through the real publisher.
+func (p *Pipeline) Publish(t testing.TB, evs ...event.Event) {
+	t.Helper()
+	for start := 0; start < len(evs); start += 500 {
+		chunk := evs[start:min(start+500, len(evs))]
+		res, err := p.Publisher.Publish(context.Background(), chunk)
+		if err != nil {
+			t.Fatalf("publish: %v", err)
+		}
+		for i, r := range res {
+			if r.Err != nil {
+				t.Fatalf("publish event %d: %v", i, r.Err)
+			}
+		}
+	}
+}
+
+// Drain polls until the queue has stayed empty for a few receives. It
+// returns the number of messages received (redeliveries included).
+func (p *Pipeline) Drain(t testing.TB) int {
+	t.Helper()
+	total, empty := 0, 0
+	for empty < 2 {
+		n, _, err := p.Runner.PollOnce(context.Background(), 0)
+		if err != nil {
+			t.Fatalf("poll: %v", err)
+		}
+		total += n
+		if n == 0 {
+			if p.inFlight(t) == 0 {
+				empty++
+			} else {
+				time.Sleep(200 * time.Millisecond)
+			}
+		} else {
+			empty = 0
+		}
+	}
+	return total
+}
+
+func (p *Pipeline) inFlight(t testing.TB) int {
+	out, err := p.Env.SQS.GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{
+		QueueUrl:       &p.QueueURL,
+		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameApproximateNumberOfMessages, types.QueueAttributeNameApproximateNumberOfMessagesNotVisible},
+	})
+	if err != nil {
+		t.Fatalf("queue attributes: %v", err)
+	}
+	n := 0
+	for _, v := range out.Attributes {
+		n += atoi(v)
+	}
+	return n
+}
+
+func atoi(s string) int {
+	n := 0
+	for _, c := range strings.TrimSpace(s) {
+		if c < '0' || c > '9' {
+			return n
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
+
+// DeadLetters reads what reached the dead-letter queue: body → reason.
+func (p *Pipeline) DeadLetters(t testing.TB) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for {
+		res, err := p.Env.SQS.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{
+			QueueUrl: &p.DLQURL, MaxNumberOfMessages: 10, MessageAttributeNames: []string{"All"}, VisibilityTimeout: 30,
+		})
+		if err != nil {
+			t.Fatalf("receive dlq: %v", err)
+		}
+		if len(res.Messages) == 0 {
+			return out
+		}
+		for _, m := range res.Messages {
+			reason := ""
+			if a, ok := m.MessageAttributes["reason"]; ok {
+				reason = aws.ToString(a.StringValue)
+			}
+			out[aws.ToString(m.Body)] = reason
+		}
+	}
+}

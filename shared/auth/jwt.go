@@ -1,0 +1,193 @@
+package auth
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"math/big"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/customercloud/home/shared/resources"
+)
+
+// Verifier checks bearer tokens the way API Gateway's JWT authorizer does:
+// RS256 signature by a known key id, issuer, audience, expiry and not-before.
+// The local runner uses it so local and AWS requests take the same path.
+type Verifier struct {
+	Issuer   string
+	Audience string
+	keys     map[string]*rsa.PublicKey
+	now      func() time.Time
+}
+
+// NewVerifier trusts the given keys by key id.
+func NewVerifier(issuer, audience string, keys map[string]*rsa.PublicKey) *Verifier {
+	return &Verifier{Issuer: issuer, Audience: audience, keys: keys, now: time.Now}
+}
+
+// WithClock sets the verification time (tests).
+func (v *Verifier) WithClock(now func() time.Time) *Verifier { v.now = now; return v }
+
+// Verify returns the token's claims flattened to strings, as API Gateway
+// passes them to a Lambda, or ErrUnauthenticated.
+func (v *Verifier) Verify(token string) (map[string]string, error) {
+	parsed, err := jwt.Parse(token, func(t *jwt.Token) (any, error) {
+		kid, _ := t.Header["kid"].(string)
+		k, ok := v.keys[kid]
+		if !ok {
+			return nil, errors.New("unknown key id")
+		}
+		return k, nil
+	},
+		jwt.WithValidMethods([]string{"RS256"}),
+		jwt.WithIssuer(v.Issuer),
+		jwt.WithAudience(v.Audience),
+		jwt.WithExpirationRequired(),
+		jwt.WithTimeFunc(v.now),
+		jwt.WithLeeway(30*time.Second),
+	)
+	if err != nil || !parsed.Valid {
+		return nil, fmt.Errorf("%w: %v", ErrUnauthenticated, err)
+	}
+	mc, ok := parsed.Claims.(jwt.MapClaims)
+	if !ok {
+		return nil, ErrUnauthenticated
+	}
+	out := make(map[string]string, len(mc))
+	for k, val := range mc {
+		switch x := val.(type) {
+		case string:
+			out[k] = x
+		case float64:
+			out[k] = strconv.FormatFloat(x, 'f', -1, 64)
+		default:
+			b, _ := json.Marshal(x)
+			out[k] = string(b)
+		}
+	}
+	return out, nil
+}
+
+// LocalIssuer and LocalAudience are the local stack's token issuer and
+// audience (in AWS: the Cognito user pool and app client).
+const (
+	LocalIssuer   = "https://auth.local.customercloud.test"
+	LocalAudience = "customer-cloud-home"
+)
+
+// LocalKey is the local stack's signing key, created on first use under dir
+// (an ignored folder). It never leaves the developer's machine.
+type LocalKey struct {
+	Key *rsa.PrivateKey
+	KID string
+}
+
+// LoadOrCreateLocalKey reads dir/jwt-key.pem or creates it.
+func LoadOrCreateLocalKey(dir string) (*LocalKey, error) {
+	path := filepath.Join(dir, "jwt-key.pem")
+	if raw, err := os.ReadFile(path); err == nil {
+		block, _ := pem.Decode(raw)
+		if block == nil {
+			return nil, fmt.Errorf("%s: not PEM", path)
+		}
+		k, err := x509.ParsePKCS1PrivateKey(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		return &LocalKey{Key: k, KID: kid(&k.PublicKey)}, nil
+	}
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, fmt.Errorf("generate key: %w", err)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("key dir: %w", err)
+	}
+	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)})
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, pemBytes, 0o600); err != nil {
+		return nil, fmt.Errorf("write key: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return nil, fmt.Errorf("write key: %w", err)
+	}
+	return &LocalKey{Key: k, KID: kid(&k.PublicKey)}, nil
+}
+
+func kid(pub *rsa.PublicKey) string {
+	h := sha256.Sum256(pub.N.Bytes())
+	return base64.RawURLEncoding.EncodeToString(h[:8])
+}
+
+// Verifier trusts this key with the local issuer and audience.
+func (k *LocalKey) Verifier() *Verifier {
+	return NewVerifier(LocalIssuer, LocalAudience, map[string]*rsa.PublicKey{k.KID: &k.Key.PublicKey})
+}
+
+// TokenRequest is what a local token says.
+type TokenRequest struct {
+	Org     string
+	Profile string
+	Subject string
+	TTL     time.Duration
+}
+
+// Validate checks the request.
+func (r TokenRequest) Validate() error {
+	if r.Org == "" {
+		return errors.New("org: required")
+	}
+	if _, ok := ParseProfile(r.Profile); !ok && r.Profile != "" {
+		// Unknown profiles are allowed on purpose: the API must refuse them.
+		return nil
+	}
+	return nil
+}
+
+// Mint signs a token for the local stack.
+func (k *LocalKey) Mint(r TokenRequest, now time.Time) (string, error) {
+	if err := r.Validate(); err != nil {
+		return "", err
+	}
+	if r.TTL == 0 {
+		r.TTL = 12 * time.Hour
+	}
+	if r.Subject == "" {
+		r.Subject = "local-" + r.Profile
+	}
+	claims := jwt.MapClaims{
+		"iss": LocalIssuer, "aud": LocalAudience, "sub": r.Subject,
+		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(r.TTL).Unix(),
+		resources.ClaimOrg: r.Org, resources.ClaimProfile: r.Profile,
+	}
+	t := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
+	t.Header["kid"] = k.KID
+	s, err := t.SignedString(k.Key)
+	if err != nil {
+		return "", fmt.Errorf("sign token: %w", err)
+	}
+	return s, nil
+}
+
+// JWKS is the public key set, as an OIDC issuer publishes it.
+func (k *LocalKey) JWKS() ([]byte, error) {
+	pub := k.Key.PublicKey
+	e := big.NewInt(int64(pub.E)).Bytes()
+	doc := map[string]any{"keys": []map[string]string{{
+		"kty": "RSA", "use": "sig", "alg": "RS256", "kid": k.KID,
+		"n": base64.RawURLEncoding.EncodeToString(pub.N.Bytes()),
+		"e": base64.RawURLEncoding.EncodeToString(e),
+	}}}
+	return json.Marshal(doc)
+}

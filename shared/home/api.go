@@ -1,0 +1,341 @@
+// Package home serves the Home API: GET /v1/home (the whole Home page for
+// the caller's organization, shaped by profile), GET /v1/consumption and
+// PUT /v1/plan (Admin only). It is a plain net/http handler, run in Lambda
+// through the API Gateway adapter and locally by the runner.
+package home
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/awslabs/aws-lambda-go-api-proxy/core"
+
+	"github.com/customercloud/home/shared/auth"
+	"github.com/customercloud/home/shared/localdate"
+	"github.com/customercloud/home/shared/plan"
+	"github.com/customercloud/home/shared/problem"
+	"github.com/customercloud/home/shared/store"
+)
+
+// Store is what the API reads and writes.
+type Store interface {
+	Home(ctx context.Context, org string, dates func(store.Profile) (today, cycleStart string)) (store.HomeData, error)
+	GetProfile(ctx context.Context, org string) (store.Profile, error)
+	PutPlan(ctx context.Context, org string, p plan.Plan) error
+	DayTotals(ctx context.Context, org, from, to string) ([]store.DayTotal, error)
+	Ledger(ctx context.Context, org string, from, to time.Time, cursor string, limit int32) ([]store.LedgerEntry, string, error)
+}
+
+// API is the Home API handler.
+type API struct {
+	st  Store
+	log *slog.Logger
+	now func() time.Time
+	mux *http.ServeMux
+}
+
+// New builds the API.
+func New(st Store, log *slog.Logger) *API {
+	a := &API{st: st, log: log, now: time.Now, mux: http.NewServeMux()}
+	a.mux.HandleFunc("GET /v1/home", a.withPrincipal(a.home))
+	a.mux.HandleFunc("GET /v1/consumption", a.withPrincipal(a.adminOnly(a.consumption)))
+	a.mux.HandleFunc("PUT /v1/plan", a.withPrincipal(a.adminOnly(a.putPlan)))
+	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		problem.Write(w, http.StatusNotFound, "no such route")
+	})
+	return a
+}
+
+// WithClock sets the clock (tests).
+func (a *API) WithClock(now func() time.Time) *API { a.now = now; return a }
+
+// ServeHTTP implements http.Handler.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.mux.ServeHTTP(w, r) }
+
+type principalKey struct{}
+
+// claims are the verified token's claims: from the local runner or tests
+// (auth.WithClaims), or from API Gateway's JWT authorizer context.
+func claims(r *http.Request) (map[string]string, bool) {
+	if c, ok := auth.ClaimsFrom(r.Context()); ok {
+		return c, true
+	}
+	if rc, ok := core.GetAPIGatewayV2ContextFromContext(r.Context()); ok && rc.Authorizer != nil && rc.Authorizer.JWT != nil {
+		return rc.Authorizer.JWT.Claims, true
+	}
+	return nil, false
+}
+
+func requestID(r *http.Request) string {
+	if rc, ok := core.GetAPIGatewayV2ContextFromContext(r.Context()); ok {
+		return rc.RequestID
+	}
+	return r.Header.Get("X-Request-Id")
+}
+
+func (a *API) withPrincipal(next func(http.ResponseWriter, *http.Request, auth.Principal)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		c, ok := claims(r)
+		if !ok {
+			problem.Write(w, http.StatusUnauthorized, "a valid bearer token is required")
+			return
+		}
+		p, err := auth.FromClaims(c)
+		switch {
+		case errors.Is(err, auth.ErrUnauthenticated):
+			problem.Write(w, http.StatusUnauthorized, "a valid bearer token is required")
+			return
+		case err != nil:
+			problem.Write(w, http.StatusForbidden, "this access profile cannot use this resource")
+			return
+		}
+		if p.Profile == auth.Agent {
+			problem.Write(w, http.StatusForbidden, "the Agent profile has no Home")
+			return
+		}
+		start := time.Now()
+		next(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)), p)
+		a.log.InfoContext(r.Context(), "request", "requestId", requestID(r), "method", r.Method,
+			"path", r.URL.Path, "org", p.Org, "profile", string(p.Profile), "ms", time.Since(start).Milliseconds())
+	}
+}
+
+func (a *API) adminOnly(next func(http.ResponseWriter, *http.Request, auth.Principal)) func(http.ResponseWriter, *http.Request, auth.Principal) {
+	return func(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+		if p.Profile != auth.Admin {
+			problem.Write(w, http.StatusForbidden, "only the Admin profile can use this resource")
+			return
+		}
+		next(w, r, p)
+	}
+}
+
+func (a *API) internal(w http.ResponseWriter, r *http.Request, err error) {
+	a.log.ErrorContext(r.Context(), "request failed", "requestId", requestID(r), "path", r.URL.Path, "error", err.Error())
+	problem.Write(w, http.StatusInternalServerError, "the request could not be completed; retry later")
+}
+
+func homeDates(now time.Time) func(store.Profile) (string, string) {
+	return func(p store.Profile) (string, string) {
+		today := localdate.Of(now, p.Plan.Location())
+		return today.String(), p.Plan.Cycle(today).From.String()
+	}
+}
+
+func (a *API) home(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	now := a.now()
+	data, err := a.st.Home(r.Context(), p.Org, homeDates(now))
+	if err != nil {
+		a.internal(w, r, err)
+		return
+	}
+	body, err := json.Marshal(Build(p, data, now))
+	if err != nil {
+		a.internal(w, r, err)
+		return
+	}
+	sum := sha256.Sum256(body)
+	etag := `"` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`
+	h := w.Header()
+	h.Set("ETag", etag)
+	h.Set("Cache-Control", "private, no-cache")
+	h.Set("Vary", "Authorization")
+	if match(r.Header.Get("If-None-Match"), etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Type", "application/json")
+	_, _ = w.Write(body)
+}
+
+// match implements If-None-Match's weak comparison over a list.
+func match(header, etag string) bool {
+	if header == "" {
+		return false
+	}
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == "*" || t == etag {
+			return true
+		}
+	}
+	return false
+}
+
+// ConsumptionQuery is GET /v1/consumption's input.
+type ConsumptionQuery struct {
+	From, To localdate.Date
+	Cursor   string
+	Limit    int32
+}
+
+// MaxConsumptionDays bounds a consumption query (the retention of totals).
+const MaxConsumptionDays = 400
+
+// Validate checks the range and page size.
+func (q ConsumptionQuery) Validate() []problem.Field {
+	var fs []problem.Field
+	if q.To < q.From {
+		fs = append(fs, problem.Field{Field: "to", Reason: "must not be before from"})
+	} else if int(q.To-q.From) >= MaxConsumptionDays {
+		fs = append(fs, problem.Field{Field: "to", Reason: "the range is at most 400 days"})
+	}
+	if q.Limit < 1 || q.Limit > 500 {
+		fs = append(fs, problem.Field{Field: "limit", Reason: "must be 1-500"})
+	}
+	return fs
+}
+
+// Consumption is GET /v1/consumption.
+type Consumption struct {
+	From       string              `json:"from"`
+	To         string              `json:"to"`
+	TimeZone   string              `json:"timeZone"`
+	Total      int64               `json:"total"`
+	Daily      []store.DayTotal    `json:"daily"`
+	Ledger     []store.LedgerEntry `json:"ledger"`
+	NextCursor *string             `json:"nextCursor"`
+}
+
+func (a *API) consumption(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	prof, err := a.st.GetProfile(r.Context(), p.Org)
+	if err != nil {
+		a.internal(w, r, err)
+		return
+	}
+	loc := prof.Plan.Location()
+	today := localdate.Of(a.now(), loc)
+	cyc := prof.Plan.Cycle(today)
+	q := ConsumptionQuery{From: cyc.From, To: today, Limit: 100, Cursor: r.URL.Query().Get("cursor")}
+	var fs []problem.Field
+	for _, f := range []struct {
+		name string
+		dst  *localdate.Date
+	}{{"from", &q.From}, {"to", &q.To}} {
+		if v := r.URL.Query().Get(f.name); v != "" {
+			d, err := localdate.Parse(v)
+			if err != nil {
+				fs = append(fs, problem.Field{Field: f.name, Reason: "must be a date YYYY-MM-DD"})
+				continue
+			}
+			*f.dst = d
+		}
+	}
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			fs = append(fs, problem.Field{Field: "limit", Reason: "must be an integer"})
+		} else {
+			q.Limit = int32(max(min(n, 1<<20), -1))
+		}
+	}
+	if len(fs) == 0 {
+		fs = q.Validate()
+	}
+	if len(fs) > 0 {
+		problem.Write(w, http.StatusBadRequest, "invalid query", fs...)
+		return
+	}
+	daily, err := a.st.DayTotals(r.Context(), p.Org, q.From.String(), q.To.String())
+	if err != nil {
+		a.internal(w, r, err)
+		return
+	}
+	entries, next, err := a.st.Ledger(r.Context(), p.Org, q.From.Start(loc), q.To.AddDays(1).Start(loc), q.Cursor, q.Limit)
+	if errors.Is(err, store.ErrBadCursor) {
+		problem.Write(w, http.StatusBadRequest, "invalid query", problem.Field{Field: "cursor", Reason: "not a cursor of this range"})
+		return
+	}
+	if err != nil {
+		a.internal(w, r, err)
+		return
+	}
+	out := Consumption{From: q.From.String(), To: q.To.String(), TimeZone: loc.String(), Daily: daily, Ledger: entries}
+	if out.Daily == nil {
+		out.Daily = []store.DayTotal{}
+	}
+	for _, d := range daily {
+		out.Total += d.Total
+	}
+	if next != "" {
+		out.NextCursor = &next
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "private, no-cache")
+	_ = json.NewEncoder(w).Encode(out)
+}
+
+// maxBody caps request bodies.
+const maxBody = 16 << 10
+
+func (a *API) putPlan(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		problem.Write(w, http.StatusUnsupportedMediaType, "send application/json")
+		return
+	}
+	raw, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		problem.Write(w, http.StatusBadRequest, "unreadable body")
+		return
+	}
+	if len(raw) > maxBody {
+		problem.Write(w, http.StatusRequestEntityTooLarge, "the body is at most 16 KiB")
+		return
+	}
+	var pl plan.Plan
+	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&pl); err != nil {
+		problem.Write(w, http.StatusBadRequest, "the body must be a plan object", problem.Field{Field: jsonField(err), Reason: "malformed or of the wrong type"})
+		return
+	}
+	if err := pl.Validate(); err != nil {
+		problem.Write(w, http.StatusUnprocessableEntity, "invalid plan", planFields(err)...)
+		return
+	}
+	if pl.TimeZone == "" {
+		pl.TimeZone = localdate.DefaultZone
+	}
+	if err := a.st.PutPlan(r.Context(), p.Org, pl); err != nil {
+		a.internal(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(pl)
+}
+
+func jsonField(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field != "" {
+		return te.Field
+	}
+	if s := err.Error(); strings.HasPrefix(s, "json: unknown field ") {
+		return strings.Trim(strings.TrimPrefix(s, "json: unknown field "), `"`)
+	}
+	return "body"
+}
+
+func planFields(err error) []problem.Field {
+	var out []problem.Field
+	var joined interface{ Unwrap() []error }
+	errs := []error{err}
+	if errors.As(err, &joined) {
+		errs = joined.Unwrap()
+	}
+	for _, e := range errs {
+		var fe plan.FieldError
+		if errors.As(e, &fe) {
+			out = append(out, problem.Field{Field: fe.Field, Reason: fe.Reason})
+		}
+	}
+	return out
+}

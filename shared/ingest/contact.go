@@ -1,0 +1,363 @@
+// Package ingest turns events into the state the meter and the Home need:
+// one compact state per contact (its Interactionz windows, a bounded history
+// of daily activity, its open tickets, and the identities of the events
+// already applied) and one per organization. Applying an event is pure and
+// deterministic, so a stored state plus the events not yet in it always
+// yields the same result, however often a batch is redelivered.
+package ingest
+
+import (
+	"sort"
+	"time"
+
+	"github.com/customercloud/home/shared/event"
+	"github.com/customercloud/home/shared/geo"
+	"github.com/customercloud/home/shared/interactionz"
+	"github.com/customercloud/home/shared/localdate"
+)
+
+// DedupeRetention is how long an applied event's identity is remembered:
+// beyond SQS's 14-day maximum retention, so a redrive from the dead-letter
+// queue of anything still in it changes nothing.
+const DedupeRetention = 15 * 24 * time.Hour
+
+// SatisfactionDays is how far back windows are kept for the satisfaction
+// index (the last 30 dates, plus margin).
+const SatisfactionDays = localdate.PeriodDays + 1
+
+// Context is what applying an event needs besides the event.
+type Context struct {
+	// Loc is the organization's zone, for local dates.
+	Loc *time.Location
+	// Now is the processing time: it bounds the retention of history and of
+	// remembered event identities, never a window or a bucket.
+	Now time.Time
+	// Sentiment is the classification of the event's customer text, "" if
+	// it has none. The text itself never reaches the state.
+	Sentiment string
+}
+
+// Day is one local date of a contact's activity.
+type Day struct {
+	Date localdate.Date `json:"d"`
+	// Sent counts messages sent to the contact per channel.
+	Sent map[string]int `json:"s,omitempty"`
+	// Mass counts mass sends (campaigns) per channel: the channel packages.
+	Mass map[string]int `json:"m,omitempty"`
+	// Commercial and Support: the contact was attended in that area.
+	Commercial bool `json:"c,omitempty"`
+	Support    bool `json:"p,omitempty"`
+	// Interactions are messages sent or received and attendances opened.
+	Interactions int `json:"i,omitempty"`
+	// OpenedCommercial and OpenedSupport count public tickets opened.
+	OpenedCommercial int `json:"oc,omitempty"`
+	OpenedSupport    int `json:"os,omitempty"`
+}
+
+// Window is an Interactionz window of the contact.
+type Window struct {
+	Lane interactionz.Lane `json:"l"`
+	// Start is the opening time in Unix milliseconds; the end is 24 h later.
+	Start int64          `json:"s"`
+	Date  localdate.Date `json:"d"`
+	// Sentiment is the label of the latest classified customer text in the
+	// window; TextAt is that text's time (Unix ms).
+	Sentiment string `json:"x,omitempty"`
+	TextAt    int64  `json:"ta,omitempty"`
+}
+
+// Span is the window as instants.
+func (w Window) Span() interactionz.Window {
+	s := time.UnixMilli(w.Start).UTC()
+	return interactionz.Window{Start: s, End: s.Add(interactionz.WindowLength)}
+}
+
+// Ticket is an open public ticket (an attendance).
+type Ticket struct {
+	Area   string         `json:"a"`
+	Opened localdate.Date `json:"d"`
+	Status string         `json:"st"`
+}
+
+// Seen remembers the identities of events applied on one processing day
+// (Unix day), as 8-byte prefixes of SHA-256(source, id), concatenated.
+type Seen struct {
+	Day    int32  `json:"d"`
+	Hashes []byte `json:"h"`
+}
+
+// ContactState is everything kept per (organization, contact).
+type ContactState struct {
+	Registered bool     `json:"r,omitempty"`
+	Deleted    bool     `json:"x,omitempty"`
+	UF         string   `json:"uf,omitempty"`
+	EverSent   bool     `json:"es,omitempty"`
+	Days       []Day    `json:"d,omitempty"`
+	Windows    []Window `json:"w,omitempty"`
+	Tickets    map[string]Ticket `json:"t,omitempty"`
+	Seen       []Seen   `json:"n,omitempty"`
+}
+
+// Debit is one Interactionz debited: the window it opened and the event
+// that opened it, enough to explain the charge.
+type Debit struct {
+	Lane      interactionz.Lane
+	Channel   string
+	Window    interactionz.Window
+	Date      localdate.Date // local date of the window's start
+	EventID   string
+	Source    string
+	EventType event.Type
+}
+
+// Result is what applying one event did.
+type Result struct {
+	Duplicate bool
+	// Outcome is the billing outcome; zero for events that are not billable.
+	Outcome interactionz.Outcome
+	Debit   *Debit
+}
+
+func identity(source, id string) [8]byte {
+	h := event.IdentityHash(source, id)
+	var out [8]byte
+	for i := 0; i < 8; i++ {
+		out[i] = unhex(h[2*i])<<4 | unhex(h[2*i+1])
+	}
+	return out
+}
+
+func unhex(c byte) byte {
+	if c >= 'a' {
+		return c - 'a' + 10
+	}
+	return c - '0'
+}
+
+func seenHas(seen []Seen, id [8]byte) bool {
+	for _, b := range seen {
+		for i := 0; i+8 <= len(b.Hashes); i += 8 {
+			if [8]byte(b.Hashes[i:i+8]) == id {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func seenAdd(seen []Seen, id [8]byte, now time.Time) []Seen {
+	day := int32(now.Unix() / 86400)
+	keep := int32(now.Add(-DedupeRetention).Unix() / 86400)
+	out := seen[:0]
+	for _, b := range seen {
+		if b.Day >= keep {
+			out = append(out, b)
+		}
+	}
+	if n := len(out); n > 0 && out[n-1].Day == day {
+		out[n-1].Hashes = append(out[n-1].Hashes, id[:]...)
+		return out
+	}
+	return append(out, Seen{Day: day, Hashes: append([]byte(nil), id[:]...)})
+}
+
+// Apply applies one valid event to the contact's state.
+func (s *ContactState) Apply(ev event.Event, c Context) Result {
+	id := identity(ev.Source, ev.ID)
+	if seenHas(s.Seen, id) {
+		return Result{Duplicate: true}
+	}
+	s.Seen = seenAdd(s.Seen, id, c.Now)
+	today := localdate.Of(c.Now, c.Loc)
+	date := localdate.Of(ev.Time, c.Loc)
+	s.applyMetrics(ev, date, today)
+	res := s.applyBilling(ev, date, c)
+	s.prune(today)
+	return res
+}
+
+func (s *ContactState) day(date, today localdate.Date) *Day {
+	if date < today.AddDays(-localdate.Retention) {
+		return nil // too old to show on any Home: not kept
+	}
+	i := sort.Search(len(s.Days), func(i int) bool { return s.Days[i].Date >= date })
+	if i < len(s.Days) && s.Days[i].Date == date {
+		return &s.Days[i]
+	}
+	s.Days = append(s.Days, Day{})
+	copy(s.Days[i+1:], s.Days[i:])
+	s.Days[i] = Day{Date: date}
+	return &s.Days[i]
+}
+
+func inc(m *map[string]int, k string) {
+	if *m == nil {
+		*m = map[string]int{}
+	}
+	(*m)[k]++
+}
+
+func markArea(d *Day, area string) {
+	switch area {
+	case event.AreaCommercial:
+		d.Commercial = true
+	case event.AreaSupport:
+		d.Support = true
+	}
+}
+
+func (s *ContactState) applyMetrics(ev event.Event, date, today localdate.Date) {
+	d := ev.Data
+	switch ev.Type {
+	case event.ContactUpserted:
+		s.Registered, s.Deleted = true, false
+		if d.Phone != "" {
+			s.UF = geo.StateOf(d.Phone)
+		}
+		return
+	case event.ContactDeleted:
+		s.Registered, s.Deleted = false, true
+		return
+	case event.MessageSent:
+		s.EverSent = true
+	case event.TicketUpdated:
+		t, ok := s.Tickets[d.TicketID]
+		if ok {
+			t.Status = d.Status
+			s.Tickets[d.TicketID] = t
+		}
+		if ok && d.Public != nil && *d.Public {
+			if day := s.day(date, today); day != nil {
+				markArea(day, t.Area)
+			}
+		}
+		return
+	case event.TicketClosed:
+		delete(s.Tickets, d.TicketID)
+		return
+	case event.TicketOpened:
+		if d.Visibility != event.VisibilityPublic {
+			return // internal tickets are not attendances
+		}
+		if s.Tickets == nil {
+			s.Tickets = map[string]Ticket{}
+		}
+		s.Tickets[d.TicketID] = Ticket{Area: d.Area, Opened: date, Status: event.StatusNew}
+	}
+	day := s.day(date, today)
+	if day == nil {
+		return
+	}
+	switch ev.Type {
+	case event.MessageSent:
+		day.Interactions++
+		inc(&day.Sent, d.Channel)
+		switch d.Sender {
+		case event.SenderCampaign:
+			inc(&day.Mass, d.Channel)
+		case event.SenderAgent, event.SenderBot, event.SenderExpertAgent:
+			markArea(day, d.Area)
+		}
+	case event.MessageReceived:
+		day.Interactions++
+		markArea(day, d.Area)
+	case event.TicketOpened:
+		day.Interactions++
+		markArea(day, d.Area)
+		if d.Area == event.AreaCommercial {
+			day.OpenedCommercial++
+		} else {
+			day.OpenedSupport++
+		}
+	}
+}
+
+// current is the latest window of a lane, or -1.
+func (s *ContactState) current(lane interactionz.Lane) int {
+	for i := len(s.Windows) - 1; i >= 0; i-- {
+		if s.Windows[i].Lane == lane {
+			return i
+		}
+	}
+	return -1
+}
+
+// CurrentWindow is the lane's latest window, if any.
+func (s *ContactState) CurrentWindow(lane interactionz.Lane) (interactionz.Window, bool) {
+	i := s.current(lane)
+	if i < 0 {
+		return interactionz.Window{}, false
+	}
+	return s.Windows[i].Span(), true
+}
+
+func (s *ContactState) applyBilling(ev event.Event, date localdate.Date, c Context) Result {
+	lane, billable := interactionz.Classify(ev)
+	if !billable {
+		return Result{}
+	}
+	i := s.current(lane)
+	var cur *interactionz.Window
+	if i >= 0 {
+		w := s.Windows[i].Span()
+		cur = &w
+	}
+	outcome, win := interactionz.Decide(cur, ev.Time)
+	res := Result{Outcome: outcome}
+	if outcome == interactionz.Debit {
+		s.Windows = append(s.Windows, Window{Lane: lane, Start: win.Start.UnixMilli(), Date: date})
+		i = len(s.Windows) - 1
+		res.Debit = &Debit{Lane: lane, Channel: channelOf(ev), Window: win, Date: date,
+			EventID: ev.ID, Source: ev.Source, EventType: ev.Type}
+	}
+	if outcome != interactionz.Absorbed && ev.Type == event.MessageReceived && c.Sentiment != "" {
+		w := &s.Windows[i]
+		if t := ev.Time.UnixMilli(); t >= w.TextAt {
+			w.Sentiment, w.TextAt = c.Sentiment, t
+		}
+	}
+	return res
+}
+
+// NoChannel labels debits of events that carry no channel (ticket movements).
+const NoChannel = "none"
+
+func channelOf(ev event.Event) string {
+	if ev.Data.Channel == "" {
+		return NoChannel
+	}
+	return ev.Data.Channel
+}
+
+func (s *ContactState) prune(today localdate.Date) {
+	oldest := today.AddDays(-localdate.Retention)
+	k := 0
+	for _, d := range s.Days {
+		if d.Date >= oldest {
+			s.Days[k] = d
+			k++
+		}
+	}
+	s.Days = s.Days[:k]
+	oldestWindow := today.AddDays(-SatisfactionDays)
+	latest := map[interactionz.Lane]int{}
+	for i, w := range s.Windows {
+		latest[w.Lane] = i
+	}
+	k = 0
+	for i, w := range s.Windows {
+		if w.Date >= oldestWindow || latest[w.Lane] == i {
+			s.Windows[k] = w
+			k++
+		}
+	}
+	s.Windows = s.Windows[:k]
+	for id, t := range s.Tickets {
+		if t.Opened < oldest {
+			delete(s.Tickets, id)
+		}
+	}
+	if len(s.Tickets) == 0 {
+		s.Tickets = nil
+	}
+}

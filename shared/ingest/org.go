@@ -1,0 +1,52 @@
+package ingest
+
+import (
+	"slices"
+
+	"github.com/customercloud/home/shared/event"
+)
+
+// OrgState is what organization-scoped events build: users (seats in use),
+// enabled channels and connected integrations, for the first steps.
+type OrgState struct {
+	Users        []string `json:"u,omitempty"`
+	Channels     []string `json:"c,omitempty"`
+	Integrations []string `json:"i,omitempty"`
+	Seen         []Seen   `json:"n,omitempty"`
+}
+
+func addSorted(list []string, v string) []string {
+	i, found := slices.BinarySearch(list, v)
+	if found {
+		return list
+	}
+	return slices.Insert(list, i, v)
+}
+
+func removeSorted(list []string, v string) []string {
+	i, found := slices.BinarySearch(list, v)
+	if !found {
+		return list
+	}
+	return slices.Delete(list, i, i+1)
+}
+
+// Apply applies one valid organization-scoped event.
+func (s *OrgState) Apply(ev event.Event, c Context) Result {
+	id := identity(ev.Source, ev.ID)
+	if seenHas(s.Seen, id) {
+		return Result{Duplicate: true}
+	}
+	s.Seen = seenAdd(s.Seen, id, c.Now)
+	switch ev.Type {
+	case event.UserAdded:
+		s.Users = addSorted(s.Users, ev.Data.UserID)
+	case event.UserRemoved:
+		s.Users = removeSorted(s.Users, ev.Data.UserID)
+	case event.ChannelEnabled:
+		s.Channels = addSorted(s.Channels, ev.Data.Channel)
+	case event.IntegrationConnected:
+		s.Integrations = addSorted(s.Integrations, ev.Data.System)
+	}
+	return Result{}
+}

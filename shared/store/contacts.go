@@ -1,0 +1,311 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/customercloud/home/shared/ingest"
+	"github.com/customercloud/home/shared/interactionz"
+	"github.com/customercloud/home/shared/keys"
+	"github.com/customercloud/home/shared/localdate"
+)
+
+// ContactRef names a contact of an organization.
+type ContactRef struct {
+	Org     string
+	Contact string
+}
+
+// Contact is a contact's stored state and the version it was read at.
+type Contact struct {
+	ContactRef
+	State   ingest.ContactState
+	Version int64
+}
+
+// Batch is what a batch of events needs: the profiles of its organizations
+// and the states of its contacts.
+type Batch struct {
+	Profiles map[string]Profile
+	Contacts map[ContactRef]Contact
+}
+
+// maxBatchGet is DynamoDB's BatchGetItem limit.
+const maxBatchGet = 100
+
+// LoadBatch reads profiles and contact states in as few strongly consistent
+// BatchGetItem calls as DynamoDB allows (one for a Lambda batch), retrying
+// unprocessed keys with backoff.
+func (st *Store) LoadBatch(ctx context.Context, orgs []string, contacts []ContactRef) (Batch, error) {
+	b := Batch{Profiles: map[string]Profile{}, Contacts: map[ContactRef]Contact{}}
+	var ks []map[string]types.AttributeValue
+	seen := map[keys.Key]bool{}
+	add := func(k keys.Key) {
+		if !seen[k] {
+			seen[k] = true
+			ks = append(ks, key(k))
+		}
+	}
+	for _, o := range orgs {
+		add(keys.Profile(o))
+	}
+	for _, c := range contacts {
+		add(keys.Contact(c.Org, c.Contact))
+	}
+	items, err := st.batchGet(ctx, ks)
+	if err != nil {
+		return b, err
+	}
+	for _, o := range orgs {
+		p, err := decodeProfile(o, items[keys.Profile(o)])
+		if err != nil {
+			return b, err
+		}
+		b.Profiles[o] = p
+	}
+	for _, c := range contacts {
+		rec := Contact{ContactRef: c}
+		if item := items[keys.Contact(c.Org, c.Contact)]; item != nil {
+			rec.Version = num(item, attrVersion)
+			if err := json.Unmarshal([]byte(str(item, attrState)), &rec.State); err != nil {
+				return b, fmt.Errorf("decode contact state: %w", err)
+			}
+		}
+		b.Contacts[c] = rec
+	}
+	return b, nil
+}
+
+func (st *Store) batchGet(ctx context.Context, ks []map[string]types.AttributeValue) (map[keys.Key]map[string]types.AttributeValue, error) {
+	out := map[keys.Key]map[string]types.AttributeValue{}
+	for start := 0; start < len(ks); start += maxBatchGet {
+		pending := ks[start:min(start+maxBatchGet, len(ks))]
+		for attempt := 0; len(pending) > 0; attempt++ {
+			if attempt > 0 {
+				if err := sleep(ctx, backoff(attempt)); err != nil {
+					return nil, err
+				}
+			}
+			if attempt > 8 {
+				return nil, fmt.Errorf("batch get: %d keys still unprocessed", len(pending))
+			}
+			res, err := st.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{
+				RequestItems: map[string]types.KeysAndAttributes{
+					st.table: {Keys: pending, ConsistentRead: aws.Bool(true)},
+				},
+				ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
+			})
+			if err != nil {
+				return nil, fmt.Errorf("batch get: %w", err)
+			}
+			for _, item := range res.Responses[st.table] {
+				out[keys.Key{PK: str(item, attrPK), SK: str(item, attrSK)}] = item
+			}
+			pending = res.UnprocessedKeys[st.table].Keys
+		}
+	}
+	return out, nil
+}
+
+func backoff(attempt int) time.Duration {
+	d := 10 * time.Millisecond << min(attempt, 6)
+	return d
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// CycleOf tells a debit's billing cycle start from its local date.
+type CycleOf func(localdate.Date) localdate.Date
+
+// SaveContact writes a contact's new state if it is still at the version it
+// was read at, with the debits applied since. Without debits this is one
+// conditional UpdateItem; with debits, one transaction that also writes a
+// ledger entry per debit and adds them to the organization's day and cycle
+// totals, so a charge, its explanation and its totals exist together or
+// not at all. The condition also checks each debited lane's stored window
+// end against the new window's start: a debit can never be written while an
+// earlier window of its lane is still open, whatever TTL has or has not
+// deleted. ErrConflict when the state changed since read.
+func (st *Store) SaveContact(ctx context.Context, c Contact, next ingest.ContactState, debits []ingest.Debit, cycleOf CycleOf) error {
+	raw, err := json.Marshal(next)
+	if err != nil {
+		return fmt.Errorf("encode contact state: %w", err)
+	}
+	cond, vals := versionCondition(c.Version)
+	names := map[string]string{"#st": attrState, "#v": attrVersion}
+	set := []string{"#st = :st", "#v = :v1"}
+	vals[":st"] = s(string(raw))
+	vals[":v1"] = n(c.Version + 1)
+	remove := ""
+	if next.Registered {
+		names["#ttl"] = attrTTL
+		remove = " REMOVE #ttl"
+	} else {
+		// Unregistered (deleted or never upserted) contacts go away after
+		// their history stops mattering.
+		names["#ttl"] = attrTTL
+		set = append(set, "#ttl = :ttl")
+		vals[":ttl"] = n(st.now().Add(time.Duration(localdate.Retention+14) * 24 * time.Hour).Unix())
+	}
+	// Lane window conditions.
+	firstStart := map[interactionz.Lane]time.Time{}
+	lastEnd := map[interactionz.Lane]time.Time{}
+	for _, d := range debits {
+		if _, ok := firstStart[d.Lane]; !ok {
+			firstStart[d.Lane] = d.Window.Start
+		}
+		lastEnd[d.Lane] = d.Window.End
+	}
+	lanes := make([]string, 0, len(firstStart))
+	for l := range firstStart {
+		lanes = append(lanes, string(l))
+	}
+	sort.Strings(lanes)
+	for i, l := range lanes {
+		name, start, end := fmt.Sprintf("#we%d", i), fmt.Sprintf(":ws%d", i), fmt.Sprintf(":we%d", i)
+		names[name] = "wEnd_" + l
+		vals[start] = n(firstStart[interactionz.Lane(l)].UnixMilli())
+		vals[end] = n(lastEnd[interactionz.Lane(l)].UnixMilli())
+		cond += fmt.Sprintf(" AND (attribute_not_exists(%s) OR %s <= %s)", name, name, start)
+		set = append(set, fmt.Sprintf("%s = %s", name, end))
+	}
+	update := &types.Update{
+		TableName:                 &st.table,
+		Key:                       key(keys.Contact(c.Org, c.Contact)),
+		UpdateExpression:          aws.String("SET " + strings.Join(set, ", ") + remove),
+		ConditionExpression:       aws.String(cond),
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: vals,
+	}
+	if len(debits) == 0 {
+		_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: update.TableName, Key: update.Key, UpdateExpression: update.UpdateExpression,
+			ConditionExpression: update.ConditionExpression, ExpressionAttributeNames: names,
+			ExpressionAttributeValues: vals, ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
+		})
+		var ccf *types.ConditionalCheckFailedException
+		if errors.As(err, &ccf) {
+			return fmt.Errorf("contact %s/%s: %w", c.Org, c.Contact, ErrConflict)
+		}
+		if err != nil {
+			return fmt.Errorf("save contact: %w", err)
+		}
+		return nil
+	}
+	items := []types.TransactWriteItem{{Update: update}}
+	items = append(items, st.ledgerPuts(c.ContactRef, debits)...)
+	items = append(items, st.totalUpdates(c.Org, debits, cycleOf)...)
+	_, err = st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+		TransactItems:          items,
+		ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
+	})
+	var tce *types.TransactionCanceledException
+	if errors.As(err, &tce) {
+		for _, r := range tce.CancellationReasons {
+			if aws.ToString(r.Code) == "ConditionalCheckFailed" {
+				return fmt.Errorf("contact %s/%s: %w", c.Org, c.Contact, ErrConflict)
+			}
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("save debits: %w", err)
+	}
+	return nil
+}
+
+func (st *Store) ledgerPuts(c ContactRef, debits []ingest.Debit) []types.TransactWriteItem {
+	out := make([]types.TransactWriteItem, 0, len(debits))
+	exp := n(st.now().Add(Retention).Unix())
+	for _, d := range debits {
+		item := key(keys.Ledger(c.Org, d.Window.Start, string(d.Lane), c.Contact))
+		item["contactId"] = s(c.Contact)
+		item["lane"] = s(string(d.Lane))
+		item["channel"] = s(d.Channel)
+		item["windowStart"] = s(d.Window.Start.UTC().Format(time.RFC3339Nano))
+		item["windowEnd"] = s(d.Window.End.UTC().Format(time.RFC3339Nano))
+		item["date"] = s(d.Date.String())
+		item["eventId"] = s(d.EventID)
+		item["eventSource"] = s(d.Source)
+		item["eventType"] = s(string(d.EventType))
+		item[attrTTL] = exp
+		out = append(out, types.TransactWriteItem{Put: &types.Put{
+			TableName: &st.table, Item: item,
+			ConditionExpression:      aws.String("attribute_not_exists(#pk)"),
+			ExpressionAttributeNames: map[string]string{"#pk": attrPK},
+		}})
+	}
+	return out
+}
+
+// Counter attribute names of totals items.
+const (
+	TotalAttr     = "total"
+	LanePrefix    = "lane_"
+	ChannelPrefix = "ch_"
+)
+
+func (st *Store) totalUpdates(org string, debits []ingest.Debit, cycleOf CycleOf) []types.TransactWriteItem {
+	type counts map[string]int64
+	byItem := map[keys.Key]counts{}
+	var order []keys.Key
+	bump := func(k keys.Key, d ingest.Debit) {
+		c, ok := byItem[k]
+		if !ok {
+			c = counts{}
+			byItem[k] = c
+			order = append(order, k)
+		}
+		c[TotalAttr]++
+		c[LanePrefix+string(d.Lane)]++
+		c[ChannelPrefix+d.Channel]++
+	}
+	for _, d := range debits {
+		bump(keys.DayTotals(org, d.Date.String()), d)
+		if cycleOf != nil {
+			bump(keys.CycleTotals(org, cycleOf(d.Date).String()), d)
+		}
+	}
+	exp := n(st.now().Add(Retention).Unix())
+	out := make([]types.TransactWriteItem, 0, len(order))
+	for _, k := range order {
+		c := byItem[k]
+		attrs := make([]string, 0, len(c))
+		for a := range c {
+			attrs = append(attrs, a)
+		}
+		sort.Strings(attrs)
+		names := map[string]string{"#ttl": attrTTL}
+		vals := map[string]types.AttributeValue{":ttl": exp}
+		adds := make([]string, 0, len(attrs))
+		for i, a := range attrs {
+			names[fmt.Sprintf("#a%d", i)] = a
+			vals[fmt.Sprintf(":a%d", i)] = n(c[a])
+			adds = append(adds, fmt.Sprintf("#a%d :a%d", i, i))
+		}
+		out = append(out, types.TransactWriteItem{Update: &types.Update{
+			TableName: &st.table, Key: key(k),
+			UpdateExpression:          aws.String("SET #ttl = :ttl ADD " + strings.Join(adds, ", ")),
+			ExpressionAttributeNames:  names,
+			ExpressionAttributeValues: vals,
+		}})
+	}
+	return out
+}

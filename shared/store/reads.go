@@ -1,0 +1,283 @@
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/customercloud/home/shared/ingest"
+	"github.com/customercloud/home/shared/keys"
+	"github.com/customercloud/home/shared/metrics"
+)
+
+// Totals are Interactionz debited in a day or a billing cycle.
+type Totals struct {
+	Total    int64            `json:"total"`
+	Lanes    map[string]int64 `json:"lanes"`
+	Channels map[string]int64 `json:"channels"`
+}
+
+func decodeTotals(item map[string]types.AttributeValue) Totals {
+	t := Totals{Lanes: map[string]int64{}, Channels: map[string]int64{}}
+	for name, v := range item {
+		nv, ok := v.(*types.AttributeValueMemberN)
+		if !ok {
+			continue
+		}
+		i, _ := strconv.ParseInt(nv.Value, 10, 64)
+		switch {
+		case name == TotalAttr:
+			t.Total = i
+		case strings.HasPrefix(name, LanePrefix):
+			t.Lanes[strings.TrimPrefix(name, LanePrefix)] = i
+		case strings.HasPrefix(name, ChannelPrefix):
+			t.Channels[strings.TrimPrefix(name, ChannelPrefix)] = i
+		}
+	}
+	return t
+}
+
+// Rollup is a stored snapshot.
+type Rollup struct {
+	Snapshot metrics.Snapshot
+	Exists   bool
+}
+
+// PutRollup stores an organization's snapshot.
+func (st *Store) PutRollup(ctx context.Context, org string, snap metrics.Snapshot) error {
+	raw, err := json.Marshal(snap)
+	if err != nil {
+		return fmt.Errorf("encode snapshot: %w", err)
+	}
+	item := key(keys.Rollup(org))
+	item[attrSnap] = s(string(raw))
+	item["asOf"] = s(snap.AsOf.Format(time.RFC3339Nano))
+	if _, err := st.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &st.table, Item: item,
+		ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal}); err != nil {
+		return fmt.Errorf("put rollup %s: %w", org, err)
+	}
+	return nil
+}
+
+// GetRollup reads an organization's last snapshot.
+func (st *Store) GetRollup(ctx context.Context, org string) (Rollup, error) {
+	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &st.table, Key: key(keys.Rollup(org)),
+		ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal})
+	if err != nil {
+		return Rollup{}, fmt.Errorf("get rollup %s: %w", org, err)
+	}
+	return decodeRollup(out.Item)
+}
+
+func decodeRollup(item map[string]types.AttributeValue) (Rollup, error) {
+	if item == nil {
+		return Rollup{}, nil
+	}
+	var r Rollup
+	if err := json.Unmarshal([]byte(str(item, attrSnap)), &r.Snapshot); err != nil {
+		return r, fmt.Errorf("decode snapshot: %w", err)
+	}
+	r.Exists = true
+	return r, nil
+}
+
+// HomeData is everything the Home call reads.
+type HomeData struct {
+	Profile Profile
+	Rollup  Rollup
+	Today   Totals
+	Cycle   Totals
+}
+
+// Home reads the Home's data in exactly two requests whatever the
+// organization's size: the profile (its zone and plan say which day and
+// cycle to read), then one BatchGetItem of the rollup and the day and
+// cycle totals. dates maps the profile to today's and the cycle's dates.
+func (st *Store) Home(ctx context.Context, org string, dates func(Profile) (today, cycleStart string)) (HomeData, error) {
+	var h HomeData
+	p, err := st.GetProfile(ctx, org)
+	if err != nil {
+		return h, err
+	}
+	h.Profile = p
+	today, cycle := dates(p)
+	dayKey, cycleKey, rollKey := keys.DayTotals(org, today), keys.CycleTotals(org, cycle), keys.Rollup(org)
+	items, err := st.batchGet(ctx, []map[string]types.AttributeValue{key(rollKey), key(dayKey), key(cycleKey)})
+	if err != nil {
+		return h, err
+	}
+	if h.Rollup, err = decodeRollup(items[rollKey]); err != nil {
+		return h, err
+	}
+	h.Today = decodeTotals(items[dayKey])
+	h.Cycle = decodeTotals(items[cycleKey])
+	return h, nil
+}
+
+// DayTotal is one day's totals.
+type DayTotal struct {
+	Date string `json:"date"`
+	Totals
+}
+
+// DayTotals lists day totals for local dates from..to (inclusive,
+// "2006-01-02"), in one Query (a year of days fits one page).
+func (st *Store) DayTotals(ctx context.Context, org, from, to string) ([]DayTotal, error) {
+	var out []DayTotal
+	var start map[string]types.AttributeValue
+	for {
+		res, err := st.db.Query(ctx, &dynamodb.QueryInput{
+			TableName:                 &st.table,
+			KeyConditionExpression:    aws.String("#pk = :pk AND #sk BETWEEN :a AND :b"),
+			ExpressionAttributeNames:  map[string]string{"#pk": attrPK, "#sk": attrSK},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(keys.Org(org)), ":a": s(keys.DayPrefix + from), ":b": s(keys.DayPrefix + to)},
+			ExclusiveStartKey:         start,
+			ReturnConsumedCapacity:    types.ReturnConsumedCapacityTotal,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("query day totals: %w", err)
+		}
+		for _, item := range res.Items {
+			out = append(out, DayTotal{Date: strings.TrimPrefix(str(item, attrSK), keys.DayPrefix), Totals: decodeTotals(item)})
+		}
+		if len(res.LastEvaluatedKey) == 0 {
+			return out, nil
+		}
+		start = res.LastEvaluatedKey
+	}
+}
+
+// LedgerEntry is one debit, explained.
+type LedgerEntry struct {
+	ContactID   string `json:"contactId"`
+	Lane        string `json:"lane"`
+	Channel     string `json:"channel"`
+	WindowStart string `json:"windowStart"`
+	WindowEnd   string `json:"windowEnd"`
+	Date        string `json:"date"`
+	EventID     string `json:"eventId"`
+	EventSource string `json:"eventSource"`
+	EventType   string `json:"eventType"`
+}
+
+// ErrBadCursor means a pagination cursor was not one this API issued.
+var ErrBadCursor = errors.New("invalid cursor")
+
+// Ledger lists debits whose window opened in [from, to), oldest first, a
+// page at a time; cursor is opaque ("" for the first page, "" back when
+// there are no more).
+func (st *Store) Ledger(ctx context.Context, org string, from, to time.Time, cursor string, limit int32) ([]LedgerEntry, string, error) {
+	var start map[string]types.AttributeValue
+	if cursor != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(cursor)
+		if err != nil {
+			return nil, "", ErrBadCursor
+		}
+		sk := string(raw)
+		if sk < keys.LedgerBound(from) || sk >= keys.LedgerBound(to) {
+			return nil, "", ErrBadCursor
+		}
+		start = map[string]types.AttributeValue{attrPK: s(keys.LedgerPartition(org)), attrSK: s(sk)}
+	}
+	res, err := st.db.Query(ctx, &dynamodb.QueryInput{
+		TableName:                 &st.table,
+		KeyConditionExpression:    aws.String("#pk = :pk AND #sk BETWEEN :a AND :b"),
+		ExpressionAttributeNames:  map[string]string{"#pk": attrPK, "#sk": attrSK},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(keys.LedgerPartition(org)), ":a": s(keys.LedgerBound(from)), ":b": s(keys.LedgerBound(to.Add(-time.Millisecond)) + "~")},
+		ExclusiveStartKey:         start,
+		Limit:                     aws.Int32(limit),
+		ReturnConsumedCapacity:    types.ReturnConsumedCapacityTotal,
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("query ledger: %w", err)
+	}
+	out := make([]LedgerEntry, 0, len(res.Items))
+	for _, it := range res.Items {
+		out = append(out, LedgerEntry{ContactID: str(it, "contactId"), Lane: str(it, "lane"), Channel: str(it, "channel"),
+			WindowStart: str(it, "windowStart"), WindowEnd: str(it, "windowEnd"), Date: str(it, "date"),
+			EventID: str(it, "eventId"), EventSource: str(it, "eventSource"), EventType: str(it, "eventType")})
+	}
+	next := ""
+	if len(res.LastEvaluatedKey) > 0 {
+		next = base64.RawURLEncoding.EncodeToString([]byte(str(res.LastEvaluatedKey, attrSK)))
+	}
+	return out, next, nil
+}
+
+// ListOrgs pages through every organization with a profile, using the
+// sparse index, calling fn per page.
+func (st *Store) ListOrgs(ctx context.Context, fn func(orgs []string) error) error {
+	var start map[string]types.AttributeValue
+	for {
+		res, err := st.db.Query(ctx, &dynamodb.QueryInput{
+			TableName:                 &st.table,
+			IndexName:                 aws.String("gsi1"),
+			KeyConditionExpression:    aws.String("#g = :g"),
+			ExpressionAttributeNames:  map[string]string{"#g": attrGSIPK},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":g": s(keys.OrgIndexPK)},
+			ExclusiveStartKey:         start,
+			ReturnConsumedCapacity:    types.ReturnConsumedCapacityTotal,
+		})
+		if err != nil {
+			return fmt.Errorf("list orgs: %w", err)
+		}
+		orgs := make([]string, 0, len(res.Items))
+		for _, it := range res.Items {
+			orgs = append(orgs, str(it, attrGSISK))
+		}
+		if len(orgs) > 0 {
+			if err := fn(orgs); err != nil {
+				return err
+			}
+		}
+		if len(res.LastEvaluatedKey) == 0 {
+			return nil
+		}
+		start = res.LastEvaluatedKey
+	}
+}
+
+// ScanContacts feeds every contact state of an organization to fn, shard by
+// shard, page by page; it returns the number of Query requests made.
+func (st *Store) ScanContacts(ctx context.Context, org string, fn func(contact string, s *ingest.ContactState)) (int, error) {
+	requests := 0
+	for shard := 0; shard < keys.Shards; shard++ {
+		var start map[string]types.AttributeValue
+		for {
+			res, err := st.db.Query(ctx, &dynamodb.QueryInput{
+				TableName:                 &st.table,
+				KeyConditionExpression:    aws.String("#pk = :pk"),
+				ExpressionAttributeNames:  map[string]string{"#pk": attrPK, "#sk": attrSK, "#st": attrState},
+				ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(keys.ContactPartition(org, shard))},
+				ProjectionExpression:      aws.String("#sk, #st"),
+				ExclusiveStartKey:         start,
+				ReturnConsumedCapacity:    types.ReturnConsumedCapacityTotal,
+			})
+			requests++
+			if err != nil {
+				return requests, fmt.Errorf("query contacts: %w", err)
+			}
+			for _, it := range res.Items {
+				var cs ingest.ContactState
+				if err := json.Unmarshal([]byte(str(it, attrState)), &cs); err != nil {
+					return requests, fmt.Errorf("decode contact state: %w", err)
+				}
+				fn(str(it, attrSK), &cs)
+			}
+			if len(res.LastEvaluatedKey) == 0 {
+				break
+			}
+			start = res.LastEvaluatedKey
+		}
+	}
+	return requests, nil
+}

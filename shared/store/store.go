@@ -1,0 +1,231 @@
+// Package store keeps the meter's and the Home's state in one DynamoDB table
+// (layout in package keys). Every write that must not be lost or doubled is
+// conditional: contact and organization states carry a version, and a debit
+// writes the contact, its ledger entry and the organization's totals in one
+// transaction.
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/customercloud/home/shared/ingest"
+	"github.com/customercloud/home/shared/keys"
+	"github.com/customercloud/home/shared/plan"
+	"github.com/customercloud/home/shared/resources"
+)
+
+// API is the part of the DynamoDB client the store calls; *dynamodb.Client
+// satisfies it, and a counting or fault-injecting decorator can wrap it.
+type API interface {
+	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
+	PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+}
+
+var _ API = (*dynamodb.Client)(nil)
+
+// ErrConflict means a conditional write found the state changed since it was
+// read (another delivery of the same group got there first): re-read and
+// re-apply.
+var ErrConflict = errors.New("state changed since read")
+
+// ErrNotFound means the item does not exist.
+var ErrNotFound = errors.New("not found")
+
+// Retention of billing records: ledger entries and totals stay 13 months so
+// every charge of the past year can be explained.
+const Retention = 400 * 24 * time.Hour
+
+// Store is the DynamoDB-backed state.
+type Store struct {
+	db    API
+	table string
+	now   func() time.Time
+}
+
+// New returns a store on table.
+func New(db API, table string) *Store {
+	return &Store{db: db, table: table, now: time.Now}
+}
+
+// WithClock returns a copy of the store using now for TTLs (tests).
+func (s *Store) WithClock(now func() time.Time) *Store {
+	c := *s
+	c.now = now
+	return &c
+}
+
+// Table is the table name.
+func (s *Store) Table() string { return s.table }
+
+// Attribute names.
+const (
+	attrPK      = "pk"
+	attrSK      = "sk"
+	attrState   = "st"
+	attrVersion = "v"
+	attrPlan    = "plan"
+	attrSnap    = "snap"
+	attrGSIPK   = "gsi1pk"
+	attrGSISK   = "gsi1sk"
+)
+
+var attrTTL = resources.Table.TTLAttribute
+
+func s(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+func n(v int64) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)}
+}
+
+func key(k keys.Key) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{attrPK: s(k.PK), attrSK: s(k.SK)}
+}
+
+func str(item map[string]types.AttributeValue, name string) string {
+	if v, ok := item[name].(*types.AttributeValueMemberS); ok {
+		return v.Value
+	}
+	return ""
+}
+
+func num(item map[string]types.AttributeValue, name string) int64 {
+	if v, ok := item[name].(*types.AttributeValueMemberN); ok {
+		i, _ := strconv.ParseInt(v.Value, 10, 64)
+		return i
+	}
+	return 0
+}
+
+// Profile is an organization's profile item.
+type Profile struct {
+	Org string
+	// Plan is the organization's plan; HasPlan is false when none was set
+	// (Plan is then plan.Default()).
+	Plan    plan.Plan
+	HasPlan bool
+	State   ingest.OrgState
+	Version int64
+	Exists  bool
+}
+
+func decodeProfile(org string, item map[string]types.AttributeValue) (Profile, error) {
+	p := Profile{Org: org, Plan: plan.Default()}
+	if item == nil {
+		return p, nil
+	}
+	p.Exists = true
+	p.Version = num(item, attrVersion)
+	if raw := str(item, attrPlan); raw != "" {
+		if err := json.Unmarshal([]byte(raw), &p.Plan); err != nil {
+			return p, fmt.Errorf("decode plan of %s: %w", org, err)
+		}
+		p.HasPlan = true
+	}
+	if raw := str(item, attrState); raw != "" {
+		if err := json.Unmarshal([]byte(raw), &p.State); err != nil {
+			return p, fmt.Errorf("decode org state of %s: %w", org, err)
+		}
+	}
+	return p, nil
+}
+
+// GetProfile reads an organization's profile (strongly consistent, so a
+// plan change is seen by the next call).
+func (st *Store) GetProfile(ctx context.Context, org string) (Profile, error) {
+	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: &st.table, Key: key(keys.Profile(org)), ConsistentRead: aws.Bool(true),
+		ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
+	})
+	if err != nil {
+		return Profile{}, fmt.Errorf("get profile %s: %w", org, err)
+	}
+	return decodeProfile(org, out.Item)
+}
+
+// PutPlan sets an organization's plan; it creates the profile if needed and
+// registers the organization in the index the rollups list.
+func (st *Store) PutPlan(ctx context.Context, org string, p plan.Plan) error {
+	raw, err := json.Marshal(p)
+	if err != nil {
+		return fmt.Errorf("encode plan: %w", err)
+	}
+	_, err = st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &st.table,
+		Key:                       key(keys.Profile(org)),
+		UpdateExpression:          aws.String("SET #p = :p, #g = :g, #gs = :gs"),
+		ExpressionAttributeNames:  map[string]string{"#p": attrPlan, "#g": attrGSIPK, "#gs": attrGSISK},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":p": s(string(raw)), ":g": s(keys.OrgIndexPK), ":gs": s(org)},
+		ReturnConsumedCapacity:    types.ReturnConsumedCapacityTotal,
+	})
+	if err != nil {
+		return fmt.Errorf("put plan %s: %w", org, err)
+	}
+	return nil
+}
+
+// SaveOrgState writes an organization's state if its version is still
+// prev; ErrConflict otherwise.
+func (st *Store) SaveOrgState(ctx context.Context, org string, prev int64, state ingest.OrgState) error {
+	raw, err := json.Marshal(state)
+	if err != nil {
+		return fmt.Errorf("encode org state: %w", err)
+	}
+	cond, vals := versionCondition(prev)
+	vals[":st"] = s(string(raw))
+	vals[":v1"] = n(prev + 1)
+	vals[":g"] = s(keys.OrgIndexPK)
+	vals[":gs"] = s(org)
+	_, err = st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &st.table,
+		Key:                       key(keys.Profile(org)),
+		UpdateExpression:          aws.String("SET #st = :st, #v = :v1, #g = :g, #gs = :gs"),
+		ConditionExpression:       aws.String(cond),
+		ExpressionAttributeNames:  map[string]string{"#st": attrState, "#v": attrVersion, "#g": attrGSIPK, "#gs": attrGSISK},
+		ExpressionAttributeValues: vals,
+		ReturnConsumedCapacity:    types.ReturnConsumedCapacityTotal,
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return fmt.Errorf("org %s: %w", org, ErrConflict)
+	}
+	if err != nil {
+		return fmt.Errorf("save org state %s: %w", org, err)
+	}
+	return nil
+}
+
+func versionCondition(prev int64) (string, map[string]types.AttributeValue) {
+	if prev == 0 {
+		return "attribute_not_exists(#v)", map[string]types.AttributeValue{}
+	}
+	return "#v = :v0", map[string]types.AttributeValue{":v0": n(prev)}
+}
+
+// EnsureOrg registers an organization seen for the first time in the index
+// the rollups list (idempotent, unconditional: it only sets the index keys).
+func (st *Store) EnsureOrg(ctx context.Context, org string) error {
+	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &st.table,
+		Key:                       key(keys.Profile(org)),
+		UpdateExpression:          aws.String("SET #g = :g, #gs = :gs"),
+		ExpressionAttributeNames:  map[string]string{"#g": attrGSIPK, "#gs": attrGSISK},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":g": s(keys.OrgIndexPK), ":gs": s(org)},
+		ReturnConsumedCapacity:    types.ReturnConsumedCapacityTotal,
+	})
+	if err != nil {
+		return fmt.Errorf("ensure org %s: %w", org, err)
+	}
+	return nil
+}
