@@ -63,8 +63,8 @@ func labelOf(total float64) Label {
 	}
 }
 
-// entry is one lexicon item: a polarity, and or a role that shapes its
-// neighbours' polarity.
+// entry is one lexicon item: a polarity, a role that shapes its
+// neighbours' polarity, or both.
 type entry struct {
 	value    float64 // polarity: + praise, - complaint
 	negated  float64 // polarity when negated; 0 means negationFactor*value
