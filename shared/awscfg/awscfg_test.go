@@ -1,0 +1,115 @@
+package awscfg
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/smithy-go"
+)
+
+func vars(m map[string]string) Getenv { return func(k string) string { return m[k] } }
+
+func TestGivenLocalEndpoints_WhenLoaded_ThenStaticCredentialsAndADefaultRegionAreUsed(t *testing.T) {
+	t.Setenv("AWS_REGION", "")
+	t.Setenv("AWS_DEFAULT_REGION", "")
+	t.Setenv("AWS_PROFILE", "")
+	tests := []struct {
+		name       string
+		env        map[string]string
+		wantKey    string
+		wantRegion string
+	}{
+		{"defaults", map[string]string{"DYNAMODB_ENDPOINT": "http://127.0.0.1:8000"}, "local", "us-east-1"},
+		{"SQS only", map[string]string{"SQS_ENDPOINT": "http://127.0.0.1:9324"}, "local", "us-east-1"},
+		{"explicit", map[string]string{"SQS_ENDPOINT": "x", "AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s", "AWS_REGION": "eu-west-1"}, "k", "eu-west-1"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := LoadWith(t.Context(), vars(tc.env))
+			if err != nil {
+				t.Fatalf("load: %v", err)
+			}
+
+			creds, err := cfg.Credentials.Retrieve(t.Context())
+			if err != nil {
+				t.Fatalf("credentials: %v", err)
+			}
+			if creds.AccessKeyID != tc.wantKey {
+				t.Errorf("access key = %q, want %q", creds.AccessKeyID, tc.wantKey)
+			}
+			if cfg.Region != tc.wantRegion {
+				t.Errorf("region = %q, want %q", cfg.Region, tc.wantRegion)
+			}
+		})
+	}
+}
+
+func TestGivenEndpoints_WhenClientsAreBuilt_ThenOnlyLocalClientsSkipTheChecksumAndSetTheEndpoint(t *testing.T) {
+	cfg := aws.Config{Region: "us-east-1"}
+	tests := []struct {
+		name         string
+		env          map[string]string
+		wantEndpoint string
+	}{
+		{"AWS", map[string]string{}, ""},
+		{"local", map[string]string{"DYNAMODB_ENDPOINT": "http://127.0.0.1:8000", "SQS_ENDPOINT": "http://127.0.0.1:9324"}, "local"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			db := DynamoDBWith(cfg, vars(tc.env)).Options()
+			q := SQSWith(cfg, vars(tc.env)).Options()
+
+			local := tc.wantEndpoint != ""
+			if got := aws.ToString(db.BaseEndpoint); got != tc.env["DYNAMODB_ENDPOINT"] {
+				t.Errorf("DynamoDB BaseEndpoint = %q", got)
+			}
+			if db.DisableValidateResponseChecksum != local {
+				t.Errorf("DisableValidateResponseChecksum = %v, want %v", db.DisableValidateResponseChecksum, local)
+			}
+			if got := aws.ToString(q.BaseEndpoint); got != tc.env["SQS_ENDPOINT"] {
+				t.Errorf("SQS BaseEndpoint = %q", got)
+			}
+			if db.Retryer.MaxAttempts() != ddbMaxAttempts {
+				t.Errorf("DynamoDB MaxAttempts = %d, want %d", db.Retryer.MaxAttempts(), ddbMaxAttempts)
+			}
+		})
+	}
+}
+
+func TestGivenDynamoDBErrors_WhenRetrying_ThenThrottlesAreRetriedWithBoundedBackoffAndConditionsAreNot(t *testing.T) {
+	r := DynamoDBRetryer()
+	throttle := &smithy.GenericAPIError{Code: "ProvisionedThroughputExceededException"}
+	tests := []struct {
+		name      string
+		err       error
+		retryable bool
+	}{
+		{"throttling", throttle, true},
+		{"on-demand throttling", &smithy.GenericAPIError{Code: "ThrottlingException"}, true},
+		{"conditional check failed", &smithy.GenericAPIError{Code: "ConditionalCheckFailedException"}, false},
+		{"validation", &smithy.GenericAPIError{Code: "ValidationException"}, false},
+		{"other", errors.New("boom"), false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := r.IsErrorRetryable(tc.err); got != tc.retryable {
+				t.Errorf("IsErrorRetryable = %v, want %v", got, tc.retryable)
+			}
+		})
+	}
+	for attempt := 1; attempt < 20; attempt++ {
+		d, err := r.RetryDelay(attempt, throttle)
+		if err != nil {
+			t.Fatalf("RetryDelay(%d): %v", attempt, err)
+		}
+		ceiling := min(ddbThrottleBase<<attempt, ddbMaxBackoff)
+		if attempt >= 16 {
+			ceiling = ddbMaxBackoff
+		}
+		if d < 0 || d >= ceiling || d > time.Second {
+			t.Errorf("RetryDelay(%d) = %v, want in [0, %v)", attempt, d, ceiling)
+		}
+	}
+}
