@@ -1,0 +1,200 @@
+package webhook
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sort"
+	"time"
+
+	"github.com/customercloud/home/shared/event"
+)
+
+// MetaAccepted is the 200 answer to a Meta delivery. Meta only needs the
+// 200; the counts are for people reading logs and tests.
+type MetaAccepted struct {
+	Messages int            `json:"messages"` // customer messages turned into message.received
+	Enqueued int            `json:"enqueued"` // events enqueued (message.received and contact.upserted)
+	Dropped  map[string]int `json:"dropped"`  // by reason (Drop* constants)
+}
+
+// maxChallenge bounds the echoed hub.challenge (Meta sends a short integer).
+const maxChallenge = 256
+
+// safeChallenge accepts the challenges Meta sends (digits) and anything of
+// the same harmless alphabet, so the echo can never carry markup.
+func safeChallenge(s string) bool {
+	if s == "" || len(s) > maxChallenge {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// serveVerify is Meta's subscription handshake: GET with hub.mode=subscribe,
+// hub.verify_token equal to ours and hub.challenge echoed as plain text.
+func (h *Handler) serveVerify(w http.ResponseWriter, r *http.Request, rid string, log *slog.Logger) *slog.Logger {
+	q := r.URL.Query()
+	token := []byte(q.Get("hub.verify_token"))
+	challenge := q.Get("hub.challenge")
+	ok := q.Get("hub.mode") == "subscribe" &&
+		subtle.ConstantTimeCompare(token, h.cfg.MetaVerifyToken) == 1 &&
+		safeChallenge(challenge)
+	if !ok {
+		writeProblem(w, Problem{Type: ProblemForbidden, Status: http.StatusForbidden, Detail: "verification failed", RequestID: rid})
+		return log
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write([]byte(challenge))
+	return log.With("verified", true)
+}
+
+// serveMeta is a Meta delivery: signature over the raw body, then the
+// customer messages become events of the account's organization. What is
+// not a customer message (statuses, echoes, receipts...) and accounts that
+// no organization owns are dropped and counted, never failed: Meta retries
+// failures and would only deliver the same thing again. A queue or table
+// outage is a 503, which Meta retries: nothing is lost.
+func (h *Handler) serveMeta(ctx context.Context, w http.ResponseWriter, r *http.Request, p Provider, rid string, log *slog.Logger) *slog.Logger {
+	fail := func(pr Problem) { pr.RequestID = rid; writeProblem(w, pr) }
+	body, err := readBody(r, h.cfg.MaxMetaBodyBytes)
+	if err != nil {
+		if errors.Is(err, errTooLarge) {
+			fail(Problem{Type: ProblemTooLarge, Status: http.StatusRequestEntityTooLarge, Detail: fmt.Sprintf("the body is larger than %d bytes", h.cfg.MaxMetaBodyBytes)})
+		} else {
+			fail(Problem{Type: ProblemMalformedBody, Status: http.StatusBadRequest, Detail: "the body could not be read"})
+		}
+		return log
+	}
+	if err := verifyMeta(r.Header.Get(HeaderHubSignature256), body, h.cfg.MetaAppSecret); err != nil {
+		log.Warn("meta signature rejected")
+		fail(Problem{Type: ProblemUnauthenticated, Status: http.StatusUnauthorized, Detail: "X-Hub-Signature-256 does not match"})
+		return log
+	}
+	items, dropped, err := decodeMeta(p, body)
+	if err != nil {
+		fail(Problem{Type: ProblemMalformedBody, Status: http.StatusBadRequest, Detail: "not a " + string(p) + " webhook payload"})
+		return log
+	}
+	now := h.now()
+	events, messages, err := h.metaEvents(ctx, p, items, dropped, now, log)
+	if err != nil {
+		log.Error("provider account lookup failed", "error", err)
+		w.Header().Set("Retry-After", "5")
+		fail(Problem{Type: ProblemUnavailable, Status: http.StatusServiceUnavailable, Detail: "temporarily unable to process; retry"})
+		return log
+	}
+	enqueued := 0
+	if len(events) > 0 {
+		pctx, cancel := detached(ctx)
+		defer cancel()
+		results, err := h.pub.Publish(pctx, events)
+		for _, res := range results {
+			if res.Err == nil {
+				enqueued++
+			}
+		}
+		if err != nil {
+			log = log.With("messages", messages, "enqueued", enqueued, "failed", len(events)-enqueued)
+			log.Error("enqueue failed", "error", err)
+			w.Header().Set("Retry-After", "5")
+			fail(Problem{Type: ProblemUnavailable, Status: http.StatusServiceUnavailable, Detail: "temporarily unable to enqueue; retry"})
+			return log
+		}
+	}
+	log = log.With(append([]any{"messages", messages, "enqueued", enqueued}, dropAttrs(dropped)...)...)
+	writeJSON(w, http.StatusOK, "application/json", MetaAccepted{Messages: messages, Enqueued: enqueued, Dropped: dropped})
+	return log
+}
+
+// metaEvents ties each inbound message to its organization and builds its
+// validated events. The only error is a lookup that could not be made.
+func (h *Handler) metaEvents(ctx context.Context, p Provider, items []inbound, dropped counts, now time.Time, log *slog.Logger) ([]event.Event, int, error) {
+	type org struct {
+		id string
+		ok bool
+	}
+	orgs := map[string]org{}
+	var events []event.Event
+	seen := map[string]bool{}
+	messages := 0
+	for _, in := range items {
+		o, cached := orgs[in.account]
+		if !cached {
+			id, ok, err := h.accts.OrgFor(ctx, p, in.account)
+			if err != nil {
+				return nil, 0, err
+			}
+			o = org{id, ok}
+			orgs[in.account] = o
+			if !ok {
+				// The account id is the provider's, not personal data.
+				log.Warn("unknown provider account", "account", truncate(in.account, 128))
+			}
+		}
+		if !o.ok {
+			dropped.add(DropUnknownAccount, 1)
+			continue
+		}
+		evs := toEvents(p, in, o.id, h.cfg.DefaultRoutedTo, !h.cfg.SkipContactUpserts)
+		valid := true
+		for _, ev := range evs {
+			if err := ev.Validate(now); err != nil {
+				valid = false
+				log.Warn("inbound message dropped", "invalidFields", fieldNames(err))
+				break
+			}
+		}
+		if !valid {
+			dropped.add(DropInvalid, 1)
+			continue
+		}
+		for _, ev := range evs {
+			// Several messages of one contact in a delivery share one upsert;
+			// a message Meta repeats within a delivery is sent once.
+			if k := ev.DeduplicationID(); !seen[k] {
+				seen[k] = true
+				events = append(events, ev)
+			}
+		}
+		messages++
+	}
+	return events, messages, nil
+}
+
+// fieldNames lists the fields at fault, never their values.
+func fieldNames(err error) []string {
+	var ve *event.ValidationError
+	if !errors.As(err, &ve) {
+		return nil
+	}
+	out := make([]string, len(ve.Fields))
+	for i, f := range ve.Fields {
+		out[i] = f.Field
+	}
+	return out
+}
+
+func dropAttrs(c counts) []any {
+	keys := make([]string, 0, len(c))
+	for k := range c {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make([]any, 0, 2*len(keys))
+	for _, k := range keys {
+		out = append(out, "dropped_"+k, c[k])
+	}
+	return out
+}

@@ -1,0 +1,66 @@
+package webhook
+
+import (
+	"encoding/json"
+	"net/http"
+)
+
+// Problem types (RFC 9457 "type"). They are URNs: stable identifiers the
+// producers can switch on, documented in docs/WEBHOOKS.md.
+const (
+	ProblemInvalidEvent     = "urn:customercloud:problem:invalid-event"
+	ProblemMalformedBody    = "urn:customercloud:problem:malformed-body"
+	ProblemUnauthenticated  = "urn:customercloud:problem:unauthenticated"
+	ProblemForbidden        = "urn:customercloud:problem:forbidden"
+	ProblemTooLarge         = "urn:customercloud:problem:too-large"
+	ProblemUnsupportedMedia = "urn:customercloud:problem:unsupported-media-type"
+	ProblemReplayConflict   = "urn:customercloud:problem:webhook-id-reused"
+	ProblemUnavailable      = "urn:customercloud:problem:queue-unavailable"
+	ProblemNotFound         = "about:blank"
+)
+
+// ContentTypeProblem is the media type of error answers.
+const ContentTypeProblem = "application/problem+json"
+
+// Problem is an RFC 9457 problem details document. Errors lists each invalid
+// field of each event; Results (on a 503) says which events of the request
+// are on the queue and which are not.
+type Problem struct {
+	Type      string         `json:"type"`
+	Title     string         `json:"title"`
+	Status    int            `json:"status"`
+	Detail    string         `json:"detail,omitempty"`
+	RequestID string         `json:"requestId,omitempty"`
+	Errors    []ProblemError `json:"errors,omitempty"`
+	Results   []EventResult  `json:"results,omitempty"`
+}
+
+// ProblemError is one invalid field of the event at Index (0 for a single
+// event). An empty Field means the event as a whole (e.g. not an object).
+type ProblemError struct {
+	Index  int    `json:"index"`
+	Field  string `json:"field"`
+	Reason string `json:"reason"`
+}
+
+func writeProblem(w http.ResponseWriter, p Problem) {
+	if p.Title == "" {
+		p.Title = http.StatusText(p.Status)
+	}
+	writeJSON(w, p.Status, ContentTypeProblem, p)
+}
+
+func writeJSON(w http.ResponseWriter, status int, contentType string, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		// Only our own plain structs are marshalled here; this cannot happen,
+		// but if it did the client still gets a well-formed answer.
+		b = []byte(`{"type":"about:blank","title":"Internal Server Error","status":500}`)
+		status, contentType = http.StatusInternalServerError, ContentTypeProblem
+	}
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
