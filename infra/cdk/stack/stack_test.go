@@ -1,0 +1,448 @@
+package stack
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/customercloud/home/shared/resources"
+)
+
+// The stack is synthesized once for all tests: each jsii start costs seconds.
+var (
+	tpl  assertions.Template
+	raw  map[string]any
+	fail error
+)
+
+func TestMain(m *testing.M) {
+	code := func() int {
+		dir, err := os.MkdirTemp("", "cdk-stack-test-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer os.RemoveAll(dir)
+		if err := StubAssets(dir); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		b, err := Synth(filepath.Join(dir, "cdk.out"), dir)
+		if err != nil {
+			fail = err
+		} else if err := json.Unmarshal(b, &raw); err != nil {
+			fail = err
+		} else {
+			tpl = assertions.Template_FromJSON(&raw, nil)
+		}
+		return m.Run()
+	}()
+	jsii.Close()
+	os.Exit(code)
+}
+
+// check runs a CDK assertion, which panics through jsii when it fails, and
+// reports the failure on t instead.
+func check(t *testing.T, what string, assertion func()) {
+	t.Helper()
+	if fail != nil {
+		t.Fatalf("synth failed: %v", fail)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			t.Errorf("%s: %v", what, r)
+		}
+	}()
+	assertion()
+}
+
+type obj = map[string]any
+
+func like(m obj) assertions.Matcher { return assertions.Match_ObjectLike(&m) }
+
+func getAtt(id, attr string) obj { return obj{"Fn::GetAtt": []any{id, attr}} }
+
+func ref(id string) obj { return obj{"Ref": id} }
+
+// resourcesOf returns the synthesized resources of one type by logical ID.
+func resourcesOf(t *testing.T, typ string) map[string]obj {
+	t.Helper()
+	if fail != nil {
+		t.Fatalf("synth failed: %v", fail)
+	}
+	out := map[string]obj{}
+	for id, r := range raw["Resources"].(obj) {
+		if r.(obj)["Type"] == typ {
+			out[id] = r.(obj)
+		}
+	}
+	return out
+}
+
+func props(r obj) obj { p, _ := r["Properties"].(obj); return p }
+
+func TestTable(t *testing.T) {
+	check(t, "one table", func() { tpl.ResourceCountIs(jsii.String("AWS::DynamoDB::Table"), jsii.Number(1)) })
+	check(t, "table keys, billing, TTL, PITR, encryption, deletion protection", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::DynamoDB::Table"), obj{
+			"KeySchema": []any{
+				obj{"AttributeName": "pk", "KeyType": "HASH"},
+				obj{"AttributeName": "sk", "KeyType": "RANGE"},
+			},
+			"BillingMode":                      "PAY_PER_REQUEST",
+			"TimeToLiveSpecification":          obj{"AttributeName": "expiresAt", "Enabled": true},
+			"PointInTimeRecoverySpecification": like(obj{"PointInTimeRecoveryEnabled": true}),
+			"SSESpecification":                 obj{"SSEEnabled": true},
+			"DeletionProtectionEnabled":        obj{"Fn::If": []any{"IsDev", false, true}},
+			"GlobalSecondaryIndexes": []any{obj{
+				"IndexName": "gsi1",
+				"KeySchema": []any{
+					obj{"AttributeName": "gsi1pk", "KeyType": "HASH"},
+					obj{"AttributeName": "gsi1sk", "KeyType": "RANGE"},
+				},
+				"Projection": obj{"ProjectionType": "KEYS_ONLY"},
+			}},
+		})
+	})
+	check(t, "table retained", func() {
+		tpl.HasResource(jsii.String("AWS::DynamoDB::Table"), obj{"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"})
+	})
+}
+
+func TestQueues(t *testing.T) {
+	check(t, "two queues", func() { tpl.ResourceCountIs(jsii.String("AWS::SQS::Queue"), jsii.Number(2)) })
+	check(t, "events queue: FIFO, high throughput, redrive to the DLQ after 5 receives, encrypted", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::SQS::Queue"), obj{
+			"FifoQueue":              true,
+			"DeduplicationScope":     "messageGroup",
+			"FifoThroughputLimit":    "perMessageGroupId",
+			"VisibilityTimeout":      60,
+			"MessageRetentionPeriod": 1209600,
+			"SqsManagedSseEnabled":   true,
+			"RedrivePolicy":          obj{"deadLetterTargetArn": getAtt("EventsDlqQueue", "Arn"), "maxReceiveCount": 5},
+		})
+	})
+	q := resourcesOf(t, "AWS::SQS::Queue")["EventsDlqQueue"]
+	if q == nil {
+		t.Fatal("no EventsDlqQueue")
+	}
+	p := props(q)
+	if p["FifoQueue"] != true || p["SqsManagedSseEnabled"] != true || p["RedrivePolicy"] != nil {
+		t.Errorf("DLQ must be FIFO, encrypted, without its own redrive: %v", p)
+	}
+	// Lambda requires the queue's visibility timeout to cover the function's.
+	if vt := resources.EventsQueue.VisibilityTimeout; vt < resources.Debit.Timeout {
+		t.Errorf("events queue visibility %v < debit timeout %v", vt, resources.Debit.Timeout)
+	}
+}
+
+func TestFunctions(t *testing.T) {
+	fns := resourcesOf(t, "AWS::Lambda::Function")
+	if len(fns) != len(resources.Functions) {
+		t.Errorf("%d functions, want %d", len(fns), len(resources.Functions))
+	}
+	for _, f := range resources.Functions {
+		check(t, f.Name+" runtime, arch, handler, memory, timeout", func() {
+			tpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), obj{
+				"Runtime":       "provided.al2023",
+				"Architectures": []any{"arm64"},
+				"Handler":       "bootstrap",
+				"MemorySize":    f.MemoryMB,
+				"Timeout":       int(f.Timeout.Seconds()),
+				"Description":   assertions.Match_StringLikeRegexp(jsii.String("^" + f.Name + " ")),
+			})
+		})
+	}
+	want := map[string][]string{
+		"HomeApiFunction": {"LOG_LEVEL", "TABLE_NAME"},
+		"DebitFunction":   {"DLQ_URL", "LOG_LEVEL", "SENTIMENT_PROVIDER", "TABLE_NAME"},
+		"RollupFunction":  {"LOG_LEVEL", "TABLE_NAME"},
+		"WebhookFunction": {"EVENTS_QUEUE_URL", "LOG_LEVEL", "META_APP_SECRET_PARAM", "META_VERIFY_TOKEN_PARAM", "PRODUCER_SECRETS_PARAM", "TABLE_NAME"},
+	}
+	for id, names := range want {
+		fn, ok := fns[id]
+		if !ok {
+			t.Errorf("no function %s", id)
+			continue
+		}
+		vars, _ := props(fn)["Environment"].(obj)["Variables"].(obj)
+		var got []string
+		for k := range vars {
+			got = append(got, k)
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, names) {
+			t.Errorf("%s environment %v, want %v", id, got, names)
+		}
+		if id == "DebitFunction" && vars["SENTIMENT_PROVIDER"] != "comprehend" {
+			t.Errorf("debit SENTIMENT_PROVIDER = %v, want comprehend", vars["SENTIMENT_PROVIDER"])
+		}
+		if !jsonEqual(vars["TABLE_NAME"], ref("MainTable")) {
+			t.Errorf("%s TABLE_NAME = %v, want the table's name", id, vars["TABLE_NAME"])
+		}
+		if !jsonEqual(props(fn)["LoggingConfig"], obj{"LogGroup": ref(strings.TrimSuffix(id, "Function") + "LogGroup")}) {
+			t.Errorf("%s logs to %v, want its own log group", id, props(fn)["LoggingConfig"])
+		}
+	}
+}
+
+func TestLogGroups(t *testing.T) {
+	lgs := resourcesOf(t, "AWS::Logs::LogGroup")
+	if len(lgs) != len(resources.Functions) {
+		t.Errorf("%d log groups, want one per function", len(lgs))
+	}
+	for id, lg := range lgs {
+		if fmt.Sprint(props(lg)["RetentionInDays"]) != "30" {
+			t.Errorf("%s retention %v, want 30 days", id, props(lg)["RetentionInDays"])
+		}
+	}
+}
+
+func jsonEqual(a, b any) bool {
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	return string(ja) == string(jb)
+}
+
+// wantActions is the IAM contract per function, written out independently
+// of infra/iac so that a change there has to be made here too, on purpose.
+var wantActions = map[string]map[string][]string{
+	"HomeApiFunction": {
+		"Logs":  {"logs:CreateLogStream", "logs:PutLogEvents"},
+		"Table": {"dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
+	},
+	"DebitFunction": {
+		"Logs":            {"logs:CreateLogStream", "logs:PutLogEvents"},
+		"Table":           {"dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
+		"ConsumeEvents":   {"sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"},
+		"SendToEventsDlq": {"sqs:SendMessage"},
+		"DetectSentiment": {"comprehend:DetectSentiment"},
+	},
+	"RollupFunction": {
+		"Logs":  {"logs:CreateLogStream", "logs:PutLogEvents"},
+		"Table": {"dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
+	},
+	"WebhookFunction": {
+		"Logs":           {"logs:CreateLogStream", "logs:PutLogEvents"},
+		"Table":          {"dynamodb:GetItem"},
+		"SendToEvents":   {"sqs:SendMessage"},
+		"ReadParameters": {"ssm:GetParameter"},
+	},
+}
+
+// wantResources is what each statement may touch, rendered as JSON.
+var wantResources = map[string]map[string][]any{
+	"HomeApiFunction": {"Logs": {getAtt("HomeApiLogGroup", "Arn")}, "Table": {getAtt("MainTable", "Arn")}},
+	"DebitFunction": {
+		"Logs": {getAtt("DebitLogGroup", "Arn")}, "Table": {getAtt("MainTable", "Arn")},
+		"ConsumeEvents": {getAtt("EventsQueue", "Arn")}, "SendToEventsDlq": {getAtt("EventsDlqQueue", "Arn")},
+		"DetectSentiment": {"*"},
+	},
+	"RollupFunction": {
+		"Logs":  {getAtt("RollupLogGroup", "Arn")},
+		"Table": {getAtt("MainTable", "Arn"), obj{"Fn::Sub": "${MainTable.Arn}/index/gsi1"}},
+	},
+	"WebhookFunction": {
+		"Logs": {getAtt("WebhookLogGroup", "Arn")}, "Table": {getAtt("MainTable", "Arn")},
+		"SendToEvents": {getAtt("EventsQueue", "Arn")},
+		"ReadParameters": {
+			obj{"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${MetaAppSecretParam}"},
+			obj{"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${MetaVerifyTokenParam}"},
+			obj{"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${ProducerSecretsParam}"},
+		},
+	},
+}
+
+func asStrings(v any) []string {
+	switch x := v.(type) {
+	case string:
+		return []string{x}
+	case []any:
+		out := make([]string, len(x))
+		for i, e := range x {
+			out[i] = fmt.Sprint(e)
+		}
+		return out
+	}
+	return nil
+}
+
+func asList(v any) []any {
+	if l, ok := v.([]any); ok {
+		return l
+	}
+	return []any{v}
+}
+
+func TestIAMLeastPrivilege(t *testing.T) {
+	if n := len(resourcesOf(t, "AWS::IAM::Policy")); n != 0 {
+		t.Errorf("%d AWS::IAM::Policy resources: grants outside the roles' own policies", n)
+	}
+	fns := resourcesOf(t, "AWS::Lambda::Function")
+	roles := resourcesOf(t, "AWS::IAM::Role")
+	if len(roles) != len(resources.Functions) {
+		t.Errorf("%d roles, want one per function", len(roles))
+	}
+	for fid, want := range wantActions {
+		roleID := strings.TrimPrefix(fmt.Sprint(props(fns[fid])["Role"].(obj)["Fn::GetAtt"].([]any)[0]), "")
+		role, ok := roles[roleID]
+		if !ok {
+			t.Errorf("%s: role %s not found", fid, roleID)
+			continue
+		}
+		rp := props(role)
+		if rp["ManagedPolicyArns"] != nil {
+			t.Errorf("%s: managed policies %v (AWSLambdaBasicExecutionRole and the like grant on *)", fid, rp["ManagedPolicyArns"])
+		}
+		got := map[string][]string{}
+		gotRes := map[string][]any{}
+		for _, pol := range rp["Policies"].([]any) {
+			for _, st := range pol.(obj)["PolicyDocument"].(obj)["Statement"].([]any) {
+				s := st.(obj)
+				if s["Effect"] != "Allow" {
+					t.Errorf("%s: statement %v is not Allow", fid, s)
+				}
+				sid := fmt.Sprint(s["Sid"])
+				acts := asStrings(s["Action"])
+				slices.Sort(acts)
+				got[sid] = acts
+				gotRes[sid] = asList(s["Resource"])
+			}
+		}
+		if !jsonEqual(got, want) {
+			t.Errorf("%s actions:\n got  %v\n want %v", fid, got, want)
+		}
+		for sid, res := range wantResources[fid] {
+			if !jsonEqual(gotRes[sid], res) {
+				t.Errorf("%s %s resources:\n got  %v\n want %v", fid, sid, gotRes[sid], res)
+			}
+		}
+		for sid, res := range gotRes {
+			if sid != "DetectSentiment" && slices.ContainsFunc(res, func(r any) bool { return r == "*" }) {
+				t.Errorf("%s %s: resource *", fid, sid)
+			}
+		}
+	}
+	check(t, "roles are assumable by Lambda only", func() {
+		tpl.AllResourcesProperties(jsii.String("AWS::IAM::Role"), obj{
+			"AssumeRolePolicyDocument": like(obj{"Statement": []any{obj{
+				"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": obj{"Service": "lambda.amazonaws.com"},
+			}}}),
+		})
+	})
+}
+
+func TestDebitEventSource(t *testing.T) {
+	check(t, "debit consumes the events queue, batch of 10, partial batch failures", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::Lambda::EventSourceMapping"), obj{
+			"EventSourceArn":        getAtt("EventsQueue", "Arn"),
+			"FunctionName":          ref("DebitFunction"),
+			"BatchSize":             resources.Debit.BatchSize,
+			"FunctionResponseTypes": []any{"ReportBatchItemFailures"},
+		})
+	})
+	check(t, "one event source mapping", func() {
+		tpl.ResourceCountIs(jsii.String("AWS::Lambda::EventSourceMapping"), jsii.Number(1))
+	})
+}
+
+func TestSchedule(t *testing.T) {
+	check(t, "rollup runs on its schedule", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::Events::Rule"), obj{
+			"ScheduleExpression": resources.Rollup.Schedule,
+			"State":              "ENABLED",
+			"Targets":            []any{like(obj{"Arn": getAtt("RollupFunction", "Arn")})},
+		})
+	})
+	check(t, "EventBridge may invoke rollup", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::Lambda::Permission"), obj{
+			"Action": "lambda:InvokeFunction", "FunctionName": getAtt("RollupFunction", "Arn"),
+			"Principal": "events.amazonaws.com", "SourceArn": getAtt("RollupSchedule", "Arn"),
+		})
+	})
+}
+
+func TestAuthorizerAndRoutes(t *testing.T) {
+	check(t, "JWT authorizer from the issuer and audience parameters", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Authorizer"), obj{
+			"AuthorizerType":   "JWT",
+			"Name":             "JwtAuthorizer",
+			"IdentitySource":   []any{"$request.header.Authorization"},
+			"JwtConfiguration": obj{"Issuer": ref("JwtIssuer"), "Audience": ref("JwtAudience")},
+		})
+	})
+	var n int
+	for _, f := range resources.Functions {
+		for _, r := range f.Routes {
+			n++
+			auth := obj{"AuthorizationType": "NONE", "AuthorizerId": assertions.Match_Absent()}
+			if r.Authorized {
+				auth = obj{"AuthorizationType": "JWT", "AuthorizerId": assertions.Match_AnyValue()}
+			}
+			auth["RouteKey"] = r.Method + " " + r.Path
+			check(t, "route "+r.Method+" "+r.Path, func() {
+				tpl.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Route"), auth)
+			})
+		}
+	}
+	check(t, "no other routes", func() { tpl.ResourceCountIs(jsii.String("AWS::ApiGatewayV2::Route"), jsii.Number(n)) })
+	check(t, "CORS from resources.CORS and the origins parameter", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Api"), obj{
+			"ProtocolType": "HTTP",
+			"CorsConfiguration": obj{
+				"AllowOrigins":  ref("CorsAllowOrigins"),
+				"AllowMethods":  resources.CORS.AllowMethods,
+				"AllowHeaders":  resources.CORS.AllowHeaders,
+				"ExposeHeaders": resources.CORS.ExposeHeaders,
+				"MaxAge":        int(resources.CORS.MaxAge.Seconds()),
+			},
+		})
+	})
+}
+
+func TestAlarms(t *testing.T) {
+	check(t, "DLQ depth, and errors and throttles per function", func() {
+		tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(1+2*len(resources.Functions)))
+	})
+	check(t, "DLQ depth alarm", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), obj{
+			"Namespace": "AWS/SQS", "MetricName": "ApproximateNumberOfMessagesVisible",
+			"Dimensions":   []any{obj{"Name": "QueueName", "Value": getAtt("EventsDlqQueue", "QueueName")}},
+			"Threshold":    0,
+			"AlarmActions": []any{ref("AlarmTopic")},
+		})
+	})
+	for _, metric := range []string{"Errors", "Throttles"} {
+		for _, f := range []string{"HomeApiFunction", "DebitFunction", "RollupFunction", "WebhookFunction"} {
+			check(t, f+" "+metric+" alarm", func() {
+				tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), obj{
+					"Namespace": "AWS/Lambda", "MetricName": metric,
+					"Dimensions": []any{obj{"Name": "FunctionName", "Value": ref(f)}},
+				})
+			})
+		}
+	}
+}
+
+func TestOutputs(t *testing.T) {
+	check(t, "API URL output", func() { tpl.HasOutput(jsii.String("ApiUrl"), obj{}) })
+	check(t, "queue URL output", func() {
+		tpl.HasOutput(jsii.String("EventsQueueUrl"), obj{"Value": ref("EventsQueue")})
+	})
+}
+
+func TestNewErrors(t *testing.T) {
+	if _, err := New(nil, "x", nil); err == nil {
+		t.Error("New without props succeeded")
+	}
+	if _, err := RepoRoot("/"); err == nil {
+		t.Error("RepoRoot found a go.mod above /")
+	}
+}

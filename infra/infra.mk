@@ -1,0 +1,73 @@
+# infra/infra.mk: builds the Lambda bootstraps and runs the infrastructure
+# checks. The root Makefile includes it; it also runs alone:
+#   make -f infra/infra.mk build        # bin/<function>/bootstrap
+#   make -f infra/infra.mk infra-test   # every IaC check (tools installed first)
+# `sam build` calls the build-<LogicalId> targets (samconfig.toml names this
+# file as the manifest), so SAM and the CDK deploy the same binaries.
+
+# Paths are absolute, from this file's location, so the targets work from any
+# working directory (SAM runs make in a scratch directory).
+INFRA_ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))..)
+INFRA_CACHE := $(INFRA_ROOT)/.cache
+INFRA_SAM := $(INFRA_CACHE)/venv/bin/sam
+INFRA_CFN_LINT := $(INFRA_CACHE)/venv/bin/cfn-lint
+INFRA_CDK := $(INFRA_CACHE)/npm/node_modules/.bin/cdk
+INFRA_SYNTH_DIR := $(INFRA_ROOT)/infra/cdk.out
+INFRA_STACK := cch-home
+
+# Each function as folder:LogicalId, as in shared/resources and infra/iac;
+# infra/drift_test.go fails if this list differs from resources.Functions.
+INFRA_FUNCTIONS := home-api:HomeApiFunction debit:DebitFunction rollup:RollupFunction webhook:WebhookFunction
+
+# The tools talk to no service while checking: no telemetry, no notices, no
+# version checks.
+INFRA_ENV := SAM_CLI_TELEMETRY=0 CDK_DISABLE_VERSION_CHECK=1 CDK_DISABLE_CLI_TELEMETRY=true AWS_EC2_METADATA_DISABLED=true
+
+infra_fn_name = $(word 1,$(subst :, ,$1))
+infra_fn_id = $(word 2,$(subst :, ,$1))
+
+.PHONY: build infra-tools infra-test infra-go-test infra-synth infra-lint infra-sam-validate infra-sam-build infra-clean
+
+build: $(foreach f,$(INFRA_FUNCTIONS),build-$(call infra_fn_name,$f))
+
+# build-<folder> builds one bootstrap; build-<LogicalId> is SAM's hook and
+# copies it into $(ARTIFACTS_DIR).
+define INFRA_FN_RULES
+.PHONY: build-$(call infra_fn_name,$1) build-$(call infra_fn_id,$1)
+build-$(call infra_fn_name,$1):
+	cd $(INFRA_ROOT) && CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -tags lambda.norpc -trimpath -o bin/$(call infra_fn_name,$1)/bootstrap ./functions/$(call infra_fn_name,$1)
+build-$(call infra_fn_id,$1): build-$(call infra_fn_name,$1)
+	@test -n "$$(ARTIFACTS_DIR)" || { echo "ARTIFACTS_DIR is not set (this target is for sam build)" >&2; exit 1; }
+	mkdir -p "$$(ARTIFACTS_DIR)"
+	cp $(INFRA_ROOT)/bin/$(call infra_fn_name,$1)/bootstrap "$$(ARTIFACTS_DIR)/bootstrap"
+endef
+$(foreach f,$(INFRA_FUNCTIONS),$(eval $(call INFRA_FN_RULES,$f)))
+
+infra-tools:
+	bash $(INFRA_ROOT)/infra/tools.sh all
+
+# CDK assertions tests, the drift test between template.yaml and the CDK
+# stack, and the iac package's own tests. They need node (jsii).
+infra-go-test:
+	cd $(INFRA_ROOT) && go test ./infra ./infra/iac/... ./infra/cdk/...
+
+# The real CDK CLI against infra/cdk.json, on the real bootstraps.
+infra-synth: build infra-tools
+	cd $(INFRA_ROOT)/infra && $(INFRA_ENV) $(INFRA_CDK) synth --quiet --no-notices --no-version-reporting -o $(INFRA_SYNTH_DIR) $(INFRA_STACK)
+
+infra-lint: infra-synth
+	$(INFRA_CFN_LINT) $(INFRA_ROOT)/template.yaml $(INFRA_SYNTH_DIR)/$(INFRA_STACK).template.json
+
+infra-sam-validate: infra-tools
+	cd $(INFRA_ROOT) && $(INFRA_ENV) $(INFRA_SAM) validate --lint --template-file template.yaml
+
+infra-sam-build: infra-tools
+	cd $(INFRA_ROOT) && $(INFRA_ENV) $(INFRA_SAM) build --template-file template.yaml
+	@for f in $(foreach f,$(INFRA_FUNCTIONS),$(call infra_fn_id,$f)); do \
+	  test -x $(INFRA_ROOT)/.aws-sam/build/$$f/bootstrap || { echo "sam build left no bootstrap for $$f" >&2; exit 1; }; \
+	done
+
+infra-test: infra-tools infra-go-test infra-lint infra-sam-validate infra-sam-build
+
+infra-clean:
+	rm -rf $(INFRA_SYNTH_DIR) $(INFRA_ROOT)/.aws-sam $(INFRA_ROOT)/bin
