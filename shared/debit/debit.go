@@ -67,8 +67,11 @@ type item struct {
 	ev  event.Event
 	// label is the sentiment of the event's text, "" if none.
 	label string
+	// poison is why the message cannot be applied ("" for a valid event).
+	poison error
 }
 
+// group is one message group's messages of the batch, in order.
 type group struct {
 	id    string
 	org   string
@@ -80,73 +83,44 @@ type group struct {
 // Handle processes one batch and reports, per the FIFO rule, the failed
 // messages: once a message of a group fails, it and every later message of
 // that group in the batch are reported failed without being processed.
+// Poison messages go to the dead-letter queue in their place in the group's
+// order, so nothing after a failure is ever set aside either.
 func (p *Processor) Handle(ctx context.Context, batch events.SQSEvent) (events.SQSEventResponse, error) {
 	now := p.now()
 	var resp events.SQSEventResponse
 	groups := map[string]*group{}
 	var order []*group
-	failedGroups := map[string]bool{}
-	fail := func(id string) {
-		resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: id})
-	}
 	for _, m := range batch.Records {
 		gid := m.Attributes["MessageGroupId"]
-		if failedGroups[gid] {
-			fail(m.MessageId)
-			continue
-		}
 		ev, err := event.Decode([]byte(m.Body), now)
 		if err == nil && gid != "" && gid != ev.MessageGroupID() {
 			err = &event.ValidationError{Fields: []event.FieldError{{Field: "MessageGroupId", Reason: "does not match the event's organization and contact"}}}
 		}
-		if err != nil {
-			if dErr := p.poison(ctx, m, err); dErr != nil {
-				failedGroups[gid] = true
-				fail(m.MessageId)
-			}
-			continue
-		}
-		if gid == "" {
+		if gid == "" && err == nil {
 			gid = ev.MessageGroupID()
 		}
 		g := groups[gid]
 		if g == nil {
-			g = &group{id: gid, org: ev.OrgID, isOrg: ev.OrgScoped(), ref: store.ContactRef{Org: ev.OrgID, Contact: ev.Data.ContactID}}
+			g = &group{id: gid}
 			groups[gid] = g
 			order = append(order, g)
 		}
+		if err != nil {
+			g.items = append(g.items, item{msg: m, poison: err})
+			continue
+		}
+		if g.org == "" {
+			g.org, g.isOrg, g.ref = ev.OrgID, ev.OrgScoped(), store.ContactRef{Org: ev.OrgID, Contact: ev.Data.ContactID}
+		}
 		g.items = append(g.items, item{msg: m, ev: ev, label: p.classify(ctx, ev, m.MessageId)})
 	}
-	if len(order) == 0 {
-		return resp, nil
-	}
 	failed := p.applyGroups(ctx, order, now)
-	for _, g := range order {
-		if failed[g.id] {
-			for _, it := range g.items {
-				fail(it.msg.MessageId)
-			}
-		}
-	}
-	// Keep the failures in batch order, as SQS expects them reported.
-	sortFailures(batch, &resp)
-	return resp, nil
-}
-
-func sortFailures(batch events.SQSEvent, resp *events.SQSEventResponse) {
-	if len(resp.BatchItemFailures) < 2 {
-		return
-	}
-	failed := map[string]bool{}
-	for _, f := range resp.BatchItemFailures {
-		failed[f.ItemIdentifier] = true
-	}
-	resp.BatchItemFailures = resp.BatchItemFailures[:0]
 	for _, m := range batch.Records {
 		if failed[m.MessageId] {
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
 		}
 	}
+	return resp, nil
 }
 
 func (p *Processor) classify(ctx context.Context, ev event.Event, msgID string) string {
@@ -181,11 +155,16 @@ func (p *Processor) poison(ctx context.Context, m events.SQSMessage, cause error
 	return nil
 }
 
+// applyGroups reads every state the batch needs at once, then runs the
+// groups in parallel; it returns the ids of the messages that failed.
 func (p *Processor) applyGroups(ctx context.Context, order []*group, now time.Time) map[string]bool {
 	var orgs []string
 	seenOrg := map[string]bool{}
 	var contacts []store.ContactRef
 	for _, g := range order {
+		if g.org == "" {
+			continue // only poison messages
+		}
 		if !seenOrg[g.org] {
 			seenOrg[g.org] = true
 			orgs = append(orgs, g.org)
@@ -195,18 +174,24 @@ func (p *Processor) applyGroups(ctx context.Context, order []*group, now time.Ti
 		}
 	}
 	failed := map[string]bool{}
-	b, err := p.store.LoadBatch(ctx, orgs, contacts)
-	if err != nil {
-		p.log.ErrorContext(ctx, "load batch failed", "error", err.Error())
-		for _, g := range order {
-			failed[g.id] = true
+	var b store.Batch
+	if len(orgs) > 0 {
+		var err error
+		b, err = p.store.LoadBatch(ctx, orgs, contacts)
+		if err != nil {
+			p.log.ErrorContext(ctx, "load batch failed", "error", err.Error())
+			for _, g := range order {
+				for _, it := range g.items {
+					failed[it.msg.MessageId] = true
+				}
+			}
+			return failed
 		}
-		return failed
-	}
-	for _, o := range orgs {
-		if !b.Profiles[o].Exists {
-			if err := p.store.EnsureOrg(ctx, o); err != nil {
-				p.log.ErrorContext(ctx, "ensure org failed", "org", o, "error", err.Error())
+		for _, o := range orgs {
+			if !b.Profiles[o].Exists {
+				if err := p.store.EnsureOrg(ctx, o); err != nil {
+					p.log.ErrorContext(ctx, "ensure org failed", "org", o, "error", err.Error())
+				}
 			}
 		}
 	}
@@ -219,12 +204,16 @@ func (p *Processor) applyGroups(ctx context.Context, order []*group, now time.Ti
 		go func(g *group) {
 			defer wg.Done()
 			defer func() { <-sem }()
-			err := p.applyGroup(ctx, g, b, now)
-			if err != nil {
-				p.log.ErrorContext(ctx, "group failed, will be retried", "groupId", g.id, "messages", len(g.items), "error", err.Error())
-				mu.Lock()
-				failed[g.id] = true
-				mu.Unlock()
+			from, err := p.applyGroup(ctx, g, b, now)
+			if err == nil {
+				return
+			}
+			p.log.ErrorContext(ctx, "group failed, will be retried", "groupId", g.id,
+				"messages", len(g.items)-from, "error", err.Error())
+			mu.Lock()
+			defer mu.Unlock()
+			for _, it := range g.items[from:] {
+				failed[it.msg.MessageId] = true
 			}
 		}(g)
 	}
@@ -232,30 +221,58 @@ func (p *Processor) applyGroups(ctx context.Context, order []*group, now time.Ti
 	return failed
 }
 
-func (p *Processor) applyGroup(ctx context.Context, g *group, b store.Batch, now time.Time) error {
-	prof := b.Profiles[g.org]
-	loc := prof.Plan.Location()
-	cycleOf := func(d localdate.Date) localdate.Date { return prof.Plan.Cycle(d).From }
+// applyGroup applies a group's runs of valid events, one conditional write
+// per run, and sets poison messages aside between them, in order. It
+// returns the index of the first message that failed.
+func (p *Processor) applyGroup(ctx context.Context, g *group, b store.Batch, now time.Time) (int, error) {
+	var prof store.Profile
+	var c store.Contact
+	if g.org != "" {
+		prof, c = b.Profiles[g.org], b.Contacts[g.ref]
+	}
+	for i := 0; i < len(g.items); {
+		if g.items[i].poison != nil {
+			if err := p.poison(ctx, g.items[i].msg, g.items[i].poison); err != nil {
+				return i, err
+			}
+			i++
+			continue
+		}
+		j := i
+		for j < len(g.items) && g.items[j].poison == nil {
+			j++
+		}
+		var err error
+		prof, c, err = p.applyRun(ctx, g, g.items[i:j], prof, c, now)
+		if err != nil {
+			return i, err
+		}
+		i = j
+	}
+	return len(g.items), nil
+}
+
+// applyRun applies consecutive valid events with one write, re-reading and
+// re-applying when the state changed since it was read (a redelivery racing
+// a slow attempt: remembered identities make what is already in it a no-op).
+func (p *Processor) applyRun(ctx context.Context, g *group, run []item, prof store.Profile, c store.Contact, now time.Time) (store.Profile, store.Contact, error) {
 	for attempt := 0; ; attempt++ {
 		var err error
 		if g.isOrg {
-			err = p.applyOrg(ctx, g, prof, loc, now)
+			prof, err = p.applyOrg(ctx, g, run, prof, now)
 		} else {
-			err = p.applyContact(ctx, g, b.Contacts[g.ref], loc, now, cycleOf)
+			c, err = p.applyContact(ctx, g, run, c, prof, now)
 		}
 		if !errors.Is(err, store.ErrConflict) || attempt >= maxConflictRetries {
-			return err
+			return prof, c, err
 		}
-		// Someone wrote the state since we read it (a redelivery racing a
-		// slow attempt): read it again and re-apply; remembered identities
-		// make what is already in it a no-op.
 		nb, lerr := p.store.LoadBatch(ctx, []string{g.org}, refs(g))
 		if lerr != nil {
-			return fmt.Errorf("reload after conflict: %w", lerr)
+			return prof, c, fmt.Errorf("reload after conflict: %w", lerr)
 		}
 		prof = nb.Profiles[g.org]
 		if !g.isOrg {
-			b.Contacts = map[store.ContactRef]store.Contact{g.ref: nb.Contacts[g.ref]}
+			c = nb.Contacts[g.ref]
 		}
 	}
 }
@@ -267,11 +284,13 @@ func refs(g *group) []store.ContactRef {
 	return []store.ContactRef{g.ref}
 }
 
-func (p *Processor) applyContact(ctx context.Context, g *group, c store.Contact, loc *time.Location, now time.Time, cycleOf store.CycleOf) error {
-	next := c.State
+func (p *Processor) applyContact(ctx context.Context, g *group, run []item, c store.Contact, prof store.Profile, now time.Time) (store.Contact, error) {
+	loc := prof.Plan.Location()
+	cycleOf := func(d localdate.Date) localdate.Date { return prof.Plan.Cycle(d).From }
+	next := c.State.Clone()
 	var debits []ingest.Debit
 	changed := false
-	for _, it := range g.items {
+	for _, it := range run {
 		res := next.Apply(it.ev, ingest.Context{Loc: loc, Now: now, Sentiment: it.label})
 		if res.Duplicate {
 			p.log.InfoContext(ctx, "duplicate event ignored", "messageId", it.msg.MessageId, "eventId", it.ev.ID, "source", it.ev.Source)
@@ -283,28 +302,32 @@ func (p *Processor) applyContact(ctx context.Context, g *group, c store.Contact,
 		}
 	}
 	if !changed {
-		return nil
+		return c, nil
 	}
 	if err := p.store.SaveContact(ctx, c, next, debits, cycleOf); err != nil {
-		return err
+		return c, err
 	}
 	for _, d := range debits {
 		p.log.InfoContext(ctx, "interactionz debited", "org", g.org, "groupId", g.id, "lane", d.Lane,
 			"channel", d.Channel, "windowStart", d.Window.Start, "eventId", d.EventID)
 	}
-	return nil
+	return store.Contact{ContactRef: c.ContactRef, State: next, Version: c.Version + 1}, nil
 }
 
-func (p *Processor) applyOrg(ctx context.Context, g *group, prof store.Profile, loc *time.Location, now time.Time) error {
-	next := prof.State
+func (p *Processor) applyOrg(ctx context.Context, g *group, run []item, prof store.Profile, now time.Time) (store.Profile, error) {
+	next := prof.State.Clone()
 	changed := false
-	for _, it := range g.items {
-		if !next.Apply(it.ev, ingest.Context{Loc: loc, Now: now}).Duplicate {
+	for _, it := range run {
+		if !next.Apply(it.ev, ingest.Context{Loc: prof.Plan.Location(), Now: now}).Duplicate {
 			changed = true
 		}
 	}
 	if !changed {
-		return nil
+		return prof, nil
 	}
-	return p.store.SaveOrgState(ctx, g.org, prof.Version, next)
+	if err := p.store.SaveOrgState(ctx, g.org, prof.Version, next); err != nil {
+		return prof, err
+	}
+	prof.State, prof.Version, prof.Exists = next, prof.Version+1, true
+	return prof, nil
 }

@@ -88,14 +88,14 @@ type Seen struct {
 
 // ContactState is everything kept per (organization, contact).
 type ContactState struct {
-	Registered bool     `json:"r,omitempty"`
-	Deleted    bool     `json:"x,omitempty"`
-	UF         string   `json:"uf,omitempty"`
-	EverSent   bool     `json:"es,omitempty"`
-	Days       []Day    `json:"d,omitempty"`
-	Windows    []Window `json:"w,omitempty"`
+	Registered bool              `json:"r,omitempty"`
+	Deleted    bool              `json:"x,omitempty"`
+	UF         string            `json:"uf,omitempty"`
+	EverSent   bool              `json:"es,omitempty"`
+	Days       []Day             `json:"d,omitempty"`
+	Windows    []Window          `json:"w,omitempty"`
 	Tickets    map[string]Ticket `json:"t,omitempty"`
-	Seen       []Seen   `json:"n,omitempty"`
+	Seen       []Seen            `json:"n,omitempty"`
 }
 
 // Debit is one Interactionz debited: the window it opened and the event
@@ -360,4 +360,43 @@ func (s *ContactState) prune(today localdate.Date) {
 	if len(s.Tickets) == 0 {
 		s.Tickets = nil
 	}
+}
+
+// Clone is a deep copy, so a failed write leaves the state as read.
+func (s ContactState) Clone() ContactState {
+	c := s
+	c.Days = make([]Day, len(s.Days))
+	for i, d := range s.Days {
+		c.Days[i] = d
+		c.Days[i].Sent = cloneMap(d.Sent)
+		c.Days[i].Mass = cloneMap(d.Mass)
+	}
+	c.Windows = append([]Window(nil), s.Windows...)
+	if s.Tickets != nil {
+		c.Tickets = make(map[string]Ticket, len(s.Tickets))
+		for k, v := range s.Tickets {
+			c.Tickets[k] = v
+		}
+	}
+	c.Seen = cloneSeen(s.Seen)
+	return c
+}
+
+func cloneMap(m map[string]int) map[string]int {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]int, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+func cloneSeen(s []Seen) []Seen {
+	out := make([]Seen, len(s))
+	for i, b := range s {
+		out[i] = Seen{Day: b.Day, Hashes: append([]byte(nil), b.Hashes...)}
+	}
+	return out
 }

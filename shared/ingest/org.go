@@ -50,3 +50,9 @@ func (s *OrgState) Apply(ev event.Event, c Context) Result {
 	}
 	return Result{}
 }
+
+// Clone is a deep copy, so a failed write leaves the state as read.
+func (s OrgState) Clone() OrgState {
+	return OrgState{Users: append([]string(nil), s.Users...), Channels: append([]string(nil), s.Channels...),
+		Integrations: append([]string(nil), s.Integrations...), Seen: cloneSeen(s.Seen)}
+}

@@ -114,12 +114,12 @@ type Snapshot struct {
 
 // Aggregator folds contact states into a Snapshot.
 type Aggregator struct {
-	today, cycleStart localdate.Date
-	cur, prev         localdate.Range
-	snap              Snapshot
+	today, cycleStart                                         localdate.Date
+	cur, prev                                                 localdate.Range
+	snap                                                      Snapshot
 	reachedCur, reachedPrev, comCur, comPrev, supCur, supPrev int
-	daily             []DayVolume
-	geo               map[string]int
+	daily                                                     []DayVolume
+	geo                                                       map[string]int
 }
 
 // NewAggregator starts a rollup for the local date today, with the billing

@@ -1,0 +1,301 @@
+package debit_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"sort"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/customercloud/home/internal/ddbmeter"
+	"github.com/customercloud/home/internal/gen"
+	"github.com/customercloud/home/internal/oracle"
+	"github.com/customercloud/home/internal/pipeline"
+	"github.com/customercloud/home/shared/debit"
+	"github.com/customercloud/home/shared/event"
+	"github.com/customercloud/home/shared/localdate"
+	"github.com/customercloud/home/shared/plan"
+	"github.com/customercloud/home/shared/sentiment"
+	"github.com/customercloud/home/shared/store"
+)
+
+// recordingDLQ keeps what the handler set aside. The real dead-letter queue
+// is exercised in TestPoisonGoesToDeadLetterQueue; here the point is the
+// arithmetic under failure.
+type recordingDLQ struct {
+	mu   sync.Mutex
+	msgs map[string]string
+}
+
+func (r *recordingDLQ) DeadLetter(_ context.Context, m events.SQSMessage, reason string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.msgs[m.MessageId] = reason
+	return nil
+}
+
+type msg struct {
+	id    string
+	group string
+	body  string
+	valid bool
+}
+
+// fifoSource plays the SQS FIFO event source: per-group order, batches of up
+// to ten across groups, failed messages back at the head of their group,
+// at-least-once redelivery of messages already processed.
+type fifoSource struct {
+	r      *rand.Rand
+	groups map[string][]msg
+	order  []string
+}
+
+func (f *fifoSource) push(m msg) {
+	if _, ok := f.groups[m.group]; !ok {
+		f.order = append(f.order, m.group)
+	}
+	f.groups[m.group] = append(f.groups[m.group], m)
+}
+
+func (f *fifoSource) pushFront(ms []msg) {
+	for i := len(ms) - 1; i >= 0; i-- {
+		g := ms[i].group
+		f.groups[g] = append([]msg{ms[i]}, f.groups[g]...)
+	}
+}
+
+func (f *fifoSource) empty() bool {
+	for _, q := range f.groups {
+		if len(q) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func (f *fifoSource) batch() []msg {
+	var out []msg
+	live := []string{}
+	for _, g := range f.order {
+		if len(f.groups[g]) > 0 {
+			live = append(live, g)
+		}
+	}
+	f.r.Shuffle(len(live), func(i, j int) { live[i], live[j] = live[j], live[i] })
+	for _, g := range live {
+		take := 1 + f.r.IntN(4)
+		for take > 0 && len(f.groups[g]) > 0 && len(out) < 10 {
+			out = append(out, f.groups[g][0])
+			f.groups[g] = f.groups[g][1:]
+			take--
+		}
+		if len(out) == 10 {
+			break
+		}
+	}
+	return out
+}
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+// TestOracleUnderFailure compares the real pipeline (debit handler and
+// DynamoDB Local) with the brute-force model over many random streams with
+// duplicates, late arrivals, interleaving, poison messages, injected
+// DynamoDB errors before and after writes, and crashes mid-batch followed by
+// redelivery of the whole batch: debits, day totals and cycle totals must
+// match exactly. ORACLE_ROUNDS scales it (default 25 streams).
+func TestOracleUnderFailure(t *testing.T) {
+	rounds := envInt("ORACLE_ROUNDS", 25)
+	now := time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)
+	p := pipeline.New(t, pipeline.Options{Now: now, NoQueue: true})
+	dlq := &recordingDLQ{msgs: map[string]string{}}
+	var logOut io.Writer = io.Discard
+	if os.Getenv("ORACLE_LOG") != "" {
+		logOut = os.Stderr
+	}
+	log := slog.New(slog.NewJSONHandler(logOut, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	proc := debit.New(p.Store, dlq, sentiment.Offline{}, log).WithClock(p.Clock.Now)
+	totalEvents, crashes, faults := 0, 0, 0
+	for round := 0; round < rounds; round++ {
+		seed := uint64(envInt("ORACLE_SEED", 1000) + round)
+		r := rand.New(rand.NewPCG(seed, 7))
+		org := fmt.Sprintf("oracle%03d", round)
+		pl := plan.Default()
+		pl.CycleStartDay = 1 + r.IntN(28)
+		if err := p.Store.PutPlan(context.Background(), org, pl); err != nil {
+			t.Fatal(err)
+		}
+		s := gen.Generate(gen.Options{Org: org, Contacts: 8 + r.IntN(12), Days: 14, Now: now, Intensity: 0.4, Seed: seed})
+		// Arrival order: per-contact FIFO order with some late arrivals
+		// (adjacent swaps) and producer duplicates; contacts interleaved.
+		byGroup := map[string][]event.Event{}
+		var groups []string
+		for _, e := range s.Events {
+			g := e.MessageGroupID()
+			if _, ok := byGroup[g]; !ok {
+				groups = append(groups, g)
+			}
+			byGroup[g] = append(byGroup[g], e)
+		}
+		src := &fifoSource{r: r, groups: map[string][]msg{}}
+		var arrival []event.Event
+		n := 0
+		for _, g := range groups {
+			evs := byGroup[g]
+			for i := 1; i < len(evs); i++ {
+				if r.Float64() < 0.08 {
+					evs[i-1], evs[i] = evs[i], evs[i-1]
+				}
+			}
+			for i, e := range evs {
+				body, _ := e.Encode()
+				src.push(msg{id: fmt.Sprintf("m%d", n), group: g, body: string(body), valid: true})
+				n++
+				arrival = append(arrival, e)
+				if r.Float64() < 0.07 { // the producer sends it again later
+					j := i + 1 + r.IntN(3)
+					_ = j
+					src.push(msg{id: fmt.Sprintf("m%d", n), group: g, body: string(body), valid: true})
+					n++
+					arrival = append(arrival, e)
+				}
+				if r.Float64() < 0.01 { // a poison message in the group
+					src.push(msg{id: fmt.Sprintf("m%d", n), group: g, body: `{"specversion":"1.0","type":"message.sent","orgid":"` + org + `"}`})
+					n++
+				}
+			}
+		}
+		totalEvents += len(arrival)
+		for iter := 0; !src.empty(); iter++ {
+			if iter > 20000 {
+				t.Fatalf("%s: the stream does not drain: some group fails forever", org)
+			}
+			b := src.batch()
+			ev := events.SQSEvent{}
+			for _, m := range b {
+				ev.Records = append(ev.Records, events.SQSMessage{MessageId: m.id, Body: m.body,
+					Attributes: map[string]string{"MessageGroupId": m.group}})
+			}
+			f := ddbmeter.Faults{Seed: r.Uint64()}
+			switch x := r.Float64(); {
+			case x < 0.10:
+				f.CrashAfterWrites = 1 + r.IntN(4)
+			case x < 0.30:
+				f.Before, f.After = 0.1, 0.1
+			}
+			p.Meter.SetFaults(f)
+			resp, err := proc.Handle(context.Background(), ev)
+			crashed := p.Meter.Crashed()
+			p.Meter.SetFaults(ddbmeter.Faults{})
+			if err != nil {
+				t.Fatalf("handler error: %v", err)
+			}
+			if crashed {
+				// The Lambda died: no response, the whole batch comes back.
+				crashes++
+				src.pushFront(b)
+				continue
+			}
+			failed := map[string]bool{}
+			for _, x := range resp.BatchItemFailures {
+				failed[x.ItemIdentifier] = true
+			}
+			faults += len(failed)
+			var back []msg
+			seenFailed := map[string]bool{}
+			for _, m := range b {
+				if failed[m.id] {
+					back = append(back, m)
+					seenFailed[m.group] = true
+				} else if seenFailed[m.group] {
+					t.Fatalf("FIFO rule broken: %s succeeded after a failure in group %s", m.id, m.group)
+				} else if r.Float64() < 0.03 {
+					back = append(back, m) // at-least-once: delivered again
+				}
+			}
+			src.pushFront(back)
+		}
+		want := oracle.Run(arrival, oracle.Options{Plan: pl, Now: now, Classify: classify})
+		compareBilling(t, p, org, want)
+	}
+	t.Logf("%d streams, %d events, %d simulated crashes, %d failed messages redelivered, %d poison messages set aside",
+		rounds, totalEvents, crashes, faults, len(dlq.msgs))
+}
+
+func classify(text string) string {
+	l, _ := sentiment.Offline{}.Classify(context.Background(), text)
+	return string(l)
+}
+
+func compareBilling(t *testing.T, p *pipeline.Pipeline, org string, want oracle.Result) {
+	t.Helper()
+	ctx := context.Background()
+	var got []string
+	cursor := ""
+	for {
+		entries, next, err := p.Store.Ledger(ctx, org, time.Unix(0, 0), time.Now().Add(48*time.Hour), cursor, 500)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			got = append(got, e.ContactID+"|"+e.Lane+"|"+e.Channel+"|"+e.WindowStart+"|"+e.EventID)
+		}
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	var exp []string
+	for _, d := range want.Debits {
+		exp = append(exp, d.Contact+"|"+d.Lane+"|"+d.Channel+"|"+d.Start.UTC().Format(time.RFC3339Nano)+"|"+d.EventID)
+	}
+	sort.Strings(got)
+	sort.Strings(exp)
+	if fmt.Sprint(got) != fmt.Sprint(exp) {
+		t.Fatalf("%s: ledger differs from the oracle:\n got  %d %v\n want %d %v", org, len(got), got, len(exp), exp)
+	}
+	days, err := p.Store.DayTotals(ctx, org, "2000-01-01", "2999-12-31")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gotDays := map[string]int64{}
+	for _, d := range days {
+		gotDays[d.Date] = d.Total
+		if fmt.Sprint(d.Lanes) != fmt.Sprint(nonZero(want.DayLanes[d.Date])) || fmt.Sprint(d.Channels) != fmt.Sprint(nonZero(want.DayChannels[d.Date])) {
+			t.Fatalf("%s %s: by lane %v / channel %v, want %v / %v", org, d.Date, d.Lanes, d.Channels, want.DayLanes[d.Date], want.DayChannels[d.Date])
+		}
+	}
+	if fmt.Sprint(gotDays) != fmt.Sprint(want.DayTotals) {
+		t.Fatalf("%s: day totals %v, want %v", org, gotDays, want.DayTotals)
+	}
+	for cycle, n := range want.CycleTotals {
+		h, err := p.Store.Home(ctx, org, func(store.Profile) (string, string) { return "1999-01-01", cycle })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Cycle.Total != n {
+			t.Fatalf("%s: cycle %s total %d, want %d", org, cycle, h.Cycle.Total, n)
+		}
+	}
+	_ = localdate.Date(0)
+}
+
+func nonZero(m map[string]int64) map[string]int64 {
+	if m == nil {
+		return map[string]int64{}
+	}
+	return m
+}
