@@ -52,10 +52,12 @@ type PublishError struct {
 	Cause         error
 }
 
+// Error says how many events are not on the queue and the first cause.
 func (e *PublishError) Error() string {
 	return fmt.Sprintf("queue: %d of %d events not enqueued: %v", e.Failed, e.Total, e.Cause)
 }
 
+// Unwrap exposes the first cause to errors.Is and errors.As.
 func (e *PublishError) Unwrap() error { return e.Cause }
 
 // Errors a Result can carry (wrapped).

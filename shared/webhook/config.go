@@ -42,6 +42,7 @@ const (
 // a Config printed by mistake (%v, slog) does not leak it.
 type Secret []byte
 
+// String keeps %v and %s from printing the bytes.
 func (Secret) String() string { return "[redacted]" }
 
 // GoString keeps %#v from printing the bytes.

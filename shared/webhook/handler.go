@@ -113,7 +113,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case strings.HasPrefix(r.URL.Path, PathWebhooksPre) && !strings.Contains(r.URL.Path[len(PathWebhooksPre):], "/"):
 		p := Provider(r.URL.Path[len(PathWebhooksPre):])
 		if !p.Valid() || len(h.cfg.MetaAppSecret) == 0 {
-			writeProblem(rec, Problem{Type: ProblemNotFound, Status: http.StatusNotFound, Detail: "no such webhook", RequestID: rid})
+			writeProblem(rec, Problem{Type: ProblemBlank, Status: http.StatusNotFound, Detail: "no such webhook", RequestID: rid})
 			break
 		}
 		log = log.With("provider", string(p))
@@ -126,7 +126,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			methodNotAllowed(rec, rid, "GET, POST")
 		}
 	default:
-		writeProblem(rec, Problem{Type: ProblemNotFound, Status: http.StatusNotFound, Detail: "no such route", RequestID: rid})
+		writeProblem(rec, Problem{Type: ProblemBlank, Status: http.StatusNotFound, Detail: "no such route", RequestID: rid})
 	}
 	level := slog.LevelInfo
 	if rec.status >= 500 {
@@ -150,7 +150,7 @@ func routeOf(path string) string {
 
 func methodNotAllowed(w http.ResponseWriter, rid, allow string) {
 	w.Header().Set("Allow", allow)
-	writeProblem(w, Problem{Type: ProblemNotFound, Status: http.StatusMethodNotAllowed, Detail: "allowed: " + allow, RequestID: rid})
+	writeProblem(w, Problem{Type: ProblemBlank, Status: http.StatusMethodNotAllowed, Detail: "allowed: " + allow, RequestID: rid})
 }
 
 // requestID is the Lambda request id when running in Lambda, else the

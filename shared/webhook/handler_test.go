@@ -307,7 +307,7 @@ func TestProducerEvents(t *testing.T) {
 		{
 			name:       "given GET on the events route, when served, then 405 with Allow",
 			req:        func() *http.Request { return httptest.NewRequest(http.MethodGet, PathEvents, nil) },
-			wantStatus: http.StatusMethodNotAllowed, wantType: ProblemNotFound,
+			wantStatus: http.StatusMethodNotAllowed, wantType: ProblemBlank,
 		},
 	}
 	for _, tc := range tests {

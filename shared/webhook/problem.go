@@ -6,7 +6,8 @@ import (
 )
 
 // Problem types (RFC 9457 "type"). They are URNs: stable identifiers the
-// producers can switch on, documented in docs/WEBHOOKS.md.
+// producers can switch on, documented in docs/WEBHOOKS.md. ProblemBlank is
+// RFC 9457's "about:blank", for plain HTTP statuses (404, 405).
 const (
 	ProblemInvalidEvent     = "urn:customercloud:problem:invalid-event"
 	ProblemMalformedBody    = "urn:customercloud:problem:malformed-body"
@@ -16,7 +17,7 @@ const (
 	ProblemUnsupportedMedia = "urn:customercloud:problem:unsupported-media-type"
 	ProblemReplayConflict   = "urn:customercloud:problem:webhook-id-reused"
 	ProblemUnavailable      = "urn:customercloud:problem:queue-unavailable"
-	ProblemNotFound         = "about:blank"
+	ProblemBlank            = "about:blank"
 )
 
 // ContentTypeProblem is the media type of error answers.

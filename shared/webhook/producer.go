@@ -46,6 +46,7 @@ type Accepted struct {
 // errorReply is a parse outcome that ends the request with a problem.
 type errorReply struct{ p Problem }
 
+// Error is the problem's detail.
 func (e *errorReply) Error() string { return e.p.Detail }
 
 // decodeProducerBody turns a producer body of the given media type into
