@@ -113,6 +113,16 @@ func TestNoDrift(t *testing.T) {
 	reportDrift(t, "template.yaml vs shared/resources (want vs got)", diff(t, want, sam))
 	reportDrift(t, "CDK stack vs shared/resources (want vs got)", diff(t, want, cdk))
 	reportDrift(t, "template.yaml vs CDK stack (SAM vs CDK)", diff(t, sam, cdk))
+	// The template the real CDK CLI synthesized from infra/cdk.json, when
+	// make passes it (infra-synth runs first), must agree as well: the
+	// in-process synth above could miss what the app's main or cdk.json add.
+	if p := os.Getenv("INFRA_SYNTH_TEMPLATE"); p != "" {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatalf("INFRA_SYNTH_TEMPLATE: %v", err)
+		}
+		reportDrift(t, "cdk synth output "+p+" vs shared/resources (want vs got)", diff(t, want, model(t, p, b)))
+	}
 	if len(want.Functions) != len(resources.Functions) || len(want.Routes) == 0 || len(want.Schedules) == 0 ||
 		len(want.EventSources) == 0 || len(want.Tables) != 1 || len(want.Queues) != len(resources.Queues) {
 		t.Errorf("expected model is missing parts: %+v", want)

@@ -26,7 +26,7 @@ INFRA_ENV := SAM_CLI_TELEMETRY=0 CDK_DISABLE_VERSION_CHECK=1 CDK_DISABLE_CLI_TEL
 infra_fn_name = $(word 1,$(subst :, ,$1))
 infra_fn_id = $(word 2,$(subst :, ,$1))
 
-.PHONY: build infra-tools infra-test infra-go-test infra-synth infra-lint infra-sam-validate infra-sam-build infra-clean
+.PHONY: build infra-tools infra-test infra-go-test infra-synth infra-lint infra-sam-validate infra-sam-build infra-sam-env infra-clean
 
 build: $(foreach f,$(INFRA_FUNCTIONS),build-$(call infra_fn_name,$f))
 
@@ -35,7 +35,7 @@ build: $(foreach f,$(INFRA_FUNCTIONS),build-$(call infra_fn_name,$f))
 define INFRA_FN_RULES
 .PHONY: build-$(call infra_fn_name,$1) build-$(call infra_fn_id,$1)
 build-$(call infra_fn_name,$1):
-	cd $(INFRA_ROOT) && CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -tags lambda.norpc -trimpath -o bin/$(call infra_fn_name,$1)/bootstrap ./functions/$(call infra_fn_name,$1)
+	cd $(INFRA_ROOT) && CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -tags lambda.norpc -trimpath -ldflags="-s -w" -o bin/$(call infra_fn_name,$1)/bootstrap ./functions/$(call infra_fn_name,$1)
 build-$(call infra_fn_id,$1): build-$(call infra_fn_name,$1)
 	@test -n "$$(ARTIFACTS_DIR)" || { echo "ARTIFACTS_DIR is not set (this target is for sam build)" >&2; exit 1; }
 	mkdir -p "$$(ARTIFACTS_DIR)"
@@ -47,9 +47,10 @@ infra-tools:
 	bash $(INFRA_ROOT)/infra/tools.sh all
 
 # CDK assertions tests, the drift test between template.yaml and the CDK
-# stack, and the iac package's own tests. They need node (jsii).
+# stack (and the CLI's synth output, when infra-synth has run), and the iac
+# package's own tests. They need node (jsii), not the built functions.
 infra-go-test:
-	cd $(INFRA_ROOT) && go test ./infra ./infra/iac/... ./infra/cdk/...
+	cd $(INFRA_ROOT) && INFRA_SYNTH_TEMPLATE=$(wildcard $(INFRA_SYNTH_DIR)/$(INFRA_STACK).template.json) go test ./infra ./infra/iac/... ./infra/cdk/...
 
 # The real CDK CLI against infra/cdk.json, on the real bootstraps.
 infra-synth: build infra-tools
@@ -67,7 +68,26 @@ infra-sam-build: infra-tools
 	  test -x $(INFRA_ROOT)/.aws-sam/build/$$f/bootstrap || { echo "sam build left no bootstrap for $$f" >&2; exit 1; }; \
 	done
 
-infra-test: infra-tools infra-go-test infra-lint infra-sam-validate infra-sam-build
+# Order matters: the synth output is checked by infra-go-test's drift test.
+infra-test: infra-tools
+	$(MAKE) -f $(INFRA_ROOT)/infra/infra.mk infra-lint
+	$(MAKE) -f $(INFRA_ROOT)/infra/infra.mk infra-go-test
+	$(MAKE) -f $(INFRA_ROOT)/infra/infra.mk infra-sam-validate
+	$(MAKE) -f $(INFRA_ROOT)/infra/infra.mk infra-sam-build
+
+# .local/sam-env.json for `sam local --config-env local`, from the local
+# stack's .local/stack.env (infra/local/stack.sh start): the emulators'
+# endpoints, the table and queue names there, the offline sentiment classifier
+# and local webhook secrets (events/webhook.json is signed for org "demo" with
+# demo-webhook-secret). sam local passes only variables template.yaml declares.
+infra-sam-env:
+	@test -f $(INFRA_ROOT)/.local/stack.env || { echo "no .local/stack.env: run infra/local/stack.sh start first" >&2; exit 1; }
+	set -a && . $(INFRA_ROOT)/.local/stack.env && set +a && python3 -c 'import json, os; \
+	  p = {k: os.environ[k] for k in ("DYNAMODB_ENDPOINT", "SQS_ENDPOINT", "TABLE_NAME", "EVENTS_QUEUE_URL", "DLQ_URL")}; \
+	  p.update(SENTIMENT_PROVIDER="offline", LOG_LEVEL="debug", PRODUCER_SECRETS_JSON=json.dumps({"demo": "demo-webhook-secret"}), \
+	           META_APP_SECRET="local-meta-app-secret", META_VERIFY_TOKEN="local-meta-verify-token"); \
+	  print(json.dumps({"Parameters": p}, indent=2))' > $(INFRA_ROOT)/.local/sam-env.json
+	@echo "wrote .local/sam-env.json"
 
 infra-clean:
 	rm -rf $(INFRA_SYNTH_DIR) $(INFRA_ROOT)/.aws-sam $(INFRA_ROOT)/bin
