@@ -314,7 +314,7 @@ func TestGivenAFIFOMessage_WhenReceived_ThenItsSystemAttributesAreReturned(t *te
 			}}},
 		// Deprecated request field, still what some pollers send.
 		{"AttributeNames All (deprecated field)", sqs.ReceiveMessageInput{
-			AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameAll}}},
+			AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameAll}}}, //lint:ignore SA1019 the deprecated field is what this case is about
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -106,7 +106,7 @@ func (c Config) Validate() error {
 		}
 	}
 	if (len(c.MetaAppSecret) == 0) != (len(c.MetaVerifyToken) == 0) {
-		errs = append(errs, errors.New("Meta app secret and verify token must be set together"))
+		errs = append(errs, errors.New("the Meta app secret and verify token must be set together"))
 	}
 	if c.DefaultRoutedTo != "" && c.DefaultRoutedTo != event.RoutedBot && c.DefaultRoutedTo != event.RoutedHuman {
 		errs = append(errs, fmt.Errorf("DefaultRoutedTo %q must be %q or %q", c.DefaultRoutedTo, event.RoutedBot, event.RoutedHuman))

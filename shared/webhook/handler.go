@@ -51,10 +51,10 @@ type Deps struct {
 func (d Deps) Validate(cfg Config) error {
 	var errs []error
 	if d.Publisher == nil {
-		errs = append(errs, errors.New("Publisher is required"))
+		errs = append(errs, errors.New("a Publisher is required"))
 	}
 	if len(cfg.MetaAppSecret) > 0 && d.Accounts == nil {
-		errs = append(errs, errors.New("Accounts is required when the Meta routes are enabled"))
+		errs = append(errs, errors.New("an account resolver is required when the Meta routes are enabled"))
 	}
 	if len(errs) > 0 {
 		return errors.Join(errs...)

@@ -1,0 +1,48 @@
+# Customer Cloud Home. The two commands that matter:
+#   make run    start everything locally (emulators, handlers, demo data)
+#   make test   every test, against the real emulators
+SHELL := /bin/bash
+PROFILE ?= Admin
+ORG ?= demo
+GO_TEST_PKGS = $(shell go list ./... | grep -v -E '/infra$$|/infra/cdk|/infra/iac')
+STATICCHECK := .cache/bin/staticcheck
+FUZZTIME ?= 10s
+
+include infra/infra.mk
+
+.PHONY: run test go-test fuzz lint bench stack stop token seed
+
+run:
+	bash infra/local/run.sh
+
+token:
+	@go run ./infra/cmd/token -profile "$(PROFILE)" -org "$(ORG)"
+
+stack:
+	bash infra/local/stack.sh start
+
+stop:
+	bash infra/local/stack.sh stop
+
+test: stack go-test fuzz infra-test
+
+go-test:
+	go test -count=1 -timeout 20m $(GO_TEST_PKGS)
+
+# Every decoder's fuzz target, for a bounded time each.
+fuzz:
+	go test ./shared/event -run '^$$' -fuzz '^FuzzDecodeEvent$$' -fuzztime $(FUZZTIME)
+	go test ./shared/webhook -run '^$$' -fuzz '^FuzzMetaPayload$$' -fuzztime $(FUZZTIME)
+	go test ./shared/webhook -run '^$$' -fuzz '^FuzzBatch$$' -fuzztime $(FUZZTIME)
+	go test ./shared/webhook -run '^$$' -fuzz '^FuzzSignatureHeaders$$' -fuzztime $(FUZZTIME)
+
+$(STATICCHECK):
+	GOBIN=$(abspath .cache/bin) go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+lint: $(STATICCHECK)
+	@fmt=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$fmt" ]; then echo "gofmt: $$fmt"; exit 1; fi
+	go vet ./...
+	$(STATICCHECK) ./...
+
+bench: stack
+	go test -run '^$$' -bench . -benchtime 1x -count 1 -timeout 30m ./internal/bench/ | tee .local/bench.txt

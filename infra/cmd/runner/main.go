@@ -1,0 +1,108 @@
+// Command runner hosts the real handlers on this machine behind a local API
+// Gateway, SQS event source and EventBridge schedule (package runner), on
+// the local stack started by infra/local/stack.sh.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"github.com/customercloud/home/infra/local"
+	"github.com/customercloud/home/infra/local/runner"
+	"github.com/customercloud/home/shared/app"
+	"github.com/customercloud/home/shared/auth"
+	"github.com/customercloud/home/shared/awscfg"
+	"github.com/customercloud/home/shared/resources"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "runner:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	root, err := local.Root()
+	if err != nil {
+		return err
+	}
+	getenv, err := local.Getenv(root)
+	if err != nil {
+		return err
+	}
+	log := app.Logger(getenv, "runner")
+	key, err := auth.LoadOrCreateLocalKey(filepath.Join(root, ".local"))
+	if err != nil {
+		return err
+	}
+	homeH, err := app.HomeAPI(ctx, getenv, app.Logger(getenv, "home-api"))
+	if err != nil {
+		return err
+	}
+	hookH, err := app.Webhook(ctx, getenv, app.Logger(getenv, "webhook"))
+	if err != nil {
+		return err
+	}
+	debitH, err := app.Debit(ctx, getenv, app.Logger(getenv, "debit"))
+	if err != nil {
+		return err
+	}
+	rollupH, err := app.Rollup(ctx, getenv, app.Logger(getenv, "rollup"))
+	if err != nil {
+		return err
+	}
+	var routes []runner.Route
+	for _, f := range []struct {
+		def resources.FunctionDef
+		h   runner.HTTPHandler
+	}{{resources.HomeAPI, httpadapter.NewV2(homeH).ProxyWithContext}, {resources.Webhook, httpadapter.NewV2(hookH).ProxyWithContext}} {
+		for _, r := range f.def.Routes {
+			routes = append(routes, runner.Route{Route: r, Handler: f.h})
+		}
+	}
+	cfg, err := awscfg.LoadWith(ctx, getenv)
+	if err != nil {
+		return err
+	}
+	every, err := time.ParseDuration(orDefault(getenv("ROLLUP_EVERY"), "15s"))
+	if err != nil {
+		return fmt.Errorf("ROLLUP_EVERY: %w", err)
+	}
+	queueURL := getenv(resources.EnvEventsQueueURL)
+	rn := runner.New(runner.Config{
+		Routes: routes, Verifier: key.Verifier(),
+		CORSOrigins: strings.Split(orDefault(getenv("CORS_ALLOW_ORIGINS"), "http://localhost:8080,http://127.0.0.1:8080"), ","),
+		SQS:         awscfg.SQSWith(cfg, getenv), QueueURL: queueURL,
+		QueueARN:  "arn:aws:sqs:us-east-1:000000000000:" + resources.EventsQueue.Name,
+		BatchSize: resources.Debit.BatchSize, Pollers: 2, Debit: runner.SQSHandler(debitH),
+		RollupEvery: every,
+		Rollup: func(ctx context.Context, ev events.EventBridgeEvent) error {
+			_, err := rollupH(ctx, ev)
+			return err
+		},
+		Log: log,
+	})
+	addr := "127.0.0.1:" + orDefault(getenv("PORT"), "3000")
+	log.Info("local API Gateway listening", "url", "http://"+addr, "queue", queueURL, "rollupEvery", every.String())
+	return rn.Serve(ctx, addr)
+}
+
+func orDefault(v, d string) string {
+	if v == "" {
+		return d
+	}
+	return v
+}
+

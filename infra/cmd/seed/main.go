@@ -1,0 +1,137 @@
+// Command seed loads a demo organization into the local stack: its plan, a
+// contact base with Brazilian phones over many DDDs, and days of realistic
+// events sent through the real queue, so the running debit handler meters
+// them; a progress bar follows the queue until it is drained.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/customercloud/home/infra/local"
+	"github.com/customercloud/home/internal/gen"
+	"github.com/customercloud/home/shared/awscfg"
+	"github.com/customercloud/home/shared/plan"
+	"github.com/customercloud/home/shared/queue"
+	"github.com/customercloud/home/shared/resources"
+	"github.com/customercloud/home/shared/store"
+	"github.com/customercloud/home/shared/webhook"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "seed:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	org := flag.String("org", "demo", "organization id")
+	contacts := flag.Int("contacts", 3000, "contacts")
+	days := flag.Int("days", 60, "days of history")
+	intensity := flag.Float64("intensity", 0.04, "conversations per contact per day")
+	wait := flag.Duration("wait", 10*time.Minute, "how long to wait for the queue to drain (0: don't wait)")
+	flag.Parse()
+	ctx := context.Background()
+	root, err := local.Root()
+	if err != nil {
+		return err
+	}
+	getenv, err := local.Getenv(root)
+	if err != nil {
+		return err
+	}
+	cfg, err := awscfg.LoadWith(ctx, getenv)
+	if err != nil {
+		return err
+	}
+	db := awscfg.DynamoDBWith(cfg, getenv)
+	st := store.New(db, getenv(resources.EnvTableName))
+	pl := plan.Plan{Name: "Expert", CycleStartDay: 5, IncludedInteractionz: 500, Seats: 10,
+		Packages: map[string]int{"sms": 5000, "whatsapp": 2000, "email": 10000, "rcs": 1000}, TimeZone: "America/Sao_Paulo"}
+	if err := st.PutPlan(ctx, *org, pl); err != nil {
+		return err
+	}
+	accts, err := webhook.NewDynamoAccounts(db, getenv(resources.EnvTableName))
+	if err != nil {
+		return err
+	}
+	// The sample Meta payloads in events/ come from these accounts.
+	for _, a := range []webhook.ProviderAccount{
+		{Provider: webhook.WhatsApp, Account: "106540352242922", OrgID: *org},
+		{Provider: webhook.Messenger, Account: "108765432109876", OrgID: *org},
+		{Provider: webhook.Instagram, Account: "17841405822304914", OrgID: *org},
+	} {
+		if err := accts.PutProviderAccount(ctx, a); err != nil {
+			return err
+		}
+	}
+	s := gen.Generate(gen.Options{Org: *org, Contacts: *contacts, Days: *days, Now: time.Now(), Intensity: *intensity, Seed: 42})
+	fmt.Printf("seed: plan %s for %q; %d contacts, %d events over %d days\n", pl.Name, *org, *contacts, len(s.Events), *days)
+	sq := awscfg.SQSWith(cfg, getenv)
+	url := getenv(resources.EnvEventsQueueURL)
+	pub, err := queue.NewSQSPublisher(queue.SQSConfig{API: sq, QueueURL: url})
+	if err != nil {
+		return err
+	}
+	total := len(s.Events)
+	for start := 0; start < total; start += 1000 {
+		chunk := s.Events[start:min(start+1000, total)]
+		res, err := pub.Publish(ctx, chunk)
+		if err != nil {
+			return fmt.Errorf("publish: %w", err)
+		}
+		for _, r := range res {
+			if r.Err != nil {
+				return fmt.Errorf("publish: %w", r.Err)
+			}
+		}
+		bar("sent     ", start+len(chunk), total)
+	}
+	fmt.Println()
+	if *wait == 0 {
+		return nil
+	}
+	deadline := time.Now().Add(*wait)
+	for time.Now().Before(deadline) {
+		left, err := depth(ctx, sq, url)
+		if err != nil {
+			return err
+		}
+		bar("metered  ", total-min(left, total), total)
+		if left == 0 {
+			fmt.Println("\nseed: done; the rollup runs every ROLLUP_EVERY (15s locally)")
+			return nil
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	return fmt.Errorf("the queue did not drain in %s: is the runner running?", *wait)
+}
+
+func depth(ctx context.Context, sq *sqs.Client, url string) (int, error) {
+	out, err := sq.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: &url,
+		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameApproximateNumberOfMessages, types.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
+	if err != nil {
+		return 0, fmt.Errorf("queue depth: %w", err)
+	}
+	n := 0
+	for _, v := range out.Attributes {
+		x, _ := strconv.Atoi(v)
+		n += x
+	}
+	return n, nil
+}
+
+func bar(label string, done, total int) {
+	const width = 40
+	filled := width * done / max(total, 1)
+	fmt.Printf("\r%s[%s%s] %6d/%d", label, strings.Repeat("#", filled), strings.Repeat(".", width-filled), done, total)
+}
