@@ -105,4 +105,3 @@ func orDefault(v, d string) string {
 	}
 	return v
 }
-
