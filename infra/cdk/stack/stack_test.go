@@ -111,6 +111,9 @@ func TestTable(t *testing.T) {
 			}},
 		})
 	})
+	check(t, "deletion protection is off in dev only", func() {
+		tpl.HasCondition(jsii.String("IsDev"), obj{"Fn::Equals": []any{ref("Stage"), "dev"}})
+	})
 	check(t, "table retained", func() {
 		tpl.HasResource(jsii.String("AWS::DynamoDB::Table"), obj{"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"})
 	})
