@@ -149,7 +149,8 @@ func (a *API) home(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	h.Set("ETag", etag)
 	h.Set("Cache-Control", "private, no-cache")
 	h.Set("Vary", "Authorization")
-	if match(r.Header.Get("If-None-Match"), etag) {
+	// The Lambda adapter splits header values at commas: rejoin the list.
+	if match(strings.Join(r.Header.Values("If-None-Match"), ","), etag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}

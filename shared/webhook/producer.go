@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/customercloud/home/shared/event"
@@ -142,7 +143,7 @@ func (h *Handler) serveEvents(ctx context.Context, w http.ResponseWriter, r *htt
 	now := h.now()
 	hdr := producerHeaders{
 		id: r.Header.Get(HeaderWebhookID), timestamp: r.Header.Get(HeaderWebhookTimestamp),
-		signature: r.Header.Get(HeaderWebhookSignature), org: r.Header.Get(HeaderWebhookOrg),
+		signature: headerList(r, HeaderWebhookSignature), org: r.Header.Get(HeaderWebhookOrg),
 	}
 	if err := verifyProducer(hdr, body, h.cfg.ProducerSecrets[hdr.org], now, h.cfg.ReplayWindow); err != nil {
 		// ErrUnknownOrg and ErrBadSignature answer the same, so the endpoint
@@ -229,4 +230,11 @@ func replayExpiry(timestamp string, window time.Duration, now time.Time) time.Ti
 		return now.Add(window)
 	}
 	return time.Unix(secs, 0).Add(window)
+}
+
+// headerList is a header's full value. API Gateway's Lambda adapter splits
+// header values at commas into several values, and a Standard Webhooks
+// signature ("v1,<base64>") contains one, so Header.Get would see only "v1".
+func headerList(r *http.Request, name string) string {
+	return strings.Join(r.Header.Values(name), ",")
 }
