@@ -59,6 +59,9 @@ type Config struct {
 	BatchSize int
 	Pollers   int
 	Debit     SQSHandler
+	// VisibilityTimeout overrides the queue's for each receive (tests use a
+	// short one to watch redelivery and redrive); 0 keeps the queue's.
+	VisibilityTimeout time.Duration
 
 	RollupEvery time.Duration
 	Rollup      ScheduledHandler
@@ -257,6 +260,7 @@ func (r *Runner) PollOnce(ctx context.Context, wait time.Duration) (received, fa
 		WaitTimeSeconds:             int32(wait / time.Second),
 		MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameAll},
 		MessageAttributeNames:       []string{"All"},
+		VisibilityTimeout:           int32(r.cfg.VisibilityTimeout / time.Second),
 	})
 	if err != nil {
 		return 0, 0, fmt.Errorf("receive: %w", err)
