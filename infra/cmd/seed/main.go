@@ -55,7 +55,7 @@ func run() error {
 	}
 	db := awscfg.DynamoDBWith(cfg, getenv)
 	st := store.New(db, getenv(resources.EnvTableName))
-	pl := plan.Plan{Name: "Expert", CycleStartDay: 5, IncludedInteractionz: 500, Seats: 10,
+	pl := plan.Plan{Name: "Specialist", CycleStartDay: 5, IncludedInteractionz: 2000, Seats: 50,
 		Packages: map[string]int{"sms": 5000, "whatsapp": 2000, "email": 10000, "rcs": 1000}, TimeZone: "America/Sao_Paulo"}
 	if err := st.PutPlan(ctx, *org, pl); err != nil {
 		return err
