@@ -86,13 +86,13 @@ func (a *API) withPrincipal(next func(http.ResponseWriter, *http.Request, auth.P
 	return func(w http.ResponseWriter, r *http.Request) {
 		c, ok := claims(r)
 		if !ok {
-			problem.Write(w, http.StatusUnauthorized, "a valid bearer token is required")
+			unauthorized(w)
 			return
 		}
 		p, err := auth.FromClaims(c)
 		switch {
 		case errors.Is(err, auth.ErrUnauthenticated):
-			problem.Write(w, http.StatusUnauthorized, "a valid bearer token is required")
+			unauthorized(w)
 			return
 		case err != nil:
 			problem.Write(w, http.StatusForbidden, "this access profile cannot use this resource")
@@ -107,6 +107,13 @@ func (a *API) withPrincipal(next func(http.ResponseWriter, *http.Request, auth.P
 		a.log.InfoContext(r.Context(), "request", "requestId", requestID(r), "method", r.Method,
 			"path", r.URL.Path, "org", p.Org, "profile", string(p.Profile), "ms", time.Since(start).Milliseconds())
 	}
+}
+
+// unauthorized is a 401, which always names the scheme (RFC 9110 §11.6.1),
+// as the gateway's own 401 does.
+func unauthorized(w http.ResponseWriter) {
+	w.Header().Set("WWW-Authenticate", "Bearer")
+	problem.Write(w, http.StatusUnauthorized, "a valid bearer token is required")
 }
 
 func (a *API) adminOnly(next func(http.ResponseWriter, *http.Request, auth.Principal)) func(http.ResponseWriter, *http.Request, auth.Principal) {

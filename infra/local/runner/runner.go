@@ -162,6 +162,11 @@ func (r *Runner) invoke(w http.ResponseWriter, req *http.Request, rt Route) {
 	}
 	h := w.Header()
 	for k, v := range resp.Headers {
+		if http.CanonicalHeaderKey(k) == "Vary" && h.Get("Vary") != "" {
+			// Keep the gateway's "Vary: Origin" (CORS) next to the handler's.
+			h.Set("Vary", h.Get("Vary")+", "+v)
+			continue
+		}
 		h.Set(k, v)
 	}
 	for k, vs := range resp.MultiValueHeaders {
