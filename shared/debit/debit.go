@@ -31,6 +31,7 @@ import (
 type Store interface {
 	LoadBatch(ctx context.Context, orgs []string, contacts []store.ContactRef) (store.Batch, error)
 	SaveContact(ctx context.Context, c store.Contact, next ingest.ContactState, debits []ingest.Debit, cycleOf store.CycleOf) error
+	SaveDebits(ctx context.Context, ws []store.ContactWrite) error
 	SaveOrgState(ctx context.Context, org string, prev int64, state ingest.OrgState) error
 	EnsureOrg(ctx context.Context, org string) error
 }
@@ -195,10 +196,14 @@ func (p *Processor) applyGroups(ctx context.Context, order []*group, now time.Ti
 			}
 		}
 	}
+	done := p.combinedDebits(ctx, order, b, now)
 	var mu sync.Mutex
 	sem := make(chan struct{}, max(1, p.Parallel))
 	var wg sync.WaitGroup
 	for _, g := range order {
+		if done[g] {
+			continue
+		}
 		wg.Add(1)
 		sem <- struct{}{}
 		go func(g *group) {
@@ -284,16 +289,64 @@ func refs(g *group) []store.ContactRef {
 	return []store.ContactRef{g.ref}
 }
 
-func (p *Processor) applyContact(ctx context.Context, g *group, run []item, c store.Contact, prof store.Profile, now time.Time) (store.Contact, error) {
+// combinedDebits writes, in one transaction, every group of the batch that
+// opens windows: the organizations' day and cycle totals are then written
+// once per batch instead of once per group, which is most of a debit's
+// cost. It returns the groups it wrote. If the transaction fails (a state
+// changed since read, throttling), nothing was written and those groups go
+// the group-by-group way, which re-reads on conflict.
+func (p *Processor) combinedDebits(ctx context.Context, order []*group, b store.Batch, now time.Time) map[*group]bool {
+	var gs []*group
+	var ws []store.ContactWrite
+	for _, g := range order {
+		if g.org == "" || g.isOrg || hasPoison(g) {
+			continue
+		}
+		prof := b.Profiles[g.org]
+		c := b.Contacts[g.ref]
+		next, debits, _, changed := compute(g.items, c, prof, now)
+		if !changed || len(debits) == 0 {
+			continue
+		}
+		gs = append(gs, g)
+		ws = append(ws, store.ContactWrite{Contact: c, Next: next, Debits: debits, CycleOf: cycleOf(prof)})
+	}
+	done := map[*group]bool{}
+	if len(ws) < 2 {
+		return done // one group alone is the same transaction either way
+	}
+	if err := p.store.SaveDebits(ctx, ws); err != nil {
+		p.log.InfoContext(ctx, "combined debit write failed; writing group by group", "groups", len(gs), "error", err.Error())
+		return done
+	}
+	for i, g := range gs {
+		done[g] = true
+		p.logDebits(ctx, g, ws[i].Debits)
+	}
+	return done
+}
+
+func hasPoison(g *group) bool {
+	for _, it := range g.items {
+		if it.poison != nil {
+			return true
+		}
+	}
+	return false
+}
+
+func cycleOf(prof store.Profile) store.CycleOf {
+	return func(d localdate.Date) localdate.Date { return prof.Plan.Cycle(d).From }
+}
+
+// compute applies a run of events to a copy of the contact's state.
+func compute(run []item, c store.Contact, prof store.Profile, now time.Time) (next ingest.ContactState, debits []ingest.Debit, dups []item, changed bool) {
 	loc := prof.Plan.Location()
-	cycleOf := func(d localdate.Date) localdate.Date { return prof.Plan.Cycle(d).From }
-	next := c.State.Clone()
-	var debits []ingest.Debit
-	changed := false
+	next = c.State.Clone()
 	for _, it := range run {
 		res := next.Apply(it.ev, ingest.Context{Loc: loc, Now: now, Sentiment: it.label})
 		if res.Duplicate {
-			p.log.InfoContext(ctx, "duplicate event ignored", "messageId", it.msg.MessageId, "eventId", it.ev.ID, "source", it.ev.Source)
+			dups = append(dups, it)
 			continue
 		}
 		changed = true
@@ -301,16 +354,28 @@ func (p *Processor) applyContact(ctx context.Context, g *group, run []item, c st
 			debits = append(debits, *res.Debit)
 		}
 	}
-	if !changed {
-		return c, nil
-	}
-	if err := p.store.SaveContact(ctx, c, next, debits, cycleOf); err != nil {
-		return c, err
-	}
+	return next, debits, dups, changed
+}
+
+func (p *Processor) logDebits(ctx context.Context, g *group, debits []ingest.Debit) {
 	for _, d := range debits {
 		p.log.InfoContext(ctx, "interactionz debited", "org", g.org, "groupId", g.id, "lane", d.Lane,
 			"channel", d.Channel, "windowStart", d.Window.Start, "eventId", d.EventID)
 	}
+}
+
+func (p *Processor) applyContact(ctx context.Context, g *group, run []item, c store.Contact, prof store.Profile, now time.Time) (store.Contact, error) {
+	next, debits, dups, changed := compute(run, c, prof, now)
+	for _, it := range dups {
+		p.log.InfoContext(ctx, "duplicate event ignored", "messageId", it.msg.MessageId, "eventId", it.ev.ID, "source", it.ev.Source)
+	}
+	if !changed {
+		return c, nil
+	}
+	if err := p.store.SaveContact(ctx, c, next, debits, cycleOf(prof)); err != nil {
+		return c, err
+	}
+	p.logDebits(ctx, g, debits)
 	return store.Contact{ContactRef: c.ContactRef, State: next, Version: c.Version + 1}, nil
 }
 

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -61,7 +60,7 @@ func (st *Store) LoadBatch(ctx context.Context, orgs []string, contacts []Contac
 	for _, c := range contacts {
 		add(keys.Contact(c.Org, c.Contact))
 	}
-	items, err := st.batchGet(ctx, ks)
+	items, err := st.batchGet(ctx, ks, true)
 	if err != nil {
 		return b, err
 	}
@@ -76,8 +75,8 @@ func (st *Store) LoadBatch(ctx context.Context, orgs []string, contacts []Contac
 		rec := Contact{ContactRef: c}
 		if item := items[keys.Contact(c.Org, c.Contact)]; item != nil {
 			rec.Version = num(item, attrVersion)
-			if err := json.Unmarshal([]byte(str(item, attrState)), &rec.State); err != nil {
-				return b, fmt.Errorf("decode contact state: %w", err)
+			if err := decodeState(item[attrState], &rec.State); err != nil {
+				return b, fmt.Errorf("contact %s/%s: %w", c.Org, c.Contact, err)
 			}
 		}
 		b.Contacts[c] = rec
@@ -85,7 +84,7 @@ func (st *Store) LoadBatch(ctx context.Context, orgs []string, contacts []Contac
 	return b, nil
 }
 
-func (st *Store) batchGet(ctx context.Context, ks []map[string]types.AttributeValue) (map[keys.Key]map[string]types.AttributeValue, error) {
+func (st *Store) batchGet(ctx context.Context, ks []map[string]types.AttributeValue, consistent bool) (map[keys.Key]map[string]types.AttributeValue, error) {
 	out := map[keys.Key]map[string]types.AttributeValue{}
 	for start := 0; start < len(ks); start += maxBatchGet {
 		pending := ks[start:min(start+maxBatchGet, len(ks))]
@@ -100,7 +99,7 @@ func (st *Store) batchGet(ctx context.Context, ks []map[string]types.AttributeVa
 			}
 			res, err := st.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{
 				RequestItems: map[string]types.KeysAndAttributes{
-					st.table: {Keys: pending, ConsistentRead: aws.Bool(true)},
+					st.table: {Keys: pending, ConsistentRead: aws.Bool(consistent)},
 				},
 				ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
 			})
@@ -137,35 +136,110 @@ type CycleOf func(localdate.Date) localdate.Date
 
 // SaveContact writes a contact's new state if it is still at the version it
 // was read at, with the debits applied since. Without debits this is one
-// conditional UpdateItem; with debits, one transaction that also writes a
-// ledger entry per debit and adds them to the organization's day and cycle
-// totals, so a charge, its explanation and its totals exist together or
-// not at all. The condition also checks each debited lane's stored window
-// end against the new window's start: a debit can never be written while an
-// earlier window of its lane is still open, whatever TTL has or has not
-// deleted. ErrConflict when the state changed since read.
+// conditional UpdateItem; with debits, one transaction (SaveDebits).
+// ErrConflict when the state changed since read.
 func (st *Store) SaveContact(ctx context.Context, c Contact, next ingest.ContactState, debits []ingest.Debit, cycleOf CycleOf) error {
-	raw, err := json.Marshal(next)
+	if len(debits) > 0 {
+		return st.SaveDebits(ctx, []ContactWrite{{Contact: c, Next: next, Debits: debits, CycleOf: cycleOf}})
+	}
+	update, err := st.contactUpdate(c, next, nil)
 	if err != nil {
-		return fmt.Errorf("encode contact state: %w", err)
+		return err
+	}
+	_, err = st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: update.TableName, Key: update.Key, UpdateExpression: update.UpdateExpression,
+		ConditionExpression: update.ConditionExpression, ExpressionAttributeNames: update.ExpressionAttributeNames,
+		ExpressionAttributeValues: update.ExpressionAttributeValues, ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return fmt.Errorf("contact %s/%s: %w", c.Org, c.Contact, ErrConflict)
+	}
+	if err != nil {
+		return fmt.Errorf("save contact: %w", err)
+	}
+	return nil
+}
+
+// ContactWrite is one contact's new state and the debits it opened.
+type ContactWrite struct {
+	Contact Contact
+	Next    ingest.ContactState
+	Debits  []ingest.Debit
+	CycleOf CycleOf
+}
+
+// maxTransactItems is DynamoDB's TransactWriteItems limit.
+const maxTransactItems = 100
+
+// ErrTooLarge means the writes do not fit one transaction.
+var ErrTooLarge = errors.New("too many items for one transaction")
+
+// SaveDebits writes contacts that opened windows in one transaction: each
+// contact's state (conditional on its version and, per debited lane, on the
+// stored window end being at or before the new window's start, so a debit
+// can never be written while an earlier window of its lane is open, whatever
+// TTL has or has not deleted), one ledger entry per debit, and the
+// organizations' day and cycle totals, added once per item however many
+// contacts the transaction carries. A charge, its explanation and its totals
+// exist together or not at all. ErrConflict when any contact changed since
+// it was read: nothing is written, and the caller retries contact by contact.
+func (st *Store) SaveDebits(ctx context.Context, ws []ContactWrite) error {
+	var items []types.TransactWriteItem
+	var all []orgDebit
+	for _, w := range ws {
+		update, err := st.contactUpdate(w.Contact, w.Next, w.Debits)
+		if err != nil {
+			return err
+		}
+		items = append(items, types.TransactWriteItem{Update: update})
+		items = append(items, st.ledgerPuts(w.Contact.ContactRef, w.Debits)...)
+		for _, d := range w.Debits {
+			all = append(all, orgDebit{org: w.Contact.Org, d: d, cycleOf: w.CycleOf})
+		}
+	}
+	items = append(items, st.totalUpdates(all)...)
+	if len(items) > maxTransactItems {
+		return fmt.Errorf("%w: %d", ErrTooLarge, len(items))
+	}
+	_, err := st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+		TransactItems:          items,
+		ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
+	})
+	var tce *types.TransactionCanceledException
+	if errors.As(err, &tce) {
+		for _, r := range tce.CancellationReasons {
+			if aws.ToString(r.Code) == "ConditionalCheckFailed" {
+				return fmt.Errorf("debits of %d contacts: %w", len(ws), ErrConflict)
+			}
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("save debits: %w", err)
+	}
+	return nil
+}
+
+// contactUpdate is the conditional update of a contact's state.
+func (st *Store) contactUpdate(c Contact, next ingest.ContactState, debits []ingest.Debit) (*types.Update, error) {
+	enc, err := encodeState(next)
+	if err != nil {
+		return nil, err
 	}
 	cond, vals := versionCondition(c.Version)
-	names := map[string]string{"#st": attrState, "#v": attrVersion}
+	names := map[string]string{"#st": attrState, "#v": attrVersion, "#ttl": attrTTL}
 	set := []string{"#st = :st", "#v = :v1"}
-	vals[":st"] = s(string(raw))
+	vals[":st"] = enc
 	vals[":v1"] = n(c.Version + 1)
 	remove := ""
 	if next.Registered {
-		names["#ttl"] = attrTTL
 		remove = " REMOVE #ttl"
 	} else {
 		// Unregistered (deleted or never upserted) contacts go away after
 		// their history stops mattering.
-		names["#ttl"] = attrTTL
 		set = append(set, "#ttl = :ttl")
 		vals[":ttl"] = n(st.now().Add(time.Duration(localdate.Retention+14) * 24 * time.Hour).Unix())
 	}
-	// Lane window conditions.
 	firstStart := map[interactionz.Lane]time.Time{}
 	lastEnd := map[interactionz.Lane]time.Time{}
 	for _, d := range debits {
@@ -187,48 +261,14 @@ func (st *Store) SaveContact(ctx context.Context, c Contact, next ingest.Contact
 		cond += fmt.Sprintf(" AND (attribute_not_exists(%s) OR %s <= %s)", name, name, start)
 		set = append(set, fmt.Sprintf("%s = %s", name, end))
 	}
-	update := &types.Update{
+	return &types.Update{
 		TableName:                 &st.table,
 		Key:                       key(keys.Contact(c.Org, c.Contact)),
 		UpdateExpression:          aws.String("SET " + strings.Join(set, ", ") + remove),
 		ConditionExpression:       aws.String(cond),
 		ExpressionAttributeNames:  names,
 		ExpressionAttributeValues: vals,
-	}
-	if len(debits) == 0 {
-		_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-			TableName: update.TableName, Key: update.Key, UpdateExpression: update.UpdateExpression,
-			ConditionExpression: update.ConditionExpression, ExpressionAttributeNames: names,
-			ExpressionAttributeValues: vals, ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
-		})
-		var ccf *types.ConditionalCheckFailedException
-		if errors.As(err, &ccf) {
-			return fmt.Errorf("contact %s/%s: %w", c.Org, c.Contact, ErrConflict)
-		}
-		if err != nil {
-			return fmt.Errorf("save contact: %w", err)
-		}
-		return nil
-	}
-	items := []types.TransactWriteItem{{Update: update}}
-	items = append(items, st.ledgerPuts(c.ContactRef, debits)...)
-	items = append(items, st.totalUpdates(c.Org, debits, cycleOf)...)
-	_, err = st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
-		TransactItems:          items,
-		ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
-	})
-	var tce *types.TransactionCanceledException
-	if errors.As(err, &tce) {
-		for _, r := range tce.CancellationReasons {
-			if aws.ToString(r.Code) == "ConditionalCheckFailed" {
-				return fmt.Errorf("contact %s/%s: %w", c.Org, c.Contact, ErrConflict)
-			}
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("save debits: %w", err)
-	}
-	return nil
+	}, nil
 }
 
 func (st *Store) ledgerPuts(c ContactRef, debits []ingest.Debit) []types.TransactWriteItem {
@@ -262,7 +302,13 @@ const (
 	ChannelPrefix = "ch_"
 )
 
-func (st *Store) totalUpdates(org string, debits []ingest.Debit, cycleOf CycleOf) []types.TransactWriteItem {
+type orgDebit struct {
+	org     string
+	d       ingest.Debit
+	cycleOf CycleOf
+}
+
+func (st *Store) totalUpdates(debits []orgDebit) []types.TransactWriteItem {
 	type counts map[string]int64
 	byItem := map[keys.Key]counts{}
 	var order []keys.Key
@@ -277,10 +323,10 @@ func (st *Store) totalUpdates(org string, debits []ingest.Debit, cycleOf CycleOf
 		c[LanePrefix+string(d.Lane)]++
 		c[ChannelPrefix+d.Channel]++
 	}
-	for _, d := range debits {
-		bump(keys.DayTotals(org, d.Date.String()), d)
-		if cycleOf != nil {
-			bump(keys.CycleTotals(org, cycleOf(d.Date).String()), d)
+	for _, od := range debits {
+		bump(keys.DayTotals(od.org, od.d.Date.String()), od.d)
+		if od.cycleOf != nil {
+			bump(keys.CycleTotals(od.org, od.cycleOf(od.d.Date).String()), od.d)
 		}
 	}
 	exp := n(st.now().Add(Retention).Unix())

@@ -133,10 +133,8 @@ func decodeProfile(org string, item map[string]types.AttributeValue) (Profile, e
 		}
 		p.HasPlan = true
 	}
-	if raw := str(item, attrState); raw != "" {
-		if err := json.Unmarshal([]byte(raw), &p.State); err != nil {
-			return p, fmt.Errorf("decode org state of %s: %w", org, err)
-		}
+	if err := decodeState(item[attrState], &p.State); err != nil {
+		return p, fmt.Errorf("org state of %s: %w", org, err)
 	}
 	return p, nil
 }
@@ -178,12 +176,12 @@ func (st *Store) PutPlan(ctx context.Context, org string, p plan.Plan) error {
 // SaveOrgState writes an organization's state if its version is still
 // prev; ErrConflict otherwise.
 func (st *Store) SaveOrgState(ctx context.Context, org string, prev int64, state ingest.OrgState) error {
-	raw, err := json.Marshal(state)
+	enc, err := encodeState(state)
 	if err != nil {
-		return fmt.Errorf("encode org state: %w", err)
+		return err
 	}
 	cond, vals := versionCondition(prev)
-	vals[":st"] = s(string(raw))
+	vals[":st"] = enc
 	vals[":v1"] = n(prev + 1)
 	vals[":g"] = s(keys.OrgIndexPK)
 	vals[":gs"] = s(org)

@@ -1,0 +1,55 @@
+package store
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/customercloud/home/shared/event"
+	"github.com/customercloud/home/shared/ingest"
+	"github.com/customercloud/home/shared/localdate"
+)
+
+// TestStateCodec: given states from empty to a contact active every day
+// for 120 days, when encoded and decoded, then they round-trip and the
+// stored form is well under the JSON's size.
+func TestStateCodec(t *testing.T) {
+	loc := localdate.MustLoadDefault()
+	t0 := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	var s ingest.ContactState
+	for d := 0; d < 120; d++ {
+		at := t0.Add(time.Duration(d) * 24 * time.Hour)
+		for k, typ := range []event.Type{event.MessageReceived, event.MessageSent} {
+			e := event.Event{SpecVersion: "1.0", ID: at.String() + string(rune('a'+k)), Source: "s", Type: typ, Time: at, OrgID: "o",
+				Data: event.Data{ContactID: "c", Channel: "whatsapp", RoutedTo: "bot", Sender: "bot", Area: "support"}}
+			s.Apply(e, ingest.Context{Loc: loc, Now: at, Sentiment: "positive"})
+		}
+	}
+	for _, c := range []struct {
+		name  string
+		state ingest.ContactState
+	}{{"given an empty state", ingest.ContactState{}}, {"given 120 active days", s}} {
+		t.Run(c.name, func(t *testing.T) {
+			av, err := encodeState(c.state)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var back ingest.ContactState
+			if err := decodeState(av, &back); err != nil {
+				t.Fatal(err)
+			}
+			a, _ := json.Marshal(c.state)
+			b, _ := json.Marshal(back)
+			if string(a) != string(b) {
+				t.Fatal("then it round-trips")
+			}
+			stored := len(av.(*types.AttributeValueMemberB).Value)
+			t.Logf("JSON %d bytes, stored %d bytes", len(a), stored)
+			if len(a) > 1024 && stored > len(a)/2 {
+				t.Fatalf("then the stored form is at most half the JSON: %d of %d", stored, len(a))
+			}
+		})
+	}
+}
