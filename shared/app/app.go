@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/customercloud/home/shared/awscfg"
 	"github.com/customercloud/home/shared/deadletter"
@@ -33,7 +34,27 @@ func Logger(getenv Getenv, function string) *slog.Logger {
 	if err := lvl.UnmarshalText([]byte(strings.ToUpper(getenv(resources.EnvLogLevel)))); err != nil {
 		lvl = slog.LevelInfo
 	}
-	return slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: lvl})).With("function", function)
+	h := slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: lvl})
+	return slog.New(requestIDs{h}).With("function", function)
+}
+
+// requestIDs adds the Lambda invocation's request id to every record logged
+// with a context, so one invocation's lines can be found together.
+type requestIDs struct{ slog.Handler }
+
+func (h requestIDs) Handle(ctx context.Context, r slog.Record) error {
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		r.AddAttrs(slog.String("awsRequestId", lc.AwsRequestID))
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h requestIDs) WithAttrs(as []slog.Attr) slog.Handler {
+	return requestIDs{h.Handler.WithAttrs(as)}
+}
+
+func (h requestIDs) WithGroup(name string) slog.Handler {
+	return requestIDs{h.Handler.WithGroup(name)}
 }
 
 // ErrConfig marks a missing or invalid setting.
