@@ -6,6 +6,7 @@ package pipeline
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -230,4 +231,32 @@ func (p *Pipeline) DeadLetters(t testing.TB) map[string]string {
 			out[aws.ToString(m.Body)] = reason
 		}
 	}
+}
+
+// Deliver hands events to the debit handler in FIFO batches of up to ten,
+// in order, as the event source mapping does, and fails the test on any
+// reported failure.
+func (p *Pipeline) Deliver(t testing.TB, evs []event.Event) {
+	t.Helper()
+	for start := 0; start < len(evs); start += 10 {
+		var b events.SQSEvent
+		for i, e := range evs[start:min(start+10, len(evs))] {
+			body, err := e.Encode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			b.Records = append(b.Records, events.SQSMessage{MessageId: fmt.Sprintf("m%d", start+i), Body: string(body),
+				Attributes: map[string]string{"MessageGroupId": e.MessageGroupID()}})
+		}
+		resp, err := p.Processor.Handle(context.Background(), b)
+		if err != nil || len(resp.BatchItemFailures) > 0 {
+			t.Fatalf("batch failed: %v %v", err, resp.BatchItemFailures)
+		}
+	}
+}
+
+// OfflineLabel is the default classifier's label for text, for oracles.
+func OfflineLabel(text string) string {
+	l, _ := sentiment.Offline{}.Classify(context.Background(), text)
+	return string(l)
 }

@@ -455,7 +455,7 @@ func TestConditionalRequests(t *testing.T) {
 	}
 	t.Run("given a new billable message, when GET /v1/home with the old ETag, then 200 with a new ETag that then gives 304", func(t *testing.T) {
 		before := decodePayload(t, first)
-		feed(t, p, []event.Event{{SpecVersion: "1.0", ID: "etag-change-1", Source: "chatbot", Type: event.MessageReceived,
+		p.Deliver(t, []event.Event{{SpecVersion: "1.0", ID: "etag-change-1", Source: "chatbot", Type: event.MessageReceived,
 			Time: fixtureNow.Add(-time.Minute), OrgID: a.ID, Data: event.Data{ContactID: "etag-new", Channel: "whatsapp", RoutedTo: event.RoutedHuman}}})
 		rec := call(t, p.Runner, apiRequest("GET", "/v1/home", admin, nil, "If-None-Match", etag))
 		if rec.Code != 200 {

@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
-
 	"github.com/customercloud/home/internal/gen"
 	"github.com/customercloud/home/internal/oracle"
 	"github.com/customercloud/home/internal/pipeline"
@@ -23,29 +21,7 @@ import (
 	"github.com/customercloud/home/shared/localdate"
 	"github.com/customercloud/home/shared/metrics"
 	"github.com/customercloud/home/shared/plan"
-	"github.com/customercloud/home/shared/sentiment"
 )
-
-// deliver hands events to the debit handler in FIFO batches of up to ten,
-// as the event source mapping does, and fails the test on any failure.
-func deliver(t *testing.T, p *pipeline.Pipeline, evs []event.Event) {
-	t.Helper()
-	for start := 0; start < len(evs); start += 10 {
-		var b events.SQSEvent
-		for i, e := range evs[start:min(start+10, len(evs))] {
-			body, err := e.Encode()
-			if err != nil {
-				t.Fatal(err)
-			}
-			b.Records = append(b.Records, events.SQSMessage{MessageId: fmt.Sprintf("m%d", start+i), Body: string(body),
-				Attributes: map[string]string{"MessageGroupId": e.MessageGroupID()}})
-		}
-		resp, err := p.Processor.Handle(context.Background(), b)
-		if err != nil || len(resp.BatchItemFailures) > 0 {
-			t.Fatalf("batch failed: %v %v", err, resp.BatchItemFailures)
-		}
-	}
-}
 
 func get(t *testing.T, p *pipeline.Pipeline, path, token string, hdr ...string) *httptest.ResponseRecorder {
 	t.Helper()
@@ -59,11 +35,6 @@ func get(t *testing.T, p *pipeline.Pipeline, path, token string, hdr ...string) 
 	rec := httptest.NewRecorder()
 	p.Runner.ServeHTTP(rec, req)
 	return rec
-}
-
-func classify(text string) string {
-	l, _ := sentiment.Offline{}.Classify(context.Background(), text)
-	return string(l)
 }
 
 // TestHomeEqualsBruteForce: for random organizations (zones with and
@@ -101,11 +72,11 @@ func TestHomeEqualsBruteForce(t *testing.T) {
 			}
 			// contacts interleaved differently from time order, per-contact order kept
 			evs = interleave(r, evs)
-			deliver(t, p, evs)
+			p.Deliver(t, evs)
 			if _, _, err := p.Rollup.Org(context.Background(), org); err != nil {
 				t.Fatal(err)
 			}
-			want := oracle.Run(evs, oracle.Options{Plan: pl, Now: now, Classify: classify})
+			want := oracle.Run(evs, oracle.Options{Plan: pl, Now: now, Classify: pipeline.OfflineLabel})
 			rec := get(t, p, "/v1/home", p.Token(t, org, auth.Admin))
 			if rec.Code != 200 {
 				t.Fatalf("status %d: %s", rec.Code, rec.Body)

@@ -21,7 +21,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
@@ -35,7 +34,6 @@ import (
 	"github.com/customercloud/home/shared/home"
 	"github.com/customercloud/home/shared/plan"
 	"github.com/customercloud/home/shared/queue"
-	"github.com/customercloud/home/shared/sentiment"
 	"github.com/customercloud/home/shared/webhook"
 )
 
@@ -227,32 +225,6 @@ type loadedOrg struct {
 	Want   oracle.Result
 }
 
-// feed hands events to the debit handler in FIFO batches of ten, as the
-// event source mapping does.
-func feed(t *testing.T, p *pipeline.Pipeline, evs []event.Event) {
-	t.Helper()
-	for start := 0; start < len(evs); start += 10 {
-		var b events.SQSEvent
-		for i, e := range evs[start:min(start+10, len(evs))] {
-			body, err := e.Encode()
-			if err != nil {
-				t.Fatal(err)
-			}
-			b.Records = append(b.Records, events.SQSMessage{MessageId: fmt.Sprintf("m%d", start+i), Body: string(body),
-				Attributes: map[string]string{"MessageGroupId": e.MessageGroupID()}})
-		}
-		resp, err := p.Processor.Handle(context.Background(), b)
-		if err != nil || len(resp.BatchItemFailures) > 0 {
-			t.Fatalf("batch failed: %v %v", err, resp.BatchItemFailures)
-		}
-	}
-}
-
-func offlineLabel(text string) string {
-	l, _ := sentiment.Offline{}.Classify(context.Background(), text)
-	return string(l)
-}
-
 // loadOrg generates a few weeks of activity for org. The stream is
 // generated as if for idsOf (so two organizations can carry the same
 // (source, id) pairs), then moved to org with contact ids prefixed.
@@ -271,11 +243,11 @@ func loadOrg(t *testing.T, p *pipeline.Pipeline, org, idsOf, prefix string, cont
 			evs[i].Data.ContactID = prefix + evs[i].Data.ContactID
 		}
 	}
-	feed(t, p, evs)
+	p.Deliver(t, evs)
 	if _, _, err := p.Rollup.Org(context.Background(), org); err != nil {
 		t.Fatal(err)
 	}
-	want := oracle.Run(evs, oracle.Options{Plan: pl, Now: fixtureNow, Classify: offlineLabel})
+	want := oracle.Run(evs, oracle.Options{Plan: pl, Now: fixtureNow, Classify: pipeline.OfflineLabel})
 	return loadedOrg{ID: org, Prefix: prefix, Plan: pl, Events: evs, Want: want}
 }
 
