@@ -53,3 +53,23 @@ func TestStateCodec(t *testing.T) {
 		})
 	}
 }
+
+func TestCancelReason(t *testing.T) {
+	code := func(c string) types.CancellationReason { return types.CancellationReason{Code: &c} }
+	cases := []struct {
+		name    string
+		reasons []types.CancellationReason
+		want    string
+	}{
+		{"given a failed condition among conflicts then the condition", []types.CancellationReason{code("TransactionConflict"), code("ConditionalCheckFailed")}, "ConditionalCheckFailed"},
+		{"given only a conflict then a conflict", []types.CancellationReason{code("None"), code("TransactionConflict")}, "TransactionConflict"},
+		{"given a throttle then nothing decisive", []types.CancellationReason{code("ThrottlingError")}, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := cancelReason(&types.TransactionCanceledException{CancellationReasons: c.reasons}); got != c.want {
+				t.Fatalf("got %q want %q", got, c.want)
+			}
+		})
+	}
+}

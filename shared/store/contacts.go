@@ -202,22 +202,53 @@ func (st *Store) SaveDebits(ctx context.Context, ws []ContactWrite) error {
 	if len(items) > maxTransactItems {
 		return fmt.Errorf("%w: %d", ErrTooLarge, len(items))
 	}
-	_, err := st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
-		TransactItems:          items,
-		ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
-	})
-	var tce *types.TransactionCanceledException
-	if errors.As(err, &tce) {
-		for _, r := range tce.CancellationReasons {
-			if aws.ToString(r.Code) == "ConditionalCheckFailed" {
-				return fmt.Errorf("debits of %d contacts: %w", len(ws), ErrConflict)
+	for attempt := 1; ; attempt++ {
+		_, err := st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+			TransactItems:          items,
+			ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
+		})
+		if err == nil {
+			return nil
+		}
+		switch cancelReason(err) {
+		case "ConditionalCheckFailed":
+			return fmt.Errorf("debits of %d contacts: %w", len(ws), ErrConflict)
+		case "TransactionConflict":
+			// Another transaction holds one of the items (the
+			// organization's totals are shared by its contacts). Nothing was
+			// written: try again shortly, as DynamoDB advises.
+			if attempt < maxConflictAttempts {
+				if err := sleep(ctx, backoff(attempt)); err != nil {
+					return err
+				}
+				continue
 			}
 		}
-	}
-	if err != nil {
 		return fmt.Errorf("save debits: %w", err)
 	}
-	return nil
+}
+
+// maxConflictAttempts bounds retries of a transaction that met another
+// transaction on the same item.
+const maxConflictAttempts = 6
+
+// cancelReason is the decisive reason a transaction was cancelled: a failed
+// condition wins over a conflict; "" when err is no cancellation.
+func cancelReason(err error) string {
+	var tce *types.TransactionCanceledException
+	if !errors.As(err, &tce) {
+		return ""
+	}
+	reason := ""
+	for _, r := range tce.CancellationReasons {
+		switch code := aws.ToString(r.Code); code {
+		case "ConditionalCheckFailed":
+			return code
+		case "TransactionConflict":
+			reason = code
+		}
+	}
+	return reason
 }
 
 // contactUpdate is the conditional update of a contact's state.
