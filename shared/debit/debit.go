@@ -113,8 +113,9 @@ func (p *Processor) Handle(ctx context.Context, batch events.SQSEvent) (events.S
 		if g.org == "" {
 			g.org, g.isOrg, g.ref = ev.OrgID, ev.OrgScoped(), store.ContactRef{Org: ev.OrgID, Contact: ev.Data.ContactID}
 		}
-		g.items = append(g.items, item{msg: m, ev: ev, label: p.classify(ctx, ev, m.MessageId)})
+		g.items = append(g.items, item{msg: m, ev: ev})
 	}
+	p.classifyAll(ctx, order)
 	failed := p.applyGroups(ctx, order, now)
 	for _, m := range batch.Records {
 		if failed[m.MessageId] {
@@ -122,6 +123,29 @@ func (p *Processor) Handle(ctx context.Context, batch events.SQSEvent) (events.S
 		}
 	}
 	return resp, nil
+}
+
+// classifyAll labels the batch's customer texts in parallel: with Amazon
+// Comprehend each is a network call.
+func (p *Processor) classifyAll(ctx context.Context, order []*group) {
+	sem := make(chan struct{}, max(1, p.Parallel))
+	var wg sync.WaitGroup
+	for _, g := range order {
+		for i := range g.items {
+			it := &g.items[i]
+			if it.poison != nil || it.ev.Type != event.MessageReceived || it.ev.Data.Text == "" {
+				continue
+			}
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer wg.Done()
+				defer func() { <-sem }()
+				it.label = p.classify(ctx, it.ev, it.msg.MessageId)
+			}()
+		}
+	}
+	wg.Wait()
 }
 
 func (p *Processor) classify(ctx context.Context, ev event.Event, msgID string) string {
