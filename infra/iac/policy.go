@@ -21,14 +21,16 @@ type Statement struct {
 // FunctionDef flags say only "reads" and "writes", and a function that reads
 // by key must not be able to Query. TransactWriteItems has no IAM action of
 // its own: it is authorized per item as PutItem, UpdateItem, DeleteItem or
-// ConditionCheckItem, so debit gets those it uses.
+// ConditionCheckItem, so debit gets those it uses (Put for ledger entries,
+// Update for states and totals). Each list is exactly what shared/store calls
+// for that function.
 var tableAccess = map[string]struct {
 	Actions []string
 	Indexes []string // indexes it queries
 }{
-	resources.HomeAPI.Name: {Actions: []string{"GetItem", "BatchGetItem", "Query", "UpdateItem", "PutItem"}},
-	resources.Debit.Name:   {Actions: []string{"BatchGetItem", "GetItem", "UpdateItem", "PutItem", "ConditionCheckItem"}},
-	resources.Rollup.Name:  {Actions: []string{"Query", "BatchGetItem", "GetItem", "PutItem", "UpdateItem"}, Indexes: []string{"gsi1"}},
+	resources.HomeAPI.Name: {Actions: []string{"GetItem", "BatchGetItem", "Query", "UpdateItem"}},
+	resources.Debit.Name:   {Actions: []string{"BatchGetItem", "UpdateItem", "PutItem"}},
+	resources.Rollup.Name:  {Actions: []string{"Query", "GetItem", "PutItem"}, Indexes: []string{"gsi1"}},
 	resources.Webhook.Name: {Actions: []string{"GetItem"}},
 }
 

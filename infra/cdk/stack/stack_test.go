@@ -219,18 +219,18 @@ func jsonEqual(a, b any) bool {
 var wantActions = map[string]map[string][]string{
 	"HomeApiFunction": {
 		"Logs":  {"logs:CreateLogStream", "logs:PutLogEvents"},
-		"Table": {"dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
+		"Table": {"dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"},
 	},
 	"DebitFunction": {
 		"Logs":            {"logs:CreateLogStream", "logs:PutLogEvents"},
-		"Table":           {"dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
+		"Table":           {"dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
 		"ConsumeEvents":   {"sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"},
 		"SendToEventsDlq": {"sqs:SendMessage"},
 		"DetectSentiment": {"comprehend:DetectSentiment"},
 	},
 	"RollupFunction": {
 		"Logs":  {"logs:CreateLogStream", "logs:PutLogEvents"},
-		"Table": {"dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
+		"Table": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"},
 	},
 	"WebhookFunction": {
 		"Logs":           {"logs:CreateLogStream", "logs:PutLogEvents"},
