@@ -22,9 +22,11 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
+	"github.com/customercloud/home/infra/iac"
 	"github.com/customercloud/home/infra/local/runner"
 	"github.com/customercloud/home/internal/pipeline"
 	"github.com/customercloud/home/shared/auth"
+	"github.com/customercloud/home/shared/event"
 	"github.com/customercloud/home/shared/home"
 	"github.com/customercloud/home/shared/plan"
 	"github.com/customercloud/home/shared/resources"
@@ -228,4 +230,82 @@ func TestWebhooksToHome(t *testing.T) {
 		t.Fatalf("then the contact's DDD 31 counts for MG: %+v", pl.Metrics.GeoDistribution)
 	}
 	_ = fmt.Sprint()
+}
+
+// TestLeastPrivilege: given each function's real code paths on DynamoDB
+// Local, when they run, then every DynamoDB action they call is in the IAM
+// policy the templates give that function (and so the policy is not
+// narrower than the code; infra/cdk tests hold it to exactly these).
+func TestLeastPrivilege(t *testing.T) {
+	p := pipeline.New(t, pipeline.Options{NoQueue: true})
+	ctx := context.Background()
+	allowed := func(f resources.FunctionDef) map[string]bool {
+		sts, err := iac.Statements(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]bool{}
+		for _, s := range sts {
+			for _, a := range s.Actions {
+				out[a] = true
+			}
+		}
+		return out
+	}
+	// TransactWriteItems is authorized per item; ours are Puts (ledger) and
+	// Updates (states, totals).
+	implied := map[string][]string{"TransactWriteItems": {"PutItem", "UpdateItem"}}
+	check := func(t *testing.T, f resources.FunctionDef) {
+		t.Helper()
+		ok := allowed(f)
+		for op := range p.Meter.Counts().Requests {
+			acts := implied[op]
+			if acts == nil {
+				acts = []string{op}
+			}
+			for _, a := range acts {
+				if !ok["dynamodb:"+a] {
+					t.Errorf("%s calls dynamodb:%s, which its policy does not allow", f.Name, a)
+				}
+			}
+		}
+	}
+	now := time.Now().Add(-time.Hour).Truncate(time.Second)
+	yes := true
+	var evs []event.Event
+	for i, typ := range []event.Type{event.ContactUpserted, event.MessageReceived, event.TicketOpened, event.TicketUpdated, event.UserAdded} {
+		evs = append(evs, event.Event{SpecVersion: "1.0", ID: fmt.Sprintf("lp-%d", i), Source: "t", Type: typ, Time: now, OrgID: "lp",
+			Data: event.Data{ContactID: "c1", Phone: "+5511988887777", Channel: "whatsapp", RoutedTo: "human", TicketID: "t1",
+				Area: "support", Visibility: "public", Status: "waiting", Public: &yes, UserID: "u1"}})
+	}
+	t.Run("given the debit function when it meters a batch then its policy covers it", func(t *testing.T) {
+		p.Meter.Reset()
+		p.Deliver(t, evs)
+		check(t, resources.Debit)
+	})
+	t.Run("given the rollup function when it runs then its policy covers it", func(t *testing.T) {
+		p.Meter.Reset()
+		if _, err := p.Rollup.All(ctx); err != nil {
+			t.Fatal(err)
+		}
+		check(t, resources.Rollup)
+	})
+	t.Run("given the Home API when every route is called then its policy covers it", func(t *testing.T) {
+		p.Meter.Reset()
+		tok := p.Token(t, "lp", auth.Admin)
+		for _, r := range []struct{ method, path, body string }{
+			{"GET", "/v1/home", ""}, {"GET", "/v1/consumption?limit=1", ""},
+			{"PUT", "/v1/plan", `{"name":"Expert","cycleStartDay":1,"includedInteractionz":500,"seats":10}`},
+		} {
+			req := httptest.NewRequest(r.method, r.path, bytes.NewReader([]byte(r.body)))
+			req.Header.Set("Authorization", "Bearer "+tok)
+			req.Header.Set("Content-Type", "application/json")
+			rec := httptest.NewRecorder()
+			p.Runner.ServeHTTP(rec, req)
+			if rec.Code != 200 {
+				t.Fatalf("%s %s: %d %s", r.method, r.path, rec.Code, rec.Body)
+			}
+		}
+		check(t, resources.HomeAPI)
+	})
 }
