@@ -14,7 +14,9 @@ NPMDIR="$CACHE/npm"
 
 SAM_VERSION="${SAM_VERSION:-1.170.0}"
 CFNLINT_VERSION="${CFNLINT_VERSION:-1.58.0}"
-CDK_CLI_VERSION="${CDK_CLI_VERSION:-2.1034.0}"
+# The CDK CLI's version is pinned once, in infra/package.json (what
+# `npm ci && npx aws-cdk synth` in infra/ uses too).
+CDK_CLI_VERSION="${CDK_CLI_VERSION:-$(node -p 'require(process.argv[1]).devDependencies["aws-cdk"]' "$ROOT/infra/package.json")}"
 
 log() { printf 'tools.sh: %s\n' "$*" >&2; }
 
