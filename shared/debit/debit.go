@@ -12,6 +12,8 @@ package debit
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -172,7 +174,7 @@ func (p *Processor) poison(ctx context.Context, m events.SQSMessage, cause error
 		}
 	}
 	p.log.WarnContext(ctx, "poison message set aside", "messageId", m.MessageId,
-		"groupId", m.Attributes["MessageGroupId"], "fields", fields, "malformed", errors.Is(cause, event.ErrMalformed))
+		"group", logID(m.Attributes["MessageGroupId"]), "fields", fields, "malformed", errors.Is(cause, event.ErrMalformed))
 	if err := p.dlq.DeadLetter(ctx, m, reason); err != nil {
 		p.log.ErrorContext(ctx, "dead-letter send failed", "messageId", m.MessageId, "error", err.Error())
 		return err
@@ -237,7 +239,7 @@ func (p *Processor) applyGroups(ctx context.Context, order []*group, now time.Ti
 			if err == nil {
 				return
 			}
-			p.log.ErrorContext(ctx, "group failed, will be retried", "groupId", g.id,
+			p.log.ErrorContext(ctx, "group failed, will be retried", "org", g.org, "group", logID(g.id),
 				"messages", len(g.items)-from, "error", err.Error())
 			mu.Lock()
 			defer mu.Unlock()
@@ -383,7 +385,7 @@ func compute(run []item, c store.Contact, prof store.Profile, now time.Time) (ne
 
 func (p *Processor) logDebits(ctx context.Context, g *group, debits []ingest.Debit) {
 	for _, d := range debits {
-		p.log.InfoContext(ctx, "interactionz debited", "org", g.org, "groupId", g.id, "lane", d.Lane,
+		p.log.InfoContext(ctx, "interactionz debited", "org", g.org, "group", logID(g.id), "lane", d.Lane,
 			"channel", d.Channel, "windowStart", d.Window.Start, "eventId", d.EventID)
 	}
 }
@@ -419,4 +421,15 @@ func (p *Processor) applyOrg(ctx context.Context, g *group, run []item, prof sto
 	}
 	prof.State, prof.Version, prof.Exists = next, prof.Version+1, true
 	return prof, nil
+}
+
+// logID stands for a message group in logs: group ids hold contact ids,
+// which for channel contacts are phone numbers (wa:5511…), personal data
+// that must not reach a log. The hash still ties a group's lines together.
+func logID(group string) string {
+	if group == "" {
+		return ""
+	}
+	h := sha256.Sum256([]byte(group))
+	return hex.EncodeToString(h[:6])
 }

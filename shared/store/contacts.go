@@ -76,7 +76,7 @@ func (st *Store) LoadBatch(ctx context.Context, orgs []string, contacts []Contac
 		if item := items[keys.Contact(c.Org, c.Contact)]; item != nil {
 			rec.Version = num(item, attrVersion)
 			if err := decodeState(item[attrState], &rec.State); err != nil {
-				return b, fmt.Errorf("contact %s/%s: %w", c.Org, c.Contact, err)
+				return b, fmt.Errorf("a contact state of %s: %w", c.Org, err)
 			}
 		}
 		b.Contacts[c] = rec
@@ -153,7 +153,7 @@ func (st *Store) SaveContact(ctx context.Context, c Contact, next ingest.Contact
 	})
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
-		return fmt.Errorf("contact %s/%s: %w", c.Org, c.Contact, ErrConflict)
+		return fmt.Errorf("a contact of %s: %w", c.Org, ErrConflict)
 	}
 	if err != nil {
 		return fmt.Errorf("save contact: %w", err)

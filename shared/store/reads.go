@@ -272,7 +272,7 @@ func (st *Store) ScanContacts(ctx context.Context, org string, fn func(contact s
 			for _, it := range res.Items {
 				var cs ingest.ContactState
 				if err := decodeState(it[attrState], &cs); err != nil {
-					return requests, fmt.Errorf("contact %s: %w", str(it, attrSK), err)
+					return requests, fmt.Errorf("a contact state of %s: %w", org, err)
 				}
 				fn(str(it, attrSK), &cs)
 			}
