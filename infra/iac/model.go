@@ -134,10 +134,10 @@ const (
 	deletionProtectionIf = "If(" + CondIsDev + ",false,true)"
 )
 
-// Expected builds the model both templates must match from shared/resources
-// and this package's bindings.
-func Expected() (*Model, error) {
-	m := &Model{
+// newModel is an empty model with every map made, for both sides of the
+// comparison.
+func newModel() *Model {
+	return &Model{
 		Parameters:   map[string]ParamModel{},
 		Conditions:   map[string]string{},
 		Tables:       map[string]TableModel{},
@@ -148,10 +148,16 @@ func Expected() (*Model, error) {
 		Routes:       map[string]RouteModel{},
 		Authorizers:  map[string]AuthorizerModel{},
 		Alarms:       map[string]AlarmModel{},
-		Topics:       []string{AlarmTopicID},
-		Outputs:      []string{OutputAPIURL, OutputDLQURL, OutputEventsQueueURL, OutputTableName},
-		Other:        map[string]string{},
 	}
+}
+
+// Expected builds the model both templates must match from shared/resources
+// and this package's bindings.
+func Expected() (*Model, error) {
+	m := newModel()
+	m.Topics = []string{AlarmTopicID}
+	m.Outputs = []string{OutputAPIURL, OutputDLQURL, OutputEventsQueueURL, OutputTableName}
+	m.Other = map[string]string{}
 	for _, p := range Parameters() {
 		pm := ParamModel{Type: p.Type, AllowedPattern: p.AllowedPattern}
 		if p.Default != nil {

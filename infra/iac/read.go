@@ -25,19 +25,9 @@ var ignoredParams = map[string]bool{"BootstrapVersion": true}
 // CDK synthesizes it. Anything it cannot place is an error, so a half-wired
 // route or an event source on an unknown queue shows up.
 func FromTemplate(t *Template) (*Model, error) {
-	r := reader{t: t, m: &Model{
-		Parameters:   map[string]ParamModel{},
-		Conditions:   map[string]string{},
-		Tables:       map[string]TableModel{},
-		Queues:       map[string]QueueModel{},
-		Functions:    map[string]FunctionModel{},
-		EventSources: map[string]EventSourceModel{},
-		Schedules:    map[string]ScheduleModel{},
-		Routes:       map[string]RouteModel{},
-		Authorizers:  map[string]AuthorizerModel{},
-		Alarms:       map[string]AlarmModel{},
-		Other:        map[string]string{},
-	}}
+	m := newModel()
+	m.Other = map[string]string{}
+	r := reader{t: t, m: m}
 	if err := r.read(); err != nil {
 		return nil, err
 	}

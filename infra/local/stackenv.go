@@ -54,3 +54,13 @@ func Root() (string, error) {
 		dir = parent
 	}
 }
+
+// Env is the module root and the stack's variables, what every local
+// command starts from.
+func Env() (root string, getenv func(string) string, err error) {
+	if root, err = Root(); err != nil {
+		return "", nil, err
+	}
+	getenv, err = Getenv(root)
+	return root, getenv, err
+}

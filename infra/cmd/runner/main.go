@@ -34,11 +34,7 @@ func main() {
 func run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	root, err := local.Root()
-	if err != nil {
-		return err
-	}
-	getenv, err := local.Getenv(root)
+	root, getenv, err := local.Env()
 	if err != nil {
 		return err
 	}

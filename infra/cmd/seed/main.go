@@ -41,11 +41,7 @@ func run() error {
 	wait := flag.Duration("wait", 10*time.Minute, "how long to wait for the queue to drain (0: don't wait)")
 	flag.Parse()
 	ctx := context.Background()
-	root, err := local.Root()
-	if err != nil {
-		return err
-	}
-	getenv, err := local.Getenv(root)
+	_, getenv, err := local.Env()
 	if err != nil {
 		return err
 	}
