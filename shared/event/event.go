@@ -69,6 +69,12 @@ const (
 // MaxFutureSkew is how far ahead of the receiver's clock an event time may be.
 const MaxFutureSkew = 5 * time.Minute
 
+// MinTime is the earliest event time accepted. The platform has no events
+// from before it, and a floor keeps every accepted time inside the years
+// RFC 3339 can write (a year-0 time with a +01:00 offset is year -1 in UTC,
+// which no receiver could decode again after the queue).
+var MinTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
 // MaxIDLen bounds `id`; (source, id) is the deduplication identity.
 const MaxIDLen = 128
 
@@ -260,6 +266,8 @@ func (e Event) validate(now time.Time, timeAlreadyBad bool) *ValidationError {
 			add("time", "required")
 		case e.Time.After(now.Add(MaxFutureSkew)):
 			add("time", "more than 5 minutes in the future")
+		case e.Time.Before(MinTime):
+			add("time", "before 2000-01-01T00:00:00Z")
 		}
 	}
 	d := e.Data

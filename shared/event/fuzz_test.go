@@ -38,6 +38,8 @@ func seedEvents(f *testing.F) {
 		`{"specversion":"1.0","id":"x","source":"s","type":"message.received","time":"2025-06-08T20:00:00+14:00","orgid":"o","data":{"contactId":"c","channel":"sms","routedTo":"human","text":"\u00e9\ud800"}}`,
 		`{"specversion":"1.0","id":"x","source":"s","type":"user.added","time":"2025-06-08T20:00:00.123456789Z","orgid":"o","data":{"userId":"u"}} {}`,
 		`{"data":{"public":"yes"}}`,
+		// Year 0 with a positive offset is year -1 in UTC (found by CI's fuzzing).
+		`{"specversion":"1.0","id":"0","source":"0","type":"message.received","time":"0000-01-01T00:00:00+01:00","orgid":"0","data":{"contactId":"0","channel":"sms","routedTo":"human"}}`,
 	} {
 		f.Add([]byte(s))
 	}
