@@ -26,8 +26,9 @@ stop:
 
 test: stack go-test fuzz infra-test
 
+# The race detector is on: the debit handler, rollup and runner are concurrent.
 go-test:
-	go test -count=1 -timeout 20m $(GO_TEST_PKGS)
+	go test -race -count=1 -timeout 20m $(GO_TEST_PKGS)
 
 # Every decoder's fuzz target, for a bounded time each.
 fuzz:
@@ -41,6 +42,7 @@ $(STATICCHECK):
 
 lint: $(STATICCHECK)
 	@fmt=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$fmt" ]; then echo "gofmt: $$fmt"; exit 1; fi
+	go mod tidy -diff
 	go vet ./...
 	$(STATICCHECK) ./...
 
