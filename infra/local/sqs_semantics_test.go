@@ -86,20 +86,17 @@ func attr(m types.Message, name types.MessageSystemAttributeName) string {
 	return m.Attributes[string(name)]
 }
 
-// drain receives (and deletes) until the queue answers empty.
-func drain(t *testing.T, c *sqs.Client, url string, max int32) []types.Message {
+// drain receives (and deletes) want messages, max per receive, then checks
+// the queue holds no more.
+func drain(t *testing.T, env *testenv.Env, url string, max int32, want int) []types.Message {
 	t.Helper()
-	var all []types.Message
-	for range 100 {
-		ms := receive(t, c, url, max, 30, 0)
-		if len(ms) == 0 {
-			return all
-		}
-		deleteMsgs(t, c, url, ms)
-		all = append(all, ms...)
-	}
-	t.Fatal("queue did not drain in 100 receives")
-	return nil
+	all := env.Receive(t, sqs.ReceiveMessageInput{
+		QueueUrl:                    aws.String(url),
+		MaxNumberOfMessages:         max,
+		MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameAll},
+	}, want)
+	env.AssertEmpty(t, url)
+	return all
 }
 
 func TestGivenFIFOQueue_WhenDrained_ThenEachGroupComesInSendOrder(t *testing.T) {
@@ -112,7 +109,7 @@ func TestGivenFIFOQueue_WhenDrained_ThenEachGroupComesInSendOrder(t *testing.T) 
 			url, _ := env.NewQueues(t)
 			send(t, env.SQS, url, sent...)
 
-			got := drain(t, env.SQS, url, max)
+			got := drain(t, env, url, max, len(sent))
 
 			if len(got) != len(sent) {
 				t.Fatalf("received %d messages, sent %d: %v", len(got), len(sent), bodies(got))
@@ -193,7 +190,7 @@ func TestGivenADeduplicationID_WhenSentAgainWithinTheWindow_ThenOnlyOneIsDeliver
 			url, _ := env.NewQueues(t)
 			outs := send(t, env.SQS, url, tc.sent...)
 
-			got := bodies(drain(t, env.SQS, url, 10))
+			got := bodies(drain(t, env, url, 10, len(tc.want)))
 
 			if !slices.Equal(got, tc.want) {
 				t.Errorf("received %v, want %v", got, tc.want)
@@ -243,7 +240,7 @@ func TestGivenAMessageInFlight_WhenItsVisibilityTimesOut_ThenItReappearsAndBlock
 		t.Errorf("ApproximateReceiveCount = %q, want 2", n)
 	}
 	deleteMsgs(t, env.SQS, url, again)
-	if got := bodies(drain(t, env.SQS, url, 10)); !slices.Equal(got, []string{"a/2"}) {
+	if got := bodies(drain(t, env, url, 10, 1)); !slices.Equal(got, []string{"a/2"}) {
 		t.Errorf("after deleting a/1: %v, want [a/2]", got)
 	}
 }

@@ -9,7 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strings"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -183,54 +183,43 @@ func (p *Pipeline) Drain(t testing.TB) int {
 	return total
 }
 
-func (p *Pipeline) inFlight(t testing.TB) int {
+func (p *Pipeline) inFlight(t testing.TB) int { return p.depth(t, p.QueueURL) }
+
+// depth is how many messages url holds, visible or in flight (ElasticMQ's
+// approximate counts are exact).
+func (p *Pipeline) depth(t testing.TB, url string) int {
+	t.Helper()
 	out, err := p.Env.SQS.GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{
-		QueueUrl:       &p.QueueURL,
+		QueueUrl:       &url,
 		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameApproximateNumberOfMessages, types.QueueAttributeNameApproximateNumberOfMessagesNotVisible},
 	})
 	if err != nil {
 		t.Fatalf("queue attributes: %v", err)
 	}
 	n := 0
-	for _, v := range out.Attributes {
-		n += atoi(v)
-	}
-	return n
-}
-
-func atoi(s string) int {
-	n := 0
-	for _, c := range strings.TrimSpace(s) {
-		if c < '0' || c > '9' {
-			return n
+	for name, v := range out.Attributes {
+		c, err := strconv.Atoi(v)
+		if err != nil {
+			t.Fatalf("queue attribute %s = %q: %v", name, v, err)
 		}
-		n = n*10 + int(c-'0')
+		n += c
 	}
 	return n
 }
 
-// DeadLetters reads what reached the dead-letter queue: body → reason.
+// DeadLetters takes what reached the dead-letter queue off it: body → reason.
 func (p *Pipeline) DeadLetters(t testing.TB) map[string]string {
 	t.Helper()
 	out := map[string]string{}
-	for {
-		res, err := p.Env.SQS.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{
-			QueueUrl: &p.DLQURL, MaxNumberOfMessages: 10, MessageAttributeNames: []string{"All"}, VisibilityTimeout: 30,
-		})
-		if err != nil {
-			t.Fatalf("receive dlq: %v", err)
+	msgs := p.Env.Receive(t, sqs.ReceiveMessageInput{QueueUrl: &p.DLQURL, MessageAttributeNames: []string{"All"}}, p.depth(t, p.DLQURL))
+	for _, m := range msgs {
+		reason := ""
+		if a, ok := m.MessageAttributes["reason"]; ok {
+			reason = aws.ToString(a.StringValue)
 		}
-		if len(res.Messages) == 0 {
-			return out
-		}
-		for _, m := range res.Messages {
-			reason := ""
-			if a, ok := m.MessageAttributes["reason"]; ok {
-				reason = aws.ToString(a.StringValue)
-			}
-			out[aws.ToString(m.Body)] = reason
-		}
+		out[aws.ToString(m.Body)] = reason
 	}
+	return out
 }
 
 // Deliver hands events to the debit handler in FIFO batches of up to ten,

@@ -31,43 +31,24 @@ type received struct {
 	body, group, dedup string
 }
 
-// drain receives every message currently on the queue (deleting them).
-func drain(t *testing.T, api *sqs.Client, url string, want int) []received {
+// drain receives the want messages expected on the queue (deleting them),
+// then checks nothing more is there.
+func drain(t *testing.T, env *testenv.Env, url string, want int) []received {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	var out []received
-	for len(out) < want {
-		res, err := api.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
-			QueueUrl: aws.String(url), MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 30,
-			MessageSystemAttributeNames: []types.MessageSystemAttributeName{
-				types.MessageSystemAttributeNameMessageGroupId, types.MessageSystemAttributeNameMessageDeduplicationId,
-			},
+	msgs := env.Receive(t, sqs.ReceiveMessageInput{
+		QueueUrl: aws.String(url),
+		MessageSystemAttributeNames: []types.MessageSystemAttributeName{
+			types.MessageSystemAttributeNameMessageGroupId, types.MessageSystemAttributeNameMessageDeduplicationId,
+		},
+	}, want)
+	env.AssertEmpty(t, url)
+	out := make([]received, 0, len(msgs))
+	for _, m := range msgs {
+		out = append(out, received{
+			body:  aws.ToString(m.Body),
+			group: m.Attributes[string(types.MessageSystemAttributeNameMessageGroupId)],
+			dedup: m.Attributes[string(types.MessageSystemAttributeNameMessageDeduplicationId)],
 		})
-		if err != nil {
-			t.Fatalf("receive: %v", err)
-		}
-		if len(res.Messages) == 0 {
-			break
-		}
-		for _, m := range res.Messages {
-			out = append(out, received{
-				body:  aws.ToString(m.Body),
-				group: m.Attributes[string(types.MessageSystemAttributeNameMessageGroupId)],
-				dedup: m.Attributes[string(types.MessageSystemAttributeNameMessageDeduplicationId)],
-			})
-			if _, err := api.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(url), ReceiptHandle: m.ReceiptHandle}); err != nil {
-				t.Fatalf("delete: %v", err)
-			}
-		}
-	}
-	// Nothing more must be waiting.
-	res, err := api.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
-	if err != nil {
-		t.Fatalf("receive: %v", err)
-	}
-	if len(res.Messages) > 0 {
-		t.Fatalf("want %d messages, found more", want)
 	}
 	return out
 }
@@ -140,7 +121,7 @@ func TestSQSPublisherAgainstElasticMQ(t *testing.T) {
 			if tc.wantCalls != nil && fmt.Sprint(counting.calls) != fmt.Sprint(tc.wantCalls) {
 				t.Errorf("calls %v, want %v", counting.calls, tc.wantCalls)
 			}
-			got := drain(t, env.SQS, url, tc.wantOnQueue)
+			got := drain(t, env, url, tc.wantOnQueue)
 			if len(got) != tc.wantOnQueue {
 				t.Fatalf("got %d messages, want %d", len(got), tc.wantOnQueue)
 			}
@@ -294,7 +275,7 @@ func TestSQSPublisherPartialFailures(t *testing.T) {
 			if anyFail != errors.As(err, &pe) {
 				t.Errorf("Publish error %v, want a PublishError: %v", err, anyFail)
 			}
-			got := drain(t, env.SQS, url, len(tc.wantQueued))
+			got := drain(t, env, url, len(tc.wantQueued))
 			var ids []string
 			for _, m := range got {
 				ids = append(ids, idOf(m.body))
@@ -337,7 +318,7 @@ func TestSQSPublisherLimits(t *testing.T) {
 		if len(api.calls) < 2 {
 			t.Errorf("want the 12 large events split over at least 2 calls, got %v", api.calls)
 		}
-		if got := drain(t, env.SQS, url, 12); len(got) != 12 {
+		if got := drain(t, env, url, 12); len(got) != 12 {
 			t.Fatalf("got %d messages", len(got))
 		}
 	})
@@ -353,7 +334,7 @@ func TestSQSPublisherLimits(t *testing.T) {
 		if !errors.Is(err, queue.ErrTooLarge) || !errors.Is(results[0].Err, queue.ErrTooLarge) || results[1].Err != nil {
 			t.Fatalf("got %v, %+v", err, results)
 		}
-		if got := drain(t, env.SQS, url, 1); len(got) != 1 {
+		if got := drain(t, env, url, 1); len(got) != 1 {
 			t.Fatalf("got %d messages", len(got))
 		}
 	})

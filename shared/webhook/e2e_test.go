@@ -27,35 +27,26 @@ type queued struct {
 	group, dedup string
 }
 
-func receiveAll(t *testing.T, api *sqs.Client, url string) []queued {
+// receiveAll reads (and deletes) the want messages expected on the queue,
+// decoded, then checks no more are there.
+func receiveAll(t *testing.T, stack *testenv.Env, url string, want int) []queued {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	var out []queued
-	for {
-		res, err := api.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
-			QueueUrl: aws.String(url), MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 30,
-			MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameAll},
-		})
+	msgs := stack.Receive(t, sqs.ReceiveMessageInput{
+		QueueUrl:                    aws.String(url),
+		MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameAll},
+	}, want)
+	stack.AssertEmpty(t, url)
+	out := make([]queued, 0, len(msgs))
+	for _, m := range msgs {
+		ev, err := event.Decode([]byte(aws.ToString(m.Body)), time.Now())
 		if err != nil {
-			t.Fatalf("receive: %v", err)
+			t.Fatalf("a message on the queue is not a valid contract event: %v", err)
 		}
-		if len(res.Messages) == 0 {
-			return out
-		}
-		for _, m := range res.Messages {
-			ev, err := event.Decode([]byte(aws.ToString(m.Body)), time.Now())
-			if err != nil {
-				t.Fatalf("a message on the queue is not a valid contract event: %v", err)
-			}
-			out = append(out, queued{ev: ev, body: aws.ToString(m.Body),
-				group: m.Attributes[string(types.MessageSystemAttributeNameMessageGroupId)],
-				dedup: m.Attributes[string(types.MessageSystemAttributeNameMessageDeduplicationId)]})
-			if _, err := api.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(url), ReceiptHandle: m.ReceiptHandle}); err != nil {
-				t.Fatalf("delete: %v", err)
-			}
-		}
+		out = append(out, queued{ev: ev, body: aws.ToString(m.Body),
+			group: m.Attributes[string(types.MessageSystemAttributeNameMessageGroupId)],
+			dedup: m.Attributes[string(types.MessageSystemAttributeNameMessageDeduplicationId)]})
 	}
+	return out
 }
 
 // TestEndToEndIntoTheRealQueue builds the handler exactly as the function
@@ -144,7 +135,6 @@ func TestEndToEndIntoTheRealQueue(t *testing.T) {
 		}
 	}
 
-	got := receiveAll(t, stack.SQS, queueURL)
 	var wantIDs []string
 	var batchEvents []json.RawMessage
 	_ = json.Unmarshal(batch, &batchEvents)
@@ -158,6 +148,7 @@ func TestEndToEndIntoTheRealQueue(t *testing.T) {
 	wantIDs = append(wantIDs,
 		"contact:wa:5511987654321", "wamid.HBgNNTUxMTk4NzY1NDMyMRUCABIYFjNFQjBDMEYxRDlGNjM5QzRBRTFCMDgA",
 		"contact:wa:5521998765432", "wamid.HBgNNTUyMTk5ODc2NTQzMhUCABIYFjNFQjBEMkE0QjdDMUU5RjA2NzQ4MjkA")
+	got := receiveAll(t, stack, queueURL, len(wantIDs))
 	var gotIDs []string
 	for _, q := range got {
 		gotIDs = append(gotIDs, q.ev.ID)
