@@ -1,8 +1,8 @@
 // Package ddbmeter wraps the store's DynamoDB API to count requests and
 // consumed capacity per operation (benchmarks, the Home's request budget)
 // and to inject failures (throttling before a call, a lost response after a
-// call that did happen, a process crash after N writes) for the
-// correctness-under-failure tests.
+// call that did happen, a transaction cancelled by a conflicting one, a
+// process crash after N writes) for the correctness-under-failure tests.
 package ddbmeter
 
 import (
@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"sync"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -30,6 +31,11 @@ type Faults struct {
 	Before float64
 	// After is the probability a write is applied but its response lost.
 	After float64
+	// Conflict is the probability a TransactWriteItems is cancelled because
+	// another transaction held one of its items (DynamoDB's
+	// TransactionConflict; DynamoDB Local serializes transactions and never
+	// raises it). Nothing is applied.
+	Conflict float64
 	// CrashAfterWrites, when > 0, crashes the process after that many
 	// successful writes: every later call fails until Reset.
 	CrashAfterWrites int
@@ -42,6 +48,8 @@ type Counts struct {
 	WriteUnits    float64
 	ReadUnits     float64
 	WriteRequests int
+	// Conflicts counts injected transaction conflicts.
+	Conflicts int
 }
 
 // Meter is a metering, fault-injecting store.API.
@@ -144,6 +152,26 @@ func (m *Meter) after(write bool, cc ...types.ConsumedCapacity) error {
 	return nil
 }
 
+// conflict draws an injected TransactionConflict, shaped as DynamoDB
+// returns it: one reason per item, the conflicting one marked.
+func (m *Meter) conflict(items int) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.f.Conflict == 0 || items == 0 || m.rnd.Float64() >= m.f.Conflict {
+		return nil
+	}
+	m.c.Conflicts++
+	reasons := make([]types.CancellationReason, items)
+	for i := range reasons {
+		reasons[i].Code = aws.String("None")
+	}
+	reasons[m.rnd.IntN(items)].Code = aws.String("TransactionConflict")
+	return &types.TransactionCanceledException{
+		Message:             aws.String("Transaction cancelled, please refer cancellation reasons for specific reasons [injected]"),
+		CancellationReasons: reasons,
+	}
+}
+
 func ptr(c *types.ConsumedCapacity) []types.ConsumedCapacity {
 	if c == nil {
 		return nil
@@ -226,6 +254,9 @@ func (m *Meter) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o 
 // TransactWriteItems implements store.API.
 func (m *Meter) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
 	if err := m.before("TransactWriteItems", true); err != nil {
+		return nil, err
+	}
+	if err := m.conflict(len(in.TransactItems)); err != nil {
 		return nil, err
 	}
 	out, err := m.inner.TransactWriteItems(ctx, in, o...)

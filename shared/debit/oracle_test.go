@@ -114,7 +114,8 @@ func envInt(name string, def int) int {
 // TestOracleUnderFailure compares the real pipeline (debit handler and
 // DynamoDB Local) with the brute-force model over many random streams with
 // duplicates, late arrivals, interleaving, poison messages, injected
-// DynamoDB errors before and after writes, and crashes mid-batch followed by
+// DynamoDB errors before and after writes, transactions cancelled by
+// conflicting ones (retried by the store), and crashes mid-batch followed by
 // redelivery of the whole batch: debits, day totals and cycle totals must
 // match exactly. ORACLE_ROUNDS scales it (default 25 streams).
 func TestOracleUnderFailure(t *testing.T) {
@@ -195,6 +196,8 @@ func TestOracleUnderFailure(t *testing.T) {
 				f.CrashAfterWrites = 1 + r.IntN(4)
 			case x < 0.30:
 				f.Before, f.After = 0.1, 0.1
+			case x < 0.45:
+				f.Conflict = 0.3
 			}
 			p.Meter.SetFaults(f)
 			resp, err := proc.Handle(context.Background(), ev)
@@ -231,8 +234,12 @@ func TestOracleUnderFailure(t *testing.T) {
 		want := oracle.Run(arrival, oracle.Options{Plan: pl, Now: now, Classify: classify})
 		compareBilling(t, p, org, want)
 	}
-	t.Logf("%d streams, %d events, %d simulated crashes, %d failed messages redelivered, %d poison messages set aside",
-		rounds, totalEvents, crashes, faults, len(dlq.msgs))
+	conflicts := p.Meter.Counts().Conflicts
+	if conflicts == 0 {
+		t.Fatal("no transaction conflict was injected: the retry path went untested")
+	}
+	t.Logf("%d streams, %d events, %d simulated crashes, %d transaction conflicts, %d failed messages redelivered, %d poison messages set aside",
+		rounds, totalEvents, crashes, conflicts, faults, len(dlq.msgs))
 }
 
 func classify(text string) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sort"
 	"strings"
 	"time"
@@ -115,9 +116,12 @@ func (st *Store) batchGet(ctx context.Context, ks []map[string]types.AttributeVa
 	return out, nil
 }
 
+// backoff is the pause before retry number attempt: exponential with
+// jitter, so the Lambdas whose transactions met on one organization's
+// totals do not retry in step and meet again.
 func backoff(attempt int) time.Duration {
 	d := 10 * time.Millisecond << min(attempt, 6)
-	return d
+	return d/2 + rand.N(d/2)
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
