@@ -97,37 +97,56 @@ func run() error {
 		return nil
 	}
 	deadline := time.Now().Add(*wait)
+	last, lastChange := -1, time.Now()
 	for time.Now().Before(deadline) {
-		left, err := depth(ctx, sq, url)
+		visible, inFlight, err := depth(ctx, sq, url)
 		if err != nil {
 			return err
+		}
+		left := visible + inFlight
+		if left != last {
+			last, lastChange = left, time.Now()
 		}
 		bar("metered  ", total-min(left, total), total)
 		if left == 0 {
 			fmt.Println("\nseed: done; the rollup runs every ROLLUP_EVERY (15s locally)")
 			return nil
 		}
+		if visible == 0 && time.Since(lastChange) > 3*time.Second {
+			// A receive whose answer was lost (see README, "Why ElasticMQ")
+			// leaves its messages in flight until the visibility timeout.
+			fmt.Printf("  %d in flight, back after the visibility timeout", inFlight)
+		}
 		time.Sleep(500 * time.Millisecond)
 	}
 	return fmt.Errorf("the queue did not drain in %s: is the runner running?", *wait)
 }
 
-func depth(ctx context.Context, sq *sqs.Client, url string) (int, error) {
+// depth is how many messages the queue holds, visible and in flight.
+func depth(ctx context.Context, sq *sqs.Client, url string) (visible, inFlight int, err error) {
 	out, err := sq.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: &url,
 		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameApproximateNumberOfMessages, types.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
 	if err != nil {
-		return 0, fmt.Errorf("queue depth: %w", err)
+		return 0, 0, fmt.Errorf("queue depth: %w", err)
 	}
-	n := 0
-	for _, v := range out.Attributes {
-		x, _ := strconv.Atoi(v)
-		n += x
+	count := func(name types.QueueAttributeName) (int, error) {
+		n, err := strconv.Atoi(out.Attributes[string(name)])
+		if err != nil {
+			return 0, fmt.Errorf("queue attribute %s: %w", name, err)
+		}
+		return n, nil
 	}
-	return n, nil
+	if visible, err = count(types.QueueAttributeNameApproximateNumberOfMessages); err != nil {
+		return 0, 0, err
+	}
+	if inFlight, err = count(types.QueueAttributeNameApproximateNumberOfMessagesNotVisible); err != nil {
+		return 0, 0, err
+	}
+	return visible, inFlight, nil
 }
 
 func bar(label string, done, total int) {
 	const width = 40
 	filled := width * done / max(total, 1)
-	fmt.Printf("\r%s[%s%s] %6d/%d", label, strings.Repeat("#", filled), strings.Repeat(".", width-filled), done, total)
+	fmt.Printf("\r\x1b[K%s[%s%s] %6d/%d", label, strings.Repeat("#", filled), strings.Repeat(".", width-filled), done, total)
 }
