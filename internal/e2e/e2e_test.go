@@ -54,10 +54,7 @@ const metaSecret = "e2e-meta-app-secret-of-32-bytes!"
 
 func webhookHandler(t *testing.T, p *pipeline.Pipeline) *webhook.Handler {
 	t.Helper()
-	accts, err := webhook.NewDynamoAccounts(p.Env.DDB, p.Table)
-	if err != nil {
-		t.Fatal(err)
-	}
+	accts := webhook.StoredAccounts{Store: p.Store}
 	if err := accts.PutProviderAccount(context.Background(), webhook.ProviderAccount{Provider: webhook.WhatsApp, Account: "106540352242922", OrgID: "demo"}); err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +234,7 @@ func TestWebhooksToHome(t *testing.T) {
 // policy the templates give that function (and so the policy is not
 // narrower than the code; infra/cdk tests hold it to exactly these).
 func TestLeastPrivilege(t *testing.T) {
-	p := pipeline.New(t, pipeline.Options{NoQueue: true})
+	p := pipeline.New(t, pipeline.Options{}) // the webhook publishes to the queue
 	ctx := context.Background()
 	allowed := func(f resources.FunctionDef) map[string]bool {
 		sts, err := iac.Statements(f)
@@ -307,5 +304,22 @@ func TestLeastPrivilege(t *testing.T) {
 			}
 		}
 		check(t, resources.HomeAPI)
+	})
+	t.Run("given the webhook function when Meta delivers a message then its policy covers it", func(t *testing.T) {
+		h := webhookHandler(t, p) // writes the account map: setup, not the function
+		p.Meter.Reset()
+		wa := read(t, "webhook-whatsapp.json", nil)
+		req := httptest.NewRequest(http.MethodPost, "/v1/webhooks/whatsapp", bytes.NewReader(wa))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Hub-Signature-256", webhook.SignMeta(webhook.Secret(metaSecret), wa))
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("whatsapp webhook: %d %s", rec.Code, rec.Body)
+		}
+		if p.Meter.Counts().Requests["GetItem"] == 0 {
+			t.Fatal("the account map was not read through the store")
+		}
+		check(t, resources.Webhook)
 	})
 }

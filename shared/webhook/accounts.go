@@ -7,13 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
 	"github.com/customercloud/home/shared/event"
-	"github.com/customercloud/home/shared/keys"
-	"github.com/customercloud/home/shared/resources"
 )
 
 // AccountResolver maps a channel provider's account (a WhatsApp phone number
@@ -24,53 +18,30 @@ type AccountResolver interface {
 	OrgFor(ctx context.Context, provider Provider, account string) (org string, ok bool, err error)
 }
 
-// DynamoAPI is the part of the DynamoDB client the account map uses.
-type DynamoAPI interface {
-	GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
-	PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+// AccountStore is where the account map is kept (store.Store: items at
+// keys.ProviderAccount in the main table).
+type AccountStore interface {
+	ProviderAccountOrg(ctx context.Context, provider, account string) (org string, ok bool, err error)
+	PutProviderAccount(ctx context.Context, provider, account, org string) error
 }
 
-// AttrOrgID is the attribute holding the organization of a provider account item.
-const AttrOrgID = "orgId"
-
-// DynamoAccounts is the provider account map in the main table, at
-// keys.ProviderAccount(provider, account), attribute orgId (S).
-type DynamoAccounts struct {
-	api   DynamoAPI
-	table string
+// StoredAccounts is the account map as an AccountResolver.
+type StoredAccounts struct {
+	Store AccountStore
 }
 
-var _ AccountResolver = (*DynamoAccounts)(nil)
+var _ AccountResolver = StoredAccounts{}
 
-// NewDynamoAccounts returns the account map over table.
-func NewDynamoAccounts(api DynamoAPI, table string) (*DynamoAccounts, error) {
-	if api == nil || table == "" {
-		return nil, errors.New("webhook: NewDynamoAccounts needs a DynamoDB client and a table name")
-	}
-	return &DynamoAccounts{api: api, table: table}, nil
-}
-
-// OrgFor reads the organization of a provider account with a strongly
-// consistent GetItem (a just-connected account is found at once).
-func (d *DynamoAccounts) OrgFor(ctx context.Context, provider Provider, account string) (string, bool, error) {
+// OrgFor looks the account up; an empty account is nobody's, without a read.
+func (a StoredAccounts) OrgFor(ctx context.Context, provider Provider, account string) (string, bool, error) {
 	if account == "" {
 		return "", false, nil
 	}
-	k := keys.ProviderAccount(string(provider), account)
-	out, err := d.api.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName:            aws.String(d.table),
-		Key:                  keyAttrs(k),
-		ConsistentRead:       aws.Bool(true),
-		ProjectionExpression: aws.String(AttrOrgID),
-	})
+	org, ok, err := a.Store.ProviderAccountOrg(ctx, string(provider), account)
 	if err != nil {
-		return "", false, fmt.Errorf("webhook: provider account lookup: %w", err)
+		return "", false, fmt.Errorf("webhook: %w", err)
 	}
-	v, ok := out.Item[AttrOrgID].(*types.AttributeValueMemberS)
-	if !ok || v.Value == "" {
-		return "", false, nil
-	}
-	return v.Value, true, nil
+	return org, ok, nil
 }
 
 // ProviderAccount is one entry of the account map.
@@ -100,24 +71,15 @@ func (p ProviderAccount) Validate() error {
 
 // PutProviderAccount connects a provider account to an organization (the
 // seeding tool and tests; in production the channel-connection flow writes
-// the same item). It overwrites: an account moves to its new owner.
-func (d *DynamoAccounts) PutProviderAccount(ctx context.Context, p ProviderAccount) error {
+// the same item), after validating the entry.
+func (a StoredAccounts) PutProviderAccount(ctx context.Context, p ProviderAccount) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	item := keyAttrs(keys.ProviderAccount(string(p.Provider), p.Account))
-	item[AttrOrgID] = &types.AttributeValueMemberS{Value: p.OrgID}
-	if _, err := d.api.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(d.table), Item: item}); err != nil {
-		return fmt.Errorf("webhook: put provider account: %w", err)
+	if err := a.Store.PutProviderAccount(ctx, string(p.Provider), p.Account, p.OrgID); err != nil {
+		return fmt.Errorf("webhook: %w", err)
 	}
 	return nil
-}
-
-func keyAttrs(k keys.Key) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{
-		resources.Table.PartitionKey.Name: &types.AttributeValueMemberS{Value: k.PK},
-		resources.Table.SortKey.Name:      &types.AttributeValueMemberS{Value: k.SK},
-	}
 }
 
 // CachedAccounts remembers an AccountResolver's answers for a while, so a

@@ -12,15 +12,14 @@ import (
 
 	"github.com/customercloud/home/internal/testenv"
 	"github.com/customercloud/home/shared/keys"
+	"github.com/customercloud/home/shared/resources"
+	"github.com/customercloud/home/shared/store"
 )
 
-func TestDynamoAccountsAgainstDynamoDBLocal(t *testing.T) {
+func TestStoredAccountsAgainstDynamoDBLocal(t *testing.T) {
 	env := testenv.Stack(t)
 	table := env.NewTable(t)
-	accts, err := NewDynamoAccounts(env.DDB, table)
-	if err != nil {
-		t.Fatal(err)
-	}
+	accts := StoredAccounts{Store: store.New(env.DDB, table)}
 	ctx := context.Background()
 	seed := []ProviderAccount{
 		{Provider: WhatsApp, Account: "106540352242922", OrgID: "org-acme"},
@@ -54,11 +53,14 @@ func TestDynamoAccountsAgainstDynamoDBLocal(t *testing.T) {
 	}
 	t.Run("given the item written, when read raw, then it sits at keys.ProviderAccount with orgId", func(t *testing.T) {
 		k := keys.ProviderAccount("whatsapp", "106540352242922")
-		out, err := env.DDB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: keyAttrs(k)})
+		out, err := env.DDB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: map[string]types.AttributeValue{
+			resources.Table.PartitionKey.Name: &types.AttributeValueMemberS{Value: k.PK},
+			resources.Table.SortKey.Name:      &types.AttributeValueMemberS{Value: k.SK},
+		}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if v, ok := out.Item[AttrOrgID].(*types.AttributeValueMemberS); !ok || v.Value != "org-acme" {
+		if v, ok := out.Item["orgId"].(*types.AttributeValueMemberS); !ok || v.Value != "org-acme" {
 			t.Fatalf("item %v", out.Item)
 		}
 	})
@@ -71,7 +73,7 @@ func TestDynamoAccountsAgainstDynamoDBLocal(t *testing.T) {
 		}
 	})
 	t.Run("given a missing table, when looked up, then an error (the caller answers 503)", func(t *testing.T) {
-		broken, _ := NewDynamoAccounts(env.DDB, "t-no-such-table")
+		broken := StoredAccounts{Store: store.New(env.DDB, "t-no-such-table")}
 		if _, _, err := broken.OrgFor(ctx, WhatsApp, "1"); err == nil {
 			t.Fatal("want an error")
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/customercloud/home/internal/testenv"
 	"github.com/customercloud/home/shared/event"
 	"github.com/customercloud/home/shared/resources"
+	"github.com/customercloud/home/shared/store"
 )
 
 // queued is a message read back from the real queue.
@@ -68,10 +69,7 @@ func TestEndToEndIntoTheRealQueue(t *testing.T) {
 	getenv := func(k string) string { return vars[k] }
 
 	ctx := context.Background()
-	accts, err := NewDynamoAccounts(stack.DDB, table)
-	if err != nil {
-		t.Fatal(err)
-	}
+	accts := StoredAccounts{Store: store.New(stack.DDB, table)}
 	if err := accts.PutProviderAccount(ctx, ProviderAccount{Provider: WhatsApp, Account: "106540352242922", OrgID: "org-acme"}); err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/customercloud/home/shared/queue"
 	"github.com/customercloud/home/shared/resources"
 	"github.com/customercloud/home/shared/secrets"
+	"github.com/customercloud/home/shared/store"
 )
 
 // NewFromEnv builds the webhook function's handler from its environment
@@ -49,10 +50,7 @@ func NewFromEnv(ctx context.Context, getenv func(string) string, log *slog.Logge
 		if table == "" {
 			return nil, errors.New("webhook: " + resources.EnvTableName + " is not set (needed for the Meta account map)")
 		}
-		accts, err := NewDynamoAccounts(awscfg.DynamoDBWith(awsCfg, getenv), table)
-		if err != nil {
-			return nil, err
-		}
+		accts := StoredAccounts{Store: store.New(awscfg.DynamoDBWith(awsCfg, getenv), table)}
 		deps.Accounts = &CachedAccounts{Next: accts}
 	}
 	return New(cfg, deps)

@@ -56,10 +56,7 @@ func run() error {
 	if err := st.PutPlan(ctx, *org, pl); err != nil {
 		return err
 	}
-	accts, err := webhook.NewDynamoAccounts(db, getenv(resources.EnvTableName))
-	if err != nil {
-		return err
-	}
+	accts := webhook.StoredAccounts{Store: st}
 	// The sample Meta payloads in events/ come from these accounts.
 	for _, a := range []webhook.ProviderAccount{
 		{Provider: webhook.WhatsApp, Account: "106540352242922", OrgID: *org},
