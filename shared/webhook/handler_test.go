@@ -31,7 +31,7 @@ const (
 
 // recordingPublisher is the handler's view of the queue in logic tests: it
 // records what would be enqueued and can fail chosen events. The real SQS
-// publisher is tested against ElasticMQ (shared/queue, e2e_test.go).
+// publisher is tested against ElasticMQ (shared/queue, shared/app/webhook_test.go).
 type recordingPublisher struct {
 	mu        sync.Mutex
 	published []event.Event

@@ -1,4 +1,4 @@
-package webhook
+package app_test
 
 import (
 	"bytes"
@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"testing"
@@ -16,10 +18,29 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/customercloud/home/internal/testenv"
+	"github.com/customercloud/home/shared/app"
 	"github.com/customercloud/home/shared/event"
 	"github.com/customercloud/home/shared/resources"
 	"github.com/customercloud/home/shared/store"
+	"github.com/customercloud/home/shared/webhook"
 )
+
+// The producer's key and Meta's secrets of this test.
+var keyA = webhook.Secret("producer-secret-org-acme-0123456789")
+
+const (
+	testMetaSecret = "meta-app-secret-0123456789abcdef"
+	testVerify     = "verify-token-for-tests"
+)
+
+func sample(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "events", name))
+	if err != nil {
+		t.Fatalf("read sample: %v", err)
+	}
+	return b
+}
 
 // queued is a message read back from the real queue.
 type queued struct {
@@ -51,7 +72,7 @@ func receiveAll(t *testing.T, stack *testenv.Env, url string, want int) []queued
 }
 
 // TestEndToEndIntoTheRealQueue builds the handler exactly as the function
-// does (NewFromEnv), over an isolated copy of the table and queues in the
+// does (app.Webhook), over an isolated copy of the table and queues in the
 // local stack, serves it over real HTTP, and reads the queue back.
 func TestEndToEndIntoTheRealQueue(t *testing.T) {
 	stack := testenv.Stack(t)
@@ -69,17 +90,17 @@ func TestEndToEndIntoTheRealQueue(t *testing.T) {
 	getenv := func(k string) string { return vars[k] }
 
 	ctx := context.Background()
-	accts := StoredAccounts{Store: store.New(stack.DDB, table)}
-	if err := accts.PutProviderAccount(ctx, ProviderAccount{Provider: WhatsApp, Account: "106540352242922", OrgID: "org-acme"}); err != nil {
+	accts := webhook.StoredAccounts{Store: store.New(stack.DDB, table)}
+	if err := accts.PutProviderAccount(ctx, webhook.ProviderAccount{Provider: webhook.WhatsApp, Account: "106540352242922", OrgID: "org-acme"}); err != nil {
 		t.Fatal(err)
 	}
 	// Two handlers stand for two warm Lambda instances: they share nothing
 	// but the queue.
 	var servers []*httptest.Server
 	for range 2 {
-		h, err := NewFromEnv(ctx, getenv, nil)
+		h, err := app.Webhook(ctx, getenv, nil)
 		if err != nil {
-			t.Fatalf("NewFromEnv: %v", err)
+			t.Fatalf("app.Webhook: %v", err)
 		}
 		srv := httptest.NewServer(h)
 		t.Cleanup(srv.Close)
@@ -104,11 +125,11 @@ func TestEndToEndIntoTheRealQueue(t *testing.T) {
 	batch := sample(t, "producer-batch.json")
 	ts := time.Now().Unix()
 	signed := map[string]string{
-		HeaderWebhookID: "msg_e2e", HeaderWebhookTimestamp: strconv.FormatInt(ts, 10),
-		HeaderWebhookSignature: SignProducer(keyA, "msg_e2e", ts, batch), HeaderWebhookOrg: "org-acme",
+		webhook.HeaderWebhookID: "msg_e2e", webhook.HeaderWebhookTimestamp: strconv.FormatInt(ts, 10),
+		webhook.HeaderWebhookSignature: webhook.SignProducer(keyA, "msg_e2e", ts, batch), webhook.HeaderWebhookOrg: "org-acme",
 	}
 	wa := sample(t, "webhook-whatsapp.json")
-	metaHdr := map[string]string{HeaderHubSignature256: SignMeta(Secret(testMetaSecret), wa)}
+	metaHdr := map[string]string{webhook.HeaderHubSignature256: webhook.SignMeta(webhook.Secret(testMetaSecret), wa)}
 
 	steps := []struct {
 		name       string
@@ -118,16 +139,16 @@ func TestEndToEndIntoTheRealQueue(t *testing.T) {
 		hdr        map[string]string
 		wantStatus int
 	}{
-		{name: "given the signed sample batch, when posted to instance 1, then 202", srv: 0, path: PathEvents, ct: ContentTypeCloudEventBatch, body: batch, hdr: signed, wantStatus: http.StatusAccepted},
-		{name: "given the same request replayed to instance 2 (no shared memory), when posted, then 202 and the queue deduplicates", srv: 1, path: PathEvents, ct: ContentTypeCloudEventBatch, body: batch, hdr: signed, wantStatus: http.StatusAccepted},
-		{name: "given the same request replayed to instance 1, when posted, then 202 from its replay cache", srv: 0, path: PathEvents, ct: ContentTypeCloudEventBatch, body: batch, hdr: signed, wantStatus: http.StatusAccepted},
-		{name: "given the signed WhatsApp sample, when Meta delivers it, then 200", srv: 0, path: PathWebhooksPre + "whatsapp", ct: "application/json", body: wa, hdr: metaHdr, wantStatus: http.StatusOK},
-		{name: "given Meta redelivering it to instance 2, when delivered, then 200 and the queue deduplicates", srv: 1, path: PathWebhooksPre + "whatsapp", ct: "application/json", body: wa, hdr: metaHdr, wantStatus: http.StatusOK},
+		{name: "given the signed sample batch, when posted to instance 1, then 202", srv: 0, path: webhook.PathEvents, ct: webhook.ContentTypeCloudEventBatch, body: batch, hdr: signed, wantStatus: http.StatusAccepted},
+		{name: "given the same request replayed to instance 2 (no shared memory), when posted, then 202 and the queue deduplicates", srv: 1, path: webhook.PathEvents, ct: webhook.ContentTypeCloudEventBatch, body: batch, hdr: signed, wantStatus: http.StatusAccepted},
+		{name: "given the same request replayed to instance 1, when posted, then 202 from its replay cache", srv: 0, path: webhook.PathEvents, ct: webhook.ContentTypeCloudEventBatch, body: batch, hdr: signed, wantStatus: http.StatusAccepted},
+		{name: "given the signed webhook.WhatsApp sample, when Meta delivers it, then 200", srv: 0, path: webhook.PathWebhooksPre + "whatsapp", ct: "application/json", body: wa, hdr: metaHdr, wantStatus: http.StatusOK},
+		{name: "given Meta redelivering it to instance 2, when delivered, then 200 and the queue deduplicates", srv: 1, path: webhook.PathWebhooksPre + "whatsapp", ct: "application/json", body: wa, hdr: metaHdr, wantStatus: http.StatusOK},
 	}
 	for _, s := range steps {
 		res := post(servers[s.srv], s.path, s.ct, s.body, s.hdr)
 		if res.StatusCode != s.wantStatus {
-			var p Problem
+			var p webhook.Problem
 			_ = json.NewDecoder(res.Body).Decode(&p)
 			t.Fatalf("%s: status %d, want %d (%+v)", s.name, res.StatusCode, s.wantStatus, p)
 		}
