@@ -9,7 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strconv"
 	"strings"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/customercloud/home/shared/backoff"
 	"github.com/customercloud/home/shared/event"
 )
 
@@ -241,7 +241,7 @@ func (p *SQSPublisher) sendChunk(ctx context.Context, chunk []entry, results []R
 		if len(retry) == 0 {
 			break
 		}
-		if attempt >= p.cfg.MaxAttempts || sleep(ctx, p.backoff(attempt)) != nil {
+		if attempt >= p.cfg.MaxAttempts || backoff.Sleep(ctx, backoff.Delay(p.cfg.BaseBackoff, attempt, p.cfg.MaxAttempts)) != nil {
 			if ctx.Err() != nil {
 				lastErr = errors.Join(lastErr, ctx.Err())
 			}
@@ -303,22 +303,6 @@ func inOrder(es []entry) []entry {
 		}
 	}
 	return es
-}
-
-func (p *SQSPublisher) backoff(attempt int) time.Duration {
-	d := p.cfg.BaseBackoff << (attempt - 1)
-	return d/2 + rand.N(d/2+1)
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 func summarize(results []Result) error {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"sort"
 	"strings"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/customercloud/home/shared/backoff"
 	"github.com/customercloud/home/shared/ingest"
 	"github.com/customercloud/home/shared/interactionz"
 	"github.com/customercloud/home/shared/keys"
@@ -91,7 +91,7 @@ func (st *Store) batchGet(ctx context.Context, ks []map[string]types.AttributeVa
 		pending := ks[start:min(start+maxBatchGet, len(ks))]
 		for attempt := 0; len(pending) > 0; attempt++ {
 			if attempt > 0 {
-				if err := sleep(ctx, backoff(attempt)); err != nil {
+				if err := backoff.Sleep(ctx, conflictBackoff(attempt)); err != nil {
 					return nil, err
 				}
 			}
@@ -116,23 +116,11 @@ func (st *Store) batchGet(ctx context.Context, ks []map[string]types.AttributeVa
 	return out, nil
 }
 
-// backoff is the pause before retry number attempt: exponential with
-// jitter, so the Lambdas whose transactions met on one organization's
-// totals do not retry in step and meet again.
-func backoff(attempt int) time.Duration {
-	d := 10 * time.Millisecond << min(attempt, 6)
-	return d/2 + rand.N(d/2)
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+// conflictBackoff is the pause before retry number attempt of a write that
+// met another (20 ms doubling to 640 ms), jittered so the Lambdas whose
+// transactions met on one organization's totals do not meet again.
+func conflictBackoff(attempt int) time.Duration {
+	return backoff.Delay(20*time.Millisecond, attempt, 5)
 }
 
 // CycleOf tells a debit's billing cycle start from its local date.
@@ -222,7 +210,7 @@ func (st *Store) SaveDebits(ctx context.Context, ws []ContactWrite) error {
 			// organization's totals are shared by its contacts). Nothing was
 			// written: try again shortly, as DynamoDB advises.
 			if attempt < maxConflictAttempts {
-				if err := sleep(ctx, backoff(attempt)); err != nil {
+				if err := backoff.Sleep(ctx, conflictBackoff(attempt)); err != nil {
 					return err
 				}
 				continue
