@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"sync"
 	"time"
 
@@ -25,6 +26,7 @@ import (
 	"github.com/customercloud/home/shared/event"
 	"github.com/customercloud/home/shared/ingest"
 	"github.com/customercloud/home/shared/localdate"
+	"github.com/customercloud/home/shared/resources"
 	"github.com/customercloud/home/shared/sentiment"
 	"github.com/customercloud/home/shared/store"
 )
@@ -43,6 +45,59 @@ type DeadLetter interface {
 	DeadLetter(ctx context.Context, msg events.SQSMessage, reason string) error
 }
 
+// Hold is one failed message to keep invisible for For: on SQS, a
+// ChangeMessageVisibility on its receipt handle.
+type Hold struct {
+	Msg events.SQSMessage
+	For time.Duration
+}
+
+// Visibility holds failed messages back. While a message of a FIFO group is
+// invisible, SQS delivers nothing else of that group: holding the failed
+// messages is what keeps their group blocked, in order, until they succeed.
+type Visibility interface {
+	Hold(ctx context.Context, holds []Hold) error
+}
+
+// Retry is the schedule of transient failures. A message that failed on its
+// n-th receive (SQS's ApproximateReceiveCount) is held for Delay(n): Base,
+// doubled per receive up to Cap. At receive MaxReceives (the queue's
+// maxReceiveCount) the handler gives up on it and dead-letters it with its
+// last error as the reason, so the queue's own redrive, which carries no
+// reason, only ever moves messages whose handler never answered.
+type Retry struct {
+	Base        time.Duration
+	Cap         time.Duration
+	MaxReceives int
+}
+
+// DefaultRetry is the schedule the debit function runs with; MaxReceives is
+// the events queue's maxReceiveCount (docs/DESIGN.md, "Outages").
+var DefaultRetry = Retry{Base: 30 * time.Second, Cap: 15 * time.Minute, MaxReceives: resources.EventsQueue.MaxReceiveCount}
+
+// Delay is how long a message that failed on its receives-th receive is held.
+func (r Retry) Delay(receives int) time.Duration {
+	d := r.Base
+	for i := 1; i < receives && d < r.Cap; i++ {
+		d *= 2
+	}
+	return min(d, r.Cap)
+}
+
+// Validate checks the schedule is usable on SQS: a visibility timeout is at
+// most 12 hours.
+func (r Retry) Validate() error {
+	switch {
+	case r.Base <= 0 || r.Cap < r.Base:
+		return fmt.Errorf("retry: want 0 < Base <= Cap, got %v and %v", r.Base, r.Cap)
+	case r.Cap > 12*time.Hour:
+		return fmt.Errorf("retry: Cap %v is over SQS's 12-hour visibility timeout", r.Cap)
+	case r.MaxReceives < 0:
+		return fmt.Errorf("retry: MaxReceives %d is negative", r.MaxReceives)
+	}
+	return nil
+}
+
 // Processor handles SQS batches.
 type Processor struct {
 	store     Store
@@ -50,17 +105,29 @@ type Processor struct {
 	sentiment sentiment.Classifier
 	log       *slog.Logger
 	now       func() time.Time
+	vis       Visibility
+	retry     Retry
 	// Parallel bounds how many message groups are written at once.
 	Parallel int
 }
 
-// New builds a processor.
+// New builds a processor. Without WithRetry, failed messages come back after
+// the queue's visibility timeout.
 func New(st Store, dlq DeadLetter, cls sentiment.Classifier, log *slog.Logger) *Processor {
 	return &Processor{store: st, dlq: dlq, sentiment: cls, log: log, now: time.Now, Parallel: 4}
 }
 
 // WithClock sets the processing clock (tests).
 func (p *Processor) WithClock(now func() time.Time) *Processor { p.now = now; return p }
+
+// WithRetry holds failed messages back through v on schedule r.
+func (p *Processor) WithRetry(v Visibility, r Retry) (*Processor, error) {
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
+	p.vis, p.retry = v, r
+	return p, nil
+}
 
 // maxConflictRetries bounds re-read-and-reapply rounds for one group.
 const maxConflictRetries = 4
@@ -72,22 +139,50 @@ type item struct {
 	label string
 	// poison is why the message cannot be applied ("" for a valid event).
 	poison error
+	// target is what a valid event is about, decided from the event itself
+	// (its type), never from the group it came in.
+	target target
 }
 
-// group is one message group's messages of the batch, in order.
+// target is the state an event applies to: its organization's own state
+// (isOrg) or one contact's.
+type target struct {
+	isOrg bool
+	ref   store.ContactRef
+}
+
+func targetOf(ev event.Event) target {
+	if ev.OrgScoped() {
+		return target{isOrg: true, ref: store.ContactRef{Org: ev.OrgID}}
+	}
+	return target{ref: store.ContactRef{Org: ev.OrgID, Contact: ev.Data.ContactID}}
+}
+
+// group is one message group's messages of the batch, in order. A group
+// normally holds events of one target, but nothing relies on it: runs are
+// cut wherever the target changes.
 type group struct {
 	id    string
 	org   string
-	ref   store.ContactRef
-	isOrg bool
 	items []item
+}
+
+// groupMatches reports whether the message group a message came in is the
+// one its event belongs to: a producer that groups otherwise would break
+// the per-contact order the meter relies on. Organization events queued
+// under the group they had before groups were made disjoint are accepted.
+func groupMatches(gid string, ev event.Event) bool {
+	return gid == ev.MessageGroupID() || (ev.OrgScoped() && gid == ev.OrgID+event.LegacyOrgGroupSuffix)
 }
 
 // Handle processes one batch and reports, per the FIFO rule, the failed
 // messages: once a message of a group fails, it and every later message of
 // that group in the batch are reported failed without being processed.
 // Poison messages go to the dead-letter queue in their place in the group's
-// order, so nothing after a failure is ever set aside either.
+// order, so nothing after a failure is ever set aside either. Failed
+// messages are transient failures (storage, the dead-letter queue itself):
+// they are held back with a growing backoff (see Retry), which keeps their
+// group blocked, so a valid event never leaves its group's order.
 func (p *Processor) Handle(ctx context.Context, batch events.SQSEvent) (events.SQSEventResponse, error) {
 	now := p.now()
 	var resp events.SQSEventResponse
@@ -96,7 +191,7 @@ func (p *Processor) Handle(ctx context.Context, batch events.SQSEvent) (events.S
 	for _, m := range batch.Records {
 		gid := m.Attributes["MessageGroupId"]
 		ev, err := event.Decode([]byte(m.Body), now)
-		if err == nil && gid != "" && gid != ev.MessageGroupID() {
+		if err == nil && gid != "" && !groupMatches(gid, ev) {
 			err = &event.ValidationError{Fields: []event.FieldError{{Field: "MessageGroupId", Reason: "does not match the event's organization and contact"}}}
 		}
 		if gid == "" && err == nil {
@@ -113,18 +208,76 @@ func (p *Processor) Handle(ctx context.Context, batch events.SQSEvent) (events.S
 			continue
 		}
 		if g.org == "" {
-			g.org, g.isOrg, g.ref = ev.OrgID, ev.OrgScoped(), store.ContactRef{Org: ev.OrgID, Contact: ev.Data.ContactID}
+			g.org = ev.OrgID
 		}
-		g.items = append(g.items, item{msg: m, ev: ev})
+		g.items = append(g.items, item{msg: m, ev: ev, target: targetOf(ev)})
 	}
 	p.classifyAll(ctx, order)
 	failed := p.applyGroups(ctx, order, now)
+	failed = p.holdBack(ctx, batch, failed)
 	for _, m := range batch.Records {
-		if failed[m.MessageId] {
+		if _, ok := failed[m.MessageId]; ok {
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
 		}
 	}
 	return resp, nil
+}
+
+// receives is how many times m was received, this time included.
+func receives(m events.SQSMessage) int {
+	n, err := strconv.Atoi(m.Attributes["ApproximateReceiveCount"])
+	if err != nil || n < 1 {
+		return 1
+	}
+	return n
+}
+
+// holdBack decides what becomes of the messages that failed (all transient:
+// poison never fails, it is dead-lettered in place). Per group, in order, a
+// failed message at its last receive is dead-lettered with its error as the
+// reason, and leaves the failures; the others are held for the schedule's
+// delay of the group's first failed message, so the group stays blocked and
+// retries less often the longer the failure lasts. It returns the failures
+// to report.
+func (p *Processor) holdBack(ctx context.Context, batch events.SQSEvent, failed map[string]error) map[string]error {
+	if len(failed) == 0 || p.vis == nil {
+		return failed
+	}
+	var holds []Hold
+	delay := map[string]time.Duration{}
+	for _, m := range batch.Records {
+		err, ok := failed[m.MessageId]
+		if !ok {
+			continue
+		}
+		gid := m.Attributes["MessageGroupId"]
+		n := receives(m)
+		if _, held := delay[gid]; !held && p.retry.MaxReceives > 0 && n >= p.retry.MaxReceives {
+			reason := fmt.Sprintf("transient failure on all %d receives, the last: %v", n, err)
+			p.log.ErrorContext(ctx, "giving up on a message after its last receive", "messageId", m.MessageId,
+				"group", logID(gid), "receives", n, "error", err.Error())
+			if derr := p.dlq.DeadLetter(ctx, m, reason); derr == nil {
+				delete(failed, m.MessageId)
+				continue
+			}
+		}
+		d, ok := delay[gid]
+		if !ok {
+			d = p.retry.Delay(n)
+			delay[gid] = d
+		}
+		holds = append(holds, Hold{Msg: m, For: d})
+	}
+	if len(holds) == 0 {
+		return failed
+	}
+	if err := p.vis.Hold(ctx, holds); err != nil {
+		p.log.WarnContext(ctx, "could not hold failed messages back: they return after the queue's visibility timeout",
+			"messages", len(holds), "error", err.Error())
+		return failed
+	}
+	p.log.InfoContext(ctx, "failed messages held back", "messages", len(holds), "groups", len(delay))
+	return failed
 }
 
 // classifyAll labels the batch's customer texts in parallel: with Amazon
@@ -183,24 +336,28 @@ func (p *Processor) poison(ctx context.Context, m events.SQSMessage, cause error
 }
 
 // applyGroups reads every state the batch needs at once, then runs the
-// groups in parallel; it returns the ids of the messages that failed.
-func (p *Processor) applyGroups(ctx context.Context, order []*group, now time.Time) map[string]bool {
+// groups in parallel; it returns the messages that failed, with the cause.
+func (p *Processor) applyGroups(ctx context.Context, order []*group, now time.Time) map[string]error {
 	var orgs []string
 	seenOrg := map[string]bool{}
 	var contacts []store.ContactRef
+	seenContact := map[store.ContactRef]bool{}
 	for _, g := range order {
-		if g.org == "" {
-			continue // only poison messages
-		}
-		if !seenOrg[g.org] {
-			seenOrg[g.org] = true
-			orgs = append(orgs, g.org)
-		}
-		if !g.isOrg {
-			contacts = append(contacts, g.ref)
+		for _, it := range g.items {
+			if it.poison != nil {
+				continue
+			}
+			if o := it.target.ref.Org; !seenOrg[o] {
+				seenOrg[o] = true
+				orgs = append(orgs, o)
+			}
+			if !it.target.isOrg && !seenContact[it.target.ref] {
+				seenContact[it.target.ref] = true
+				contacts = append(contacts, it.target.ref)
+			}
 		}
 	}
-	failed := map[string]bool{}
+	failed := map[string]error{}
 	var b store.Batch
 	if len(orgs) > 0 {
 		var err error
@@ -209,7 +366,7 @@ func (p *Processor) applyGroups(ctx context.Context, order []*group, now time.Ti
 			p.log.ErrorContext(ctx, "load batch failed", "error", err.Error())
 			for _, g := range order {
 				for _, it := range g.items {
-					failed[it.msg.MessageId] = true
+					failed[it.msg.MessageId] = fmt.Errorf("load batch: %w", err)
 				}
 			}
 			return failed
@@ -244,7 +401,7 @@ func (p *Processor) applyGroups(ctx context.Context, order []*group, now time.Ti
 			mu.Lock()
 			defer mu.Unlock()
 			for _, it := range g.items[from:] {
-				failed[it.msg.MessageId] = true
+				failed[it.msg.MessageId] = err
 			}
 		}(g)
 	}
@@ -252,67 +409,75 @@ func (p *Processor) applyGroups(ctx context.Context, order []*group, now time.Ti
 	return failed
 }
 
-// applyGroup applies a group's runs of valid events, one conditional write
-// per run, and sets poison messages aside between them, in order. It
-// returns the index of the first message that failed.
+// applyGroup applies a group's runs of valid events of one target, one
+// conditional write per run, and sets poison messages aside between them,
+// in order. It returns the index of the first message that failed.
 func (p *Processor) applyGroup(ctx context.Context, g *group, b store.Batch, now time.Time) (int, error) {
-	var prof store.Profile
-	var c store.Contact
-	if g.org != "" {
-		prof, c = b.Profiles[g.org], b.Contacts[g.ref]
-	}
+	profs := map[string]store.Profile{}
+	contacts := map[store.ContactRef]store.Contact{}
 	for i := 0; i < len(g.items); {
 		if g.items[i].poison != nil {
 			if err := p.poison(ctx, g.items[i].msg, g.items[i].poison); err != nil {
-				return i, err
+				return i, fmt.Errorf("dead-letter: %w", err)
 			}
 			i++
 			continue
 		}
+		tg := g.items[i].target
 		j := i
-		for j < len(g.items) && g.items[j].poison == nil {
+		for j < len(g.items) && g.items[j].poison == nil && g.items[j].target == tg {
 			j++
 		}
+		prof, ok := profs[tg.ref.Org]
+		if !ok {
+			prof = b.Profiles[tg.ref.Org]
+		}
+		c, ok := contacts[tg.ref]
+		if !ok {
+			c = b.Contacts[tg.ref]
+		}
 		var err error
-		prof, c, err = p.applyRun(ctx, g, g.items[i:j], prof, c, now)
+		prof, c, err = p.applyRun(ctx, g, tg, g.items[i:j], prof, c, now)
 		if err != nil {
 			return i, err
+		}
+		profs[tg.ref.Org] = prof
+		if !tg.isOrg {
+			contacts[tg.ref] = c
 		}
 		i = j
 	}
 	return len(g.items), nil
 }
 
-// applyRun applies consecutive valid events with one write, re-reading and
-// re-applying when the state changed since it was read (a redelivery racing
-// a slow attempt: remembered identities make what is already in it a no-op).
-func (p *Processor) applyRun(ctx context.Context, g *group, run []item, prof store.Profile, c store.Contact, now time.Time) (store.Profile, store.Contact, error) {
+// applyRun applies consecutive valid events of one target with one write,
+// re-reading and re-applying when the state changed since it was read (a
+// redelivery racing a slow attempt: remembered identities make what is
+// already in it a no-op).
+func (p *Processor) applyRun(ctx context.Context, g *group, tg target, run []item, prof store.Profile, c store.Contact, now time.Time) (store.Profile, store.Contact, error) {
 	for attempt := 0; ; attempt++ {
 		var err error
-		if g.isOrg {
-			prof, err = p.applyOrg(ctx, g, run, prof, now)
+		if tg.isOrg {
+			prof, err = p.applyOrg(ctx, tg.ref.Org, run, prof, now)
 		} else {
 			c, err = p.applyContact(ctx, g, run, c, prof, now)
 		}
 		if !errors.Is(err, store.ErrConflict) || attempt >= maxConflictRetries {
 			return prof, c, err
 		}
-		nb, lerr := p.store.LoadBatch(ctx, []string{g.org}, refs(g))
+		var contacts []store.ContactRef
+		if !tg.isOrg {
+			contacts = []store.ContactRef{tg.ref}
+		}
+		nb, lerr := p.store.LoadBatch(ctx, []string{tg.ref.Org}, contacts)
 		if lerr != nil {
 			return prof, c, fmt.Errorf("reload after conflict: %w", lerr)
 		}
-		prof = nb.Profiles[g.org]
-		if !g.isOrg {
-			c = nb.Contacts[g.ref]
+		prof = nb.Profiles[tg.ref.Org]
+		if !tg.isOrg {
+			c = nb.Contacts[tg.ref]
 		}
 	}
-}
-
-func refs(g *group) []store.ContactRef {
-	if g.isOrg {
-		return nil
-	}
-	return []store.ContactRef{g.ref}
 }
 
 // combinedDebits writes, in one transaction, every group of the batch that
@@ -325,11 +490,12 @@ func (p *Processor) combinedDebits(ctx context.Context, order []*group, b store.
 	var gs []*group
 	var ws []store.ContactWrite
 	for _, g := range order {
-		if g.org == "" || g.isOrg || hasPoison(g) {
+		tg, ok := oneContact(g)
+		if !ok {
 			continue
 		}
-		prof := b.Profiles[g.org]
-		c := b.Contacts[g.ref]
+		prof := b.Profiles[tg.ref.Org]
+		c := b.Contacts[tg.ref]
 		next, debits, _, changed := compute(g.items, c, prof, now)
 		if !changed || len(debits) == 0 {
 			continue
@@ -352,13 +518,19 @@ func (p *Processor) combinedDebits(ctx context.Context, order []*group, b store.
 	return done
 }
 
-func hasPoison(g *group) bool {
+// oneContact reports whether every message of the group is a valid event
+// of one contact, and which.
+func oneContact(g *group) (target, bool) {
+	if len(g.items) == 0 {
+		return target{}, false
+	}
+	tg := g.items[0].target
 	for _, it := range g.items {
-		if it.poison != nil {
-			return true
+		if it.poison != nil || it.target != tg || tg.isOrg {
+			return target{}, false
 		}
 	}
-	return false
+	return tg, true
 }
 
 func cycleOf(prof store.Profile) store.CycleOf {
@@ -405,7 +577,7 @@ func (p *Processor) applyContact(ctx context.Context, g *group, run []item, c st
 	return store.Contact{ContactRef: c.ContactRef, State: next, Version: c.Version + 1}, nil
 }
 
-func (p *Processor) applyOrg(ctx context.Context, g *group, run []item, prof store.Profile, now time.Time) (store.Profile, error) {
+func (p *Processor) applyOrg(ctx context.Context, org string, run []item, prof store.Profile, now time.Time) (store.Profile, error) {
 	next := prof.State.Clone()
 	changed := false
 	for _, it := range run {
@@ -416,7 +588,7 @@ func (p *Processor) applyOrg(ctx context.Context, g *group, run []item, prof sto
 	if !changed {
 		return prof, nil
 	}
-	if err := p.store.SaveOrgState(ctx, g.org, prof.Version, next); err != nil {
+	if err := p.store.SaveOrgState(ctx, org, prof.Version, next); err != nil {
 		return prof, err
 	}
 	prof.State, prof.Version, prof.Exists = next, prof.Version+1, true

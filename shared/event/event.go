@@ -359,17 +359,45 @@ func (e Event) OrgScoped() bool {
 	return false
 }
 
-// orgGroup is the pseudo-contact of organization-scoped events.
-const orgGroup = "_org"
+// MaxGroupIDLen is SQS's limit on a message group id.
+const MaxGroupIDLen = 128
+
+// groupSep separates the organization from the contact in a message group
+// id. Neither organization nor contact ids may contain it (idPattern), which
+// is what keeps the namespaces below disjoint by construction.
+const groupSep = "#"
+
+// LegacyOrgGroupSuffix is the suffix of the group organization-scoped events
+// had before groups were made disjoint ("<org>#_org"), which a contact named
+// "_org" shared. It is never produced; the consumer still accepts it for
+// organization events already on the queue when the change is deployed.
+const LegacyOrgGroupSuffix = groupSep + "_org"
 
 // MessageGroupID is the FIFO message group: one per organization and
 // contact, so a contact's events are processed in order while contacts
-// proceed in parallel. Organization-scoped events share one group.
+// proceed in parallel. The namespaces are disjoint by construction, not by a
+// reserved name a producer could use as a contact id:
+//
+//	organization-scoped events  <org>              (no separator)
+//	a contact's events          <org>#<contact>    (one separator)
+//	a contact too long for SQS  <org>##<hash>      (two separators)
+//
+// Ids never contain '#', so no contact id can produce another contact's,
+// the organization's or a hashed group. The last form keeps the id within
+// SQS's 128 characters (org and contact ids may have 64 each); it is a
+// SHA-256 prefix of the contact id, so two long contacts share a group only
+// by a collision, which would cost order between them, never correctness:
+// the consumer decides what each message is from the message itself.
 func (e Event) MessageGroupID() string {
 	if e.OrgScoped() {
-		return e.OrgID + "#" + orgGroup
+		return e.OrgID
 	}
-	return e.OrgID + "#" + e.Data.ContactID
+	g := e.OrgID + groupSep + e.Data.ContactID
+	if len(g) <= MaxGroupIDLen {
+		return g
+	}
+	h := sha256.Sum256([]byte(e.Data.ContactID))
+	return e.OrgID + groupSep + groupSep + hex.EncodeToString(h[:24])
 }
 
 // DeduplicationID is derived from the event's identity (source, id) within

@@ -76,7 +76,8 @@ func FuzzDecodeEvent(f *testing.F) {
 		if err := ev.Validate(fuzzNow); err != nil {
 			t.Fatalf("Decode accepted an event Validate rejects: %v", err)
 		}
-		if g := ev.MessageGroupID(); !strings.HasPrefix(g, ev.OrgID+"#") || len(g) > 128 {
+		if g := ev.MessageGroupID(); len(g) > MaxGroupIDLen || (ev.OrgScoped() && g != ev.OrgID) ||
+			(!ev.OrgScoped() && !strings.HasPrefix(g, ev.OrgID+"#")) {
 			t.Fatalf("bad message group %q", g)
 		}
 		if d := ev.DeduplicationID(); len(d) != 64 {
