@@ -54,21 +54,41 @@ type Day struct {
 	OpenedSupport    int `json:"os,omitempty"`
 }
 
-// Window is an Interactionz window of the contact.
+// Window is an Interactionz window of the contact. Its times keep the
+// events' full precision (nanoseconds, as decoded): a window stored to the
+// millisecond would end up to 1 ms early, and an event inside it by less
+// than that would open a second one. Each time is Unix milliseconds plus
+// the nanoseconds within the millisecond, so states written before the
+// remainder existed read as they were.
 type Window struct {
 	Lane interactionz.Lane `json:"l"`
-	// Start is the opening time in Unix milliseconds; the end is 24 h later.
-	Start int64          `json:"s"`
-	Date  localdate.Date `json:"d"`
+	// Start (Unix ms) and StartNs (ns within that ms) are the opening time;
+	// the end is 24 h later.
+	Start   int64          `json:"s"`
+	StartNs int32          `json:"sn,omitempty"`
+	Date    localdate.Date `json:"d"`
 	// Sentiment is the label of the latest classified customer text in the
-	// window; TextAt is that text's time (Unix ms).
+	// window; TextAt and TextAtNs are that text's time, like Start.
 	Sentiment string `json:"x,omitempty"`
 	TextAt    int64  `json:"ta,omitempty"`
+	TextAtNs  int32  `json:"tn,omitempty"`
+}
+
+// splitTime is t as stored: Unix milliseconds and the nanoseconds within.
+// Event times are after 2000 (event.MinTime), so both parts are positive.
+func splitTime(t time.Time) (int64, int32) {
+	ns := t.UnixNano()
+	return ns / 1e6, int32(ns % 1e6)
+}
+
+// joinTime is the instant splitTime stored.
+func joinTime(ms int64, ns int32) time.Time {
+	return time.UnixMilli(ms).Add(time.Duration(ns)).UTC()
 }
 
 // Span is the window as instants.
 func (w Window) Span() interactionz.Window {
-	s := time.UnixMilli(w.Start).UTC()
+	s := joinTime(w.Start, w.StartNs)
 	return interactionz.Window{Start: s, End: s.Add(interactionz.WindowLength)}
 }
 
@@ -305,15 +325,17 @@ func (s *ContactState) applyBilling(ev event.Event, date localdate.Date, c Conte
 	outcome, win := interactionz.Decide(cur, ev.Time)
 	res := Result{Outcome: outcome}
 	if outcome == interactionz.Debit {
-		s.Windows = append(s.Windows, Window{Lane: lane, Start: win.Start.UnixMilli(), Date: date})
+		ms, ns := splitTime(win.Start)
+		s.Windows = append(s.Windows, Window{Lane: lane, Start: ms, StartNs: ns, Date: date})
 		i = len(s.Windows) - 1
 		res.Debit = &Debit{Lane: lane, Channel: channelOf(ev), Window: win, Date: date,
 			EventID: ev.ID, Source: ev.Source, EventType: ev.Type}
 	}
 	if outcome != interactionz.Absorbed && ev.Type == event.MessageReceived && c.Sentiment != "" {
 		w := &s.Windows[i]
-		if t := ev.Time.UnixMilli(); t >= w.TextAt {
-			w.Sentiment, w.TextAt = c.Sentiment, t
+		if !ev.Time.Before(joinTime(w.TextAt, w.TextAtNs)) {
+			w.Sentiment = c.Sentiment
+			w.TextAt, w.TextAtNs = splitTime(ev.Time)
 		}
 	}
 	return res

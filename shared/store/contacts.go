@@ -279,8 +279,13 @@ func (st *Store) contactUpdate(c Contact, next ingest.ContactState, debits []ing
 	for i, l := range lanes {
 		name, start, end := fmt.Sprintf("#we%d", i), fmt.Sprintf(":ws%d", i), fmt.Sprintf(":we%d", i)
 		names[name] = "wEnd_" + l
-		vals[start] = n(firstStart[interactionz.Lane(l)].UnixMilli())
-		vals[end] = n(lastEnd[interactionz.Lane(l)].UnixMilli())
+		// Unix nanoseconds, the precision of event times and windows: in
+		// milliseconds a window's end could round to before an event it
+		// contains. (An end written in milliseconds before this change
+		// compares below any start in nanoseconds: the guard lets that one
+		// debit through and is exact from its write on.)
+		vals[start] = n(firstStart[interactionz.Lane(l)].UnixNano())
+		vals[end] = n(lastEnd[interactionz.Lane(l)].UnixNano())
 		cond += fmt.Sprintf(" AND (attribute_not_exists(%s) OR %s <= %s)", name, name, start)
 		set = append(set, fmt.Sprintf("%s = %s", name, end))
 	}
