@@ -144,7 +144,7 @@ var samMutations = []struct {
 	{"batch size", "BatchSize: 10", "BatchSize: 5", "EventSources.DebitFunction.BatchSize"},
 	{"partial batch failures off", "FunctionResponseTypes: [ReportBatchItemFailures]\n", "\n", "FunctionResponseTypes"},
 	{"schedule", "Schedule: rate(5 minutes)", "Schedule: rate(10 minutes)", "Schedules.RollupFunction.Expression"},
-	{"redrive count", "maxReceiveCount: 5", "maxReceiveCount: 3", "MaxReceiveCount"},
+	{"redrive count", "maxReceiveCount: 1000", "maxReceiveCount: 3", "MaxReceiveCount"},
 	{"visibility timeout", "      VisibilityTimeout: 60\n      MessageRetentionPeriod: 1209600\n      SqsManagedSseEnabled: true\n      RedrivePolicy", "      VisibilityTimeout: 30\n      MessageRetentionPeriod: 1209600\n      SqsManagedSseEnabled: true\n      RedrivePolicy", "Queues.EventsQueue.VisibilityTimeout"},
 	{"env var removed", "          DLQ_URL: !Ref EventsDlqQueue\n", "", "Environment.DLQ_URL"},
 	{"env var rebound", "          EVENTS_QUEUE_URL: !Ref EventsQueue\n", "          EVENTS_QUEUE_URL: !Ref EventsDlqQueue\n", "Environment.EVENTS_QUEUE_URL"},

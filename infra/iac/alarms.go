@@ -33,10 +33,36 @@ const (
 	alarmQueueDepthStatName = "Maximum"
 )
 
-// Alarms lists the alarms: the depth of each dead-letter queue, and errors
+// The age alarm: a consumed queue's oldest message older than this means a
+// message group has been blocked (its head failing transiently and held
+// back, debit.DefaultRetry) or the consumer is not keeping up. Normal
+// processing takes seconds; an outage reaches it after about five receives.
+const (
+	alarmAgeMetric    = "ApproximateAgeOfOldestMessage"
+	AlarmAgeThreshold = 600 // seconds
+)
+
+// AgeAlarmID is the logical ID of the alarm on the age of a consumed
+// queue's oldest message.
+func AgeAlarmID(q resources.QueueDef) string { return camel(baseName(q.Name)) + "AgeAlarm" }
+
+// Alarms lists the alarms: the depth of each dead-letter queue, the age of
+// the oldest message of each queue a dead-letter queue backs, and errors
 // and throttles of each function.
 func Alarms() []Alarm {
 	var out []Alarm
+	for _, q := range resources.Queues {
+		if q.DeadLetter == "" {
+			continue
+		}
+		out = append(out, Alarm{
+			ID: AgeAlarmID(q), Namespace: alarmSQSNamespace, Metric: alarmAgeMetric, Statistic: alarmQueueDepthStatName,
+			Dimension: alarmQueueDimension, DimensionValue: Value{Ref: QueueID(q), Attr: "QueueName"},
+			Period: AlarmPeriod, EvaluationPeriods: AlarmEvaluationPeriods, Threshold: AlarmAgeThreshold,
+			Description: "The oldest message of " + q.Name + " is over 10 minutes old: a message group is blocked by a failure " +
+				"that is being retried (an outage), or the consumer is behind.",
+		})
+	}
 	for _, q := range DeadLetterQueues() {
 		out = append(out, Alarm{
 			ID: DepthAlarmID(q), Namespace: alarmSQSNamespace, Metric: alarmQueueDepthMetric, Statistic: alarmQueueDepthStatName,

@@ -133,7 +133,7 @@ func TestDiffReadable(t *testing.T) {
 	d, _ := Diff(a, b)
 	want := []string{
 		`Other.X: unexpected "AWS::S3::Bucket"`,
-		`Queues.EventsQueue.MaxReceiveCount: want "5", got "3"`,
+		`Queues.EventsQueue.MaxReceiveCount: want "1000", got "3"`,
 		`Routes.PUT /v1/plan.Function: want "HomeApiFunction", missing`,
 	}
 	for _, w := range want {

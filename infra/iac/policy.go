@@ -41,8 +41,11 @@ var (
 	writeActions = []string{"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"}
 )
 
-// consumeActions are what the Lambda SQS poller needs on its queue.
-var consumeActions = []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
+// consumeActions are what the Lambda SQS poller needs on its queue, and
+// ChangeMessageVisibility, with which the consumer holds failed messages
+// back on its retry schedule (debit.Visibility; it also authorizes the
+// batch form).
+var consumeActions = []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"}
 
 // Statements is the policy of a function's role, derived from its definition:
 // logs on its own log group, its table actions, consuming its queue, sending

@@ -33,6 +33,7 @@ import (
 	"github.com/customercloud/home/shared/rollup"
 	"github.com/customercloud/home/shared/sentiment"
 	"github.com/customercloud/home/shared/store"
+	"github.com/customercloud/home/shared/visibility"
 )
 
 // Clock is a settable clock shared by every part.
@@ -71,7 +72,14 @@ type Options struct {
 	// Queues: create real queues and a runner (default true unless NoQueue).
 	NoQueue bool
 	Log     *slog.Logger
+	// Retry is the debit handler's schedule for transient failures, on the
+	// real queue (ChangeMessageVisibility); nil is TestRetry.
+	Retry *debit.Retry
 }
+
+// TestRetry is debit.DefaultRetry in seconds instead of minutes (SQS counts
+// visibility in whole seconds), with the queue's real maxReceiveCount.
+var TestRetry = debit.Retry{Base: time.Second, Cap: 2 * time.Second, MaxReceives: resources.EventsQueue.MaxReceiveCount}
 
 var (
 	keyOnce sync.Once
@@ -115,6 +123,15 @@ func New(t testing.TB, o Options) *Pipeline {
 		p.Publisher = pub
 	}
 	p.Processor = debit.New(p.Store, dlq, o.Classifier, o.Log).WithClock(p.Clock.Now)
+	if !o.NoQueue {
+		retry := TestRetry
+		if o.Retry != nil {
+			retry = *o.Retry
+		}
+		if _, err := p.Processor.WithRetry(visibility.New(env.SQS, p.QueueURL), retry); err != nil {
+			t.Fatalf("retry: %v", err)
+		}
+	}
 	adapter := httpadapter.NewV2(p.API)
 	var routes []runner.Route
 	for _, r := range resources.HomeAPI.Routes {

@@ -23,6 +23,7 @@ import (
 	"github.com/customercloud/home/shared/rollup"
 	"github.com/customercloud/home/shared/sentiment"
 	"github.com/customercloud/home/shared/store"
+	"github.com/customercloud/home/shared/visibility"
 )
 
 // Getenv reads configuration; os.Getenv in Lambda.
@@ -123,7 +124,15 @@ func Debit(ctx context.Context, getenv Getenv, log *slog.Logger) (SQSHandler, er
 	if err != nil {
 		return nil, err
 	}
-	p := debit.New(st, deadletter.New(awscfg.SQSWith(cfg, getenv), dlqURL), cls, log)
+	queueURL, err := need(getenv, resources.EnvEventsQueueURL)
+	if err != nil {
+		return nil, err
+	}
+	client := awscfg.SQSWith(cfg, getenv)
+	p, err := debit.New(st, deadletter.New(client, dlqURL), cls, log).WithRetry(visibility.New(client, queueURL), debit.DefaultRetry)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
+	}
 	return p.Handle, nil
 }
 

@@ -144,13 +144,22 @@ var (
 		Retention:         14 * 24 * time.Hour,
 	}
 
+	// MaxReceiveCount is high because a transient failure (a storage
+	// outage) must keep a contact's events in the queue, in order,
+	// for as long as it lasts: the debit handler holds failed
+	// messages back on a growing schedule (debit.DefaultRetry: 30 s
+	// doubling to 15 min), so 1,000 receives (SQS's maximum) last
+	// about 10.4 days, within the 14-day retention. The handler
+	// dead-letters a message itself, with its reason, at its
+	// 1,000th receive; the redrive only moves messages whose handler
+	// never answered (crashes, timeouts) that many times.
 	EventsQueue = QueueDef{
 		Name:              "cch-events.fifo",
 		FIFO:              true,
 		VisibilityTimeout: 60 * time.Second,
 		Retention:         14 * 24 * time.Hour,
 		DeadLetter:        EventsDLQ.Name,
-		MaxReceiveCount:   5,
+		MaxReceiveCount:   1000,
 		HighThroughput:    true,
 	}
 
@@ -169,7 +178,9 @@ var (
 
 	Debit = FunctionDef{
 		Name: "debit", Kind: Queue, MemoryMB: 256, Timeout: 10 * time.Second,
-		Env:       []string{EnvTableName, EnvDeadLetterURL, EnvSentimentProvider, EnvLogLevel},
+		// EnvEventsQueueURL: failed messages are held back on their own
+		// queue (ChangeMessageVisibility), which needs its URL.
+		Env:       []string{EnvTableName, EnvEventsQueueURL, EnvDeadLetterURL, EnvSentimentProvider, EnvLogLevel},
 		Queue:     EventsQueue.Name,
 		BatchSize: 10,
 		TableRead: true, TableWrite: true,

@@ -129,7 +129,7 @@ func TestQueues(t *testing.T) {
 			"VisibilityTimeout":      60,
 			"MessageRetentionPeriod": 1209600,
 			"SqsManagedSseEnabled":   true,
-			"RedrivePolicy":          obj{"deadLetterTargetArn": getAtt("EventsDlqQueue", "Arn"), "maxReceiveCount": 5},
+			"RedrivePolicy":          obj{"deadLetterTargetArn": getAtt("EventsDlqQueue", "Arn"), "maxReceiveCount": 1000},
 		})
 	})
 	q := resourcesOf(t, "AWS::SQS::Queue")["EventsDlqQueue"]
@@ -411,8 +411,16 @@ func TestAuthorizerAndRoutes(t *testing.T) {
 }
 
 func TestAlarms(t *testing.T) {
-	check(t, "DLQ depth, and errors and throttles per function", func() {
-		tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(1+2*len(resources.Functions)))
+	check(t, "DLQ depth, events queue age, and errors and throttles per function", func() {
+		tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(2+2*len(resources.Functions)))
+	})
+	check(t, "events queue oldest-message age alarm", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), obj{
+			"Namespace": "AWS/SQS", "MetricName": "ApproximateAgeOfOldestMessage", "Statistic": "Maximum",
+			"Dimensions":   []any{obj{"Name": "QueueName", "Value": getAtt("EventsQueue", "QueueName")}},
+			"Threshold":    600,
+			"AlarmActions": []any{ref("AlarmTopic")},
+		})
 	})
 	check(t, "DLQ depth alarm", func() {
 		tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), obj{

@@ -106,8 +106,8 @@ func TestGivenQueueDefinitions_WhenCreated_ThenTheDLQComesFirstAndRedriveIsWired
 	if a["VisibilityTimeout"] != "30" || a["FifoQueue"] != "true" {
 		t.Errorf("attributes = %v, want VisibilityTimeout 30 and FifoQueue true", a)
 	}
-	if rp := a["RedrivePolicy"]; !strings.Contains(rp, prefix+resources.EventsDLQ.Name) || !strings.Contains(rp, `"maxReceiveCount":5`) {
-		t.Errorf("RedrivePolicy = %s, want the prefixed DLQ's ARN and maxReceiveCount 5", rp)
+	if rp := a["RedrivePolicy"]; !strings.Contains(rp, prefix+resources.EventsDLQ.Name) || !strings.Contains(rp, `"maxReceiveCount":1000`) {
+		t.Errorf("RedrivePolicy = %s, want the prefixed DLQ's ARN and maxReceiveCount 1000", rp)
 	}
 }
 

@@ -1,9 +1,12 @@
 // Package runner hosts the real Lambda handlers on this machine and plays
 // the AWS services around them: API Gateway's HTTP API (payload 2.0 events,
-// the JWT authorizer, CORS), the SQS event source mapping (batches, partial
-// batch responses: only successes are deleted, failures come back after the
-// visibility timeout and end in the dead-letter queue through the queue's
-// redrive), and EventBridge schedules.
+// the JWT authorizer, CORS), the SQS event source mapping (batches with
+// their system attributes, ApproximateReceiveCount included; partial batch
+// responses: only successes are deleted, failures come back when their
+// visibility ends, which the debit handler sets on its retry schedule with
+// ChangeMessageVisibility on the receipt handles this runner hands it, and
+// past the queue's maxReceiveCount move to the dead-letter queue through
+// its redrive), and EventBridge schedules.
 package runner
 
 import (
@@ -254,9 +257,10 @@ func (r *Runner) event(req *http.Request, rt Route, body []byte, claims map[stri
 
 // PollOnce receives one batch and hands it to the debit handler like the
 // SQS event source mapping: successes are deleted, reported failures are
-// left to reappear after the visibility timeout (and, past the redrive
-// policy's maxReceiveCount, to move to the dead-letter queue). A handler
-// error fails the whole batch. It returns how many messages were received
+// left to reappear when their visibility ends (the queue's timeout, or what
+// the handler set on its receipt handles; past the redrive policy's
+// maxReceiveCount, they move to the dead-letter queue). A handler error
+// fails the whole batch. It returns how many messages were received
 // and how many failed.
 func (r *Runner) PollOnce(ctx context.Context, wait time.Duration) (received, failed int, err error) {
 	out, err := r.cfg.SQS.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
