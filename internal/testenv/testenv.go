@@ -24,6 +24,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -270,12 +271,26 @@ func (e *Env) NewTable(t testing.TB) string {
 // NewQueues creates copies of resources.Queues under a unique prefix and
 // deletes them when the test ends. It returns the URLs of the copies of the
 // events queue and its dead-letter queue, which keep the real attributes
-// (visibility timeout 60 s, maxReceiveCount 5); tests shorten visibility per
-// receive or with ChangeMessageVisibility.
+// (visibility timeout 60 s, maxReceiveCount 1000); tests shorten visibility
+// per receive or with ChangeMessageVisibility.
 func (e *Env) NewQueues(t testing.TB) (eventsURL, dlqURL string) {
 	t.Helper()
+	return e.NewQueuesWithRedrive(t, resources.EventsQueue.MaxReceiveCount)
+}
+
+// NewQueuesWithRedrive is NewQueues with the events queue redriving after
+// maxReceiveCount receives: for tests of the emulator's redrive itself,
+// which need not receive a message the real count of times.
+func (e *Env) NewQueuesWithRedrive(t testing.TB, maxReceiveCount int) (eventsURL, dlqURL string) {
+	t.Helper()
+	defs := slices.Clone(resources.Queues)
+	for i := range defs {
+		if defs[i].Name == resources.EventsQueue.Name {
+			defs[i].MaxReceiveCount = maxReceiveCount
+		}
+	}
 	longest := 0
-	for _, d := range resources.Queues {
+	for _, d := range defs {
 		longest = max(longest, len(d.Name))
 	}
 	// prefix = "t-" + name + "-" + 8 hex + "-"; the longest queue name must
@@ -288,7 +303,7 @@ func (e *Env) NewQueues(t testing.TB) (eventsURL, dlqURL string) {
 	prefix := "t-" + sanitize(t.Name(), "_-", room) + "-" + randHex(4) + "-"
 	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 	defer cancel()
-	urls, err := provision.CreateQueues(ctx, e.SQS, resources.Queues, prefix)
+	urls, err := provision.CreateQueues(ctx, e.SQS, defs, prefix)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 		defer cancel()
