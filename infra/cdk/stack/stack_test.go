@@ -165,7 +165,7 @@ func TestFunctions(t *testing.T) {
 	}
 	want := map[string][]string{
 		"HomeApiFunction": {"LOG_LEVEL", "TABLE_NAME"},
-		"DebitFunction":   {"DLQ_URL", "LOG_LEVEL", "SENTIMENT_PROVIDER", "TABLE_NAME"},
+		"DebitFunction":   {"DLQ_URL", "EVENTS_QUEUE_URL", "LOG_LEVEL", "SENTIMENT_PROVIDER", "TABLE_NAME"},
 		"RollupFunction":  {"LOG_LEVEL", "TABLE_NAME"},
 		"WebhookFunction": {"EVENTS_QUEUE_URL", "LOG_LEVEL", "META_APP_SECRET_PARAM", "META_VERIFY_TOKEN_PARAM", "PRODUCER_SECRETS_PARAM", "TABLE_NAME"},
 	}
@@ -224,7 +224,7 @@ var wantActions = map[string]map[string][]string{
 	"DebitFunction": {
 		"Logs":            {"logs:CreateLogStream", "logs:PutLogEvents"},
 		"Table":           {"dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
-		"ConsumeEvents":   {"sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"},
+		"ConsumeEvents":   {"sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"},
 		"SendToEventsDlq": {"sqs:SendMessage"},
 		"DetectSentiment": {"comprehend:DetectSentiment"},
 	},
