@@ -364,8 +364,17 @@ func (p *Processor) applyGroups(ctx context.Context, order []*group, now time.Ti
 		b, err = p.store.LoadBatch(ctx, orgs, contacts)
 		if err != nil {
 			p.log.ErrorContext(ctx, "load batch failed", "error", err.Error())
+			// A group's leading poison needs no state: it is set aside
+			// now; the group fails from its first valid event on.
 			for _, g := range order {
-				for _, it := range g.items {
+				from := 0
+				for from < len(g.items) && g.items[from].poison != nil {
+					if p.poison(ctx, g.items[from].msg, g.items[from].poison) != nil {
+						break
+					}
+					from++
+				}
+				for _, it := range g.items[from:] {
 					failed[it.msg.MessageId] = fmt.Errorf("load batch: %w", err)
 				}
 			}
