@@ -103,25 +103,28 @@ func feed(tb testing.TB, p *pipeline.Pipeline, batches []batch) {
 func ledgerOf(tb testing.TB, p *pipeline.Pipeline, org string) map[string]string {
 	tb.Helper()
 	out := map[string]string{}
-	var start map[string]types.AttributeValue
-	for {
-		res, err := p.Env.DDB.Query(context.Background(), &dynamodb.QueryInput{
-			TableName:                 &p.Table,
-			KeyConditionExpression:    aws.String("pk = :pk"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: keys.LedgerPartition(org)}},
-			ExclusiveStartKey:         start,
-		})
-		if err != nil {
-			tb.Fatal(err)
+	for sh := 0; sh < keys.LedgerShards; sh++ {
+		var start map[string]types.AttributeValue
+		for {
+			res, err := p.Env.DDB.Query(context.Background(), &dynamodb.QueryInput{
+				TableName:                 &p.Table,
+				KeyConditionExpression:    aws.String("pk = :pk"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: keys.LedgerPartition(org, sh)}},
+				ExclusiveStartKey:         start,
+			})
+			if err != nil {
+				tb.Fatal(err)
+			}
+			for _, it := range res.Items {
+				out[it["sk"].(*types.AttributeValueMemberS).Value] = it["eventId"].(*types.AttributeValueMemberS).Value
+			}
+			if len(res.LastEvaluatedKey) == 0 {
+				break
+			}
+			start = res.LastEvaluatedKey
 		}
-		for _, it := range res.Items {
-			out[it["sk"].(*types.AttributeValueMemberS).Value] = it["eventId"].(*types.AttributeValueMemberS).Value
-		}
-		if len(res.LastEvaluatedKey) == 0 {
-			return out
-		}
-		start = res.LastEvaluatedKey
 	}
+	return out
 }
 
 // kindOf names an event's kind for the per-kind cost table.
