@@ -192,6 +192,9 @@ type tapCall struct {
 	// compressed is the call's write units had the contact state been
 	// stored flate-compressed (a what-if; 0 for reads).
 	compressed float64
+	// itemWCU are a transaction's write units item by item (as items),
+	// once priced.
+	itemWCU []float64
 }
 
 // tap records every call with the item it writes and the capacity it
@@ -485,8 +488,10 @@ func (s *sizer) price(tb testing.TB, calls []tapCall) {
 		switch c.op {
 		case "TransactWriteItems":
 			w, z := 0.0, 0.0
-			for _, k := range c.items {
-				w += 2 * kbUnits(max(s.sizes[k], after[k]))
+			calls[i].itemWCU = make([]float64, len(c.items))
+			for j, k := range c.items {
+				calls[i].itemWCU[j] = 2 * kbUnits(max(s.sizes[k], after[k]))
+				w += calls[i].itemWCU[j]
 				z += 2 * kbUnits(max(s.compressed[k], compressed[k]))
 			}
 			calls[i].local = c.wcu
