@@ -24,12 +24,12 @@ import (
 )
 
 // TestBusyContactThroughTheRealQueue: given a contact at 5,000 events a day
-// (HOT_QUEUE_DAYS days, default 2), published through the real publisher to
+// (HOT_QUEUE_DAYS days, default 1), published through the real publisher to
 // the FIFO queue and consumed by the local event source mapping, then every
 // event is metered as the oracle says, nothing is in the dead-letter queue,
 // and the contact's stored state stays within 4 KB.
 func TestBusyContactThroughTheRealQueue(t *testing.T) {
-	days := envInt("HOT_QUEUE_DAYS", 2)
+	days := envInt("HOT_QUEUE_DAYS", 1)
 	end := time.Now().UTC().Truncate(time.Millisecond)
 	p := pipeline.New(t, pipeline.Options{Now: end})
 	const org, hot = "busyq", "busy-1"

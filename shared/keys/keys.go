@@ -8,7 +8,7 @@
 //	day totals (debits)      ORG#<org>#T#<tshard>       DAY#<yyyy-mm-dd>
 //	cycle totals (debits)    ORG#<org>#T#<tshard>       CYCLE#<yyyy-mm-dd>
 //	contact state            ORG#<org>#C#<shard>        <contactId>
-//	spilled identities       ORG#<org>#ID#<contactId>   <eventDay>#<version>
+//	spilled identities       ORG#<org>#ID#<contactId>   <eventPeriod>#<version>
 //	ledger entry             ORG#<org>#LEDGER#<lshard>  <windowStart>#<lane>#<contactId>
 //	provider account map     PROVIDER#<provider>#<acct> MAP
 //
@@ -100,10 +100,10 @@ func LedgerShard(contact string) int { return int(hash32("L"+contact) % LedgerSh
 func SpillPartition(org, contact string) string { return "ORG#" + org + "#ID#" + contact }
 
 // SpillDayPrefix is the sort-key prefix of the spill items of one event
-// day (Unix day, UTC).
+// period (ingest.EventDay: Unix day / ingest.SpillDays).
 func SpillDayPrefix(day int32) string { return fmt.Sprintf("%06d#", day) }
 
-// Spill is a spill item: identities of events of one UTC day that left the
+// Spill is a spill item: identities of events of one period that left the
 // contact's state in the write after version.
 func Spill(org, contact string, day int32, version int64) Key {
 	return Key{SpillPartition(org, contact), SpillDayPrefix(day) + fmt.Sprintf("%012d", version)}
