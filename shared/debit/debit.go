@@ -339,7 +339,7 @@ func (p *Processor) combinedDebits(ctx context.Context, order []*group, b store.
 		if len(lateDays(g.id, g.items, c)) > 0 {
 			continue // needs its spilled identities: group by group
 		}
-		next, debits, _, changed := compute(g.id, g.items, c, prof, now, nil)
+		next, debits, _, changed := compute(g.id, g.items, c, prof, now, nil, p.stateSize)
 		if !changed || len(debits) == 0 {
 			continue
 		}
@@ -378,8 +378,9 @@ func cycleOf(prof store.Profile) store.CycleOf {
 // state: a message at or below the group's SequenceNumber mark (an SQS
 // redelivery) or whose identity the state, or the spilled identities read
 // for it, already holds is a duplicate. If the write spills identities,
-// next.Spill holds them.
-func compute(gid string, run []item, c store.Contact, prof store.Profile, now time.Time, spilled ingest.IDSet) (next ingest.ContactState, debits []ingest.Debit, dups []item, changed bool) {
+// next.Spill holds them (size is the state's stored size, for the
+// spilling policy).
+func compute(gid string, run []item, c store.Contact, prof store.Profile, now time.Time, spilled ingest.IDSet, size func(ingest.ContactState) int) (next ingest.ContactState, debits []ingest.Debit, dups []item, changed bool) {
 	loc := prof.Plan.Location()
 	next = c.State.Clone()
 	for _, it := range run {
@@ -399,10 +400,16 @@ func compute(gid string, run []item, c store.Contact, prof store.Profile, now ti
 			debits = append(debits, *res.Debit)
 		}
 	}
-	if changed {
-		next.SpillFrom(&c.State)
+	if changed && size != nil {
+		next.SpillFrom(&c.State, size(next))
 	}
 	return next, debits, dups, changed
+}
+
+// stateSize is a state's stored size, as the store encodes it.
+func (p *Processor) stateSize(s ingest.ContactState) int {
+	n, _ := p.store.StateSize(s)
+	return n
 }
 
 // sequence is a message's FIFO SequenceNumber and SentTimestamp (Unix ms),
@@ -448,7 +455,7 @@ func (p *Processor) applyContact(ctx context.Context, g *group, run []item, c st
 			return c, err
 		}
 	}
-	next, debits, dups, changed := compute(g.id, run, c, prof, now, spilled)
+	next, debits, dups, changed := compute(g.id, run, c, prof, now, spilled, p.stateSize)
 	for _, it := range dups {
 		p.log.InfoContext(ctx, "duplicate event ignored", "messageId", it.msg.MessageId, "eventId", it.ev.ID, "source", it.ev.Source)
 	}
@@ -475,7 +482,7 @@ func (p *Processor) isolateOversize(ctx context.Context, g *group, run []item, c
 	var keep []item
 	for _, it := range run {
 		trial := append(append([]item(nil), keep...), it)
-		next, _, _, _ := compute(g.id, trial, c, prof, now, spilled)
+		next, _, _, _ := compute(g.id, trial, c, prof, now, spilled, nil)
 		if size, ok := p.store.StateSize(next); !ok {
 			p.log.ErrorContext(ctx, "event set aside: contact state too large", "org", g.org, "group", logID(g.id),
 				"messageId", it.msg.MessageId, "eventId", it.ev.ID, "stateBytes", size)
@@ -489,7 +496,7 @@ func (p *Processor) isolateOversize(ctx context.Context, g *group, run []item, c
 	if len(keep) == 0 {
 		return c, nil
 	}
-	next, debits, _, changed := compute(g.id, keep, c, prof, now, spilled)
+	next, debits, _, changed := compute(g.id, keep, c, prof, now, spilled, p.stateSize)
 	if !changed {
 		return c, nil
 	}

@@ -116,7 +116,7 @@ func TestOracleHotContact(t *testing.T) {
 		st := b.Contacts[store.ContactRef{Org: org, Contact: hot}].State
 		size, _ := p.Store.StateSize(st)
 		maxState = max(maxState, size)
-		if size > hotStateLimit || st.PendingLen() > ingest.SpillAt+10 {
+		if size > hotStateLimit || st.PendingLen() > ingest.MaxPending+10 {
 			t.Fatalf("%s: the busy contact's state is %d bytes with %d identities pending: not bounded", hour, size, st.PendingLen())
 		}
 	}

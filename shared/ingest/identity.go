@@ -20,7 +20,7 @@ import (
 //     below the mark is already in the state. Exact, a few bytes, no read.
 //   - Pending: the identities applied since the last spill, by the spill
 //     period of their event time (SpillDays UTC days), at most a few dozen.
-//   - Spilled: once Pending holds SpillAt identities, the store writes them
+//   - Spilled: once Pending is worth spilling (SpillFrom), the store writes them
 //     to spill items keyed by (contact, event period) and the state keeps only
 //     SpilledMax, the latest event time among them. An event after
 //     SpilledMax cannot have been spilled (a duplicate carries the same
@@ -28,10 +28,17 @@ import (
 //     redrive, a producer's resend) needs the spill items of its period:
 //     the late-event path, one Query per (contact, period).
 
-// SpillAt is the number of pending identities at which a write spills them.
-// 40 identities are 320 bytes: a contact below 40 events in 15 days (every
-// ordinary contact of the benchmark) never spills.
-const SpillAt = 40
+// Spilling policy. A write costs one unit per started KB of the item, and a
+// spill costs a small PutItem per event period, so identities spill only
+// when that keeps the state's writes at fewer units: once the stored state
+// passes SpillBytes with at least SpillAt identities pending. MaxPending
+// bounds them whatever the size (128 identities, 1 KB): a contact's state
+// never holds more than MaxPending plus one write's events.
+const (
+	SpillAt    = 40
+	SpillBytes = 900
+	MaxPending = 128
+)
 
 // maxMarks bounds the message groups remembered per contact (a contact's
 // events normally travel in one group).
@@ -261,19 +268,22 @@ func (s *identities) PendingLen() int {
 }
 
 // SpillFrom moves to Spill the identities that were pending in read (the
-// state as stored, before this write's events), if they reached SpillAt.
+// state as stored, before this write's events), if they are worth spilling:
+// MaxPending of them, or SpillAt with the new state stored at more than
+// SpillBytes (storedSize, as the store encodes it).
 // Only stored identities spill: events of this write are not committed
 // yet, and a spill item is written before the state, so a failed write
 // leaves spill items that hold only identities already applied. The same
 // stored state always spills the same items, so a retry rewrites them
 // identically.
-func (s *ContactState) SpillFrom(read *ContactState) { s.identities.spillFrom(&read.identities) }
+func (s *ContactState) SpillFrom(read *ContactState, storedSize int) {
+	s.Spill = nil
+	if n := read.PendingLen(); n >= MaxPending || (n >= SpillAt && storedSize > SpillBytes) {
+		s.identities.spillFrom(&read.identities)
+	}
+}
 
 func (s *identities) spillFrom(read *identities) {
-	s.Spill = nil
-	if read.PendingLen() < SpillAt {
-		return
-	}
 	for _, rb := range read.Pending {
 		s.Spill = append(s.Spill, IDs{Day: rb.Day, At: rb.At, Max: rb.Max, Hashes: append([]byte(nil), rb.Hashes...)})
 		s.SpilledMax = max(s.SpilledMax, rb.Max)

@@ -41,7 +41,8 @@ func write(t *testing.T, stored ContactState, sp spillStore, run []event.Event, 
 	for i, e := range run {
 		dups[i] = next.Apply(e, Context{Loc: sp0, Now: now, Spilled: known}).Duplicate
 	}
-	next.SpillFrom(&stored)
+	raw, _ := json.Marshal(next)
+	next.SpillFrom(&stored, len(raw)/2) // about what flate makes of it
 	sp.put(next.Spill)
 	next.Spill = nil
 	return next, dups
@@ -52,7 +53,7 @@ var sp0 = time.UTC
 // TestStateStaysBoundedAtAnyRate: given a contact at 1,000 and at 10,000
 // events a day for 30 days, written ten events at a time, when every
 // event's identity must stay known for 14 days, then the identities kept in
-// the state never pass SpillAt plus one write's events, the state's JSON
+// the state never pass MaxPending plus one write's events, the state's JSON
 // stays under 4 KB, and each event resent 14 days later is a duplicate.
 func TestStateStaysBoundedAtAnyRate(t *testing.T) {
 	for _, perDay := range []int{1000, 10000} {
@@ -72,7 +73,7 @@ func TestStateStaysBoundedAtAnyRate(t *testing.T) {
 				}
 				now := run[len(run)-1].Time.Add(time.Second)
 				s, _ = write(t, s, sp, run, now)
-				if s.PendingLen() > SpillAt+10 {
+				if s.PendingLen() > MaxPending+10 {
 					t.Fatalf("after %d events: %d identities pending", i+10, s.PendingLen())
 				}
 				if i == 14*perDay {
@@ -102,11 +103,11 @@ func TestLateEventPath(t *testing.T) {
 	var s ContactState
 	sp := spillStore{}
 	var evs []event.Event
-	for k := 0; k < 3*SpillAt; k++ {
+	for k := 0; k < 3*MaxPending; k++ {
 		evs = append(evs, rcv(fmt.Sprintf("e%d", k), t0.Add(time.Duration(k)*time.Minute), "bot"))
 	}
-	for k := 0; k < len(evs); k += 5 {
-		s, _ = write(t, s, sp, evs[k:k+5], evs[k+4].Time)
+	for k := 0; k < len(evs); k += 4 {
+		s, _ = write(t, s, sp, evs[k:k+4], evs[k+3].Time)
 	}
 	if s.SpilledMax == 0 {
 		t.Fatal("nothing was spilled")
