@@ -103,25 +103,28 @@ func feed(tb testing.TB, p *pipeline.Pipeline, batches []batch) {
 func ledgerOf(tb testing.TB, p *pipeline.Pipeline, org string) map[string]string {
 	tb.Helper()
 	out := map[string]string{}
-	var start map[string]types.AttributeValue
-	for {
-		res, err := p.Env.DDB.Query(context.Background(), &dynamodb.QueryInput{
-			TableName:                 &p.Table,
-			KeyConditionExpression:    aws.String("pk = :pk"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: keys.LedgerPartition(org)}},
-			ExclusiveStartKey:         start,
-		})
-		if err != nil {
-			tb.Fatal(err)
+	for sh := 0; sh < keys.LedgerShards; sh++ {
+		var start map[string]types.AttributeValue
+		for {
+			res, err := p.Env.DDB.Query(context.Background(), &dynamodb.QueryInput{
+				TableName:                 &p.Table,
+				KeyConditionExpression:    aws.String("pk = :pk"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: keys.LedgerPartition(org, sh)}},
+				ExclusiveStartKey:         start,
+			})
+			if err != nil {
+				tb.Fatal(err)
+			}
+			for _, it := range res.Items {
+				out[it["sk"].(*types.AttributeValueMemberS).Value] = it["eventId"].(*types.AttributeValueMemberS).Value
+			}
+			if len(res.LastEvaluatedKey) == 0 {
+				break
+			}
+			start = res.LastEvaluatedKey
 		}
-		for _, it := range res.Items {
-			out[it["sk"].(*types.AttributeValueMemberS).Value] = it["eventId"].(*types.AttributeValueMemberS).Value
-		}
-		if len(res.LastEvaluatedKey) == 0 {
-			return out
-		}
-		start = res.LastEvaluatedKey
 	}
+	return out
 }
 
 // kindOf names an event's kind for the per-kind cost table.
@@ -189,6 +192,9 @@ type tapCall struct {
 	// compressed is the call's write units had the contact state been
 	// stored flate-compressed (a what-if; 0 for reads).
 	compressed float64
+	// itemWCU are a transaction's write units item by item (as items),
+	// once priced.
+	itemWCU []float64
 }
 
 // tap records every call with the item it writes and the capacity it
@@ -482,8 +488,10 @@ func (s *sizer) price(tb testing.TB, calls []tapCall) {
 		switch c.op {
 		case "TransactWriteItems":
 			w, z := 0.0, 0.0
-			for _, k := range c.items {
-				w += 2 * kbUnits(max(s.sizes[k], after[k]))
+			calls[i].itemWCU = make([]float64, len(c.items))
+			for j, k := range c.items {
+				calls[i].itemWCU[j] = 2 * kbUnits(max(s.sizes[k], after[k]))
+				w += calls[i].itemWCU[j]
 				z += 2 * kbUnits(max(s.compressed[k], compressed[k]))
 			}
 			calls[i].local = c.wcu

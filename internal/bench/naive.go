@@ -284,7 +284,7 @@ func (n *Naive) debit(ctx context.Context, ev event.Event, lane interactionz.Lan
 	if err != nil {
 		return fmt.Errorf("put ledger: %w", err)
 	}
-	for _, k := range []keys.Key{keys.DayTotals(org, date.String()), keys.CycleTotals(org, pl.Cycle(date).From.String())} {
+	for _, k := range []keys.Key{keys.DayTotals(org, date.String(), 0), keys.CycleTotals(org, pl.Cycle(date).From.String(), 0)} {
 		_, err = n.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 			TableName: &n.table, Key: keyOf(k),
 			UpdateExpression: aws.String("SET #ttl = :ttl ADD #t :one, #l :one, #c :one"),

@@ -221,3 +221,48 @@ var Texts = []string{
 	"Thanks, that was super helpful!", "This is the worst support ever", "Where is my order?",
 	"Ótimo, valeu!", "Não gostei da resposta", "ok", "Bom dia, preciso de ajuda com minha conta",
 }
+
+// HotOptions shape one busy contact's stream (a looping chatbot, an
+// integration's test contact): PerDay events a day for Days days ending at
+// Now, evenly spaced with jitter.
+type HotOptions struct {
+	Org     string
+	Contact string
+	PerDay  int
+	Days    int
+	Now     time.Time
+	Seed    uint64
+}
+
+// Hot generates a busy contact's events in time order: mostly a chatbot
+// dialogue (customer texts and bot answers), with an escalation to a human
+// agent now and then and an occasional campaign message, so every lane
+// opens windows day after day.
+func Hot(o HotOptions) []event.Event {
+	g := &g{r: rand.New(rand.NewPCG(o.Seed, o.Seed^0x51ed2701)), o: Options{Org: o.Org, Now: o.Now, Days: o.Days}}
+	start := o.Now.Add(-time.Duration(o.Days) * 24 * time.Hour)
+	n := o.PerDay * o.Days
+	step := 24 * time.Hour / time.Duration(o.PerDay)
+	c := o.Contact
+	g.emit("contacts", event.ContactUpserted, start, event.Data{ContactID: c, Phone: g.phone()})
+	for i := 0; i < n; i++ {
+		t := start.Add(time.Duration(i)*step + time.Duration(g.r.Int64N(int64(step))))
+		switch x := g.r.Float64(); {
+		case x < 0.45:
+			g.emit("channels/whatsapp", event.MessageReceived, t, event.Data{ContactID: c, Channel: "whatsapp", RoutedTo: event.RoutedBot, Text: g.text()})
+		case x < 0.90:
+			g.emit("chatbot", event.MessageSent, t, event.Data{ContactID: c, Channel: "whatsapp", Sender: event.SenderBot})
+		case x < 0.95:
+			g.emit("channels/whatsapp", event.MessageReceived, t, event.Data{ContactID: c, Channel: "whatsapp", RoutedTo: event.RoutedHuman, Text: g.text(), Area: g.area()})
+		case x < 0.99:
+			g.emit("inbox", event.MessageSent, t, event.Data{ContactID: c, Channel: "whatsapp", Sender: event.SenderAgent, Area: g.area()})
+		default:
+			g.emit("campaigns", event.MessageSent, t, event.Data{ContactID: c, Channel: "sms", Sender: event.SenderCampaign, CampaignID: fmt.Sprintf("cmp-%d", t.YearDay())})
+		}
+	}
+	sort.SliceStable(g.out, func(i, j int) bool { return g.out[i].Time.Before(g.out[j].Time) })
+	for i := range g.out {
+		g.out[i].ID = fmt.Sprintf("%s-%s-%08d", o.Org, o.Contact, i)
+	}
+	return g.out
+}

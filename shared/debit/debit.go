@@ -38,6 +38,11 @@ type Store interface {
 	SaveDebits(ctx context.Context, ws []store.ContactWrite) error
 	SaveOrgState(ctx context.Context, org string, prev int64, state ingest.OrgState) error
 	EnsureOrg(ctx context.Context, org string) error
+	// SpilledIDs reads spilled identities of a contact's event days (the
+	// late-event path).
+	SpilledIDs(ctx context.Context, ref store.ContactRef, days []int32) (ingest.IDSet, error)
+	// StateSize is a state's stored size and whether it fits the limit.
+	StateSize(state ingest.ContactState) (int, bool)
 }
 
 // DeadLetter sets a poison message aside with its reason.
@@ -505,7 +510,10 @@ func (p *Processor) combinedDebits(ctx context.Context, order []*group, b store.
 		}
 		prof := b.Profiles[tg.ref.Org]
 		c := b.Contacts[tg.ref]
-		next, debits, _, changed := compute(g.items, c, prof, now)
+		if len(lateDays(g.id, g.items, c)) > 0 {
+			continue // needs its spilled identities: group by group
+		}
+		next, debits, _, changed := compute(g.id, g.items, c, prof, now, nil, p.stateSize)
 		if !changed || len(debits) == 0 {
 			continue
 		}
@@ -546,12 +554,23 @@ func cycleOf(prof store.Profile) store.CycleOf {
 	return func(d localdate.Date) localdate.Date { return prof.Plan.Cycle(d).From }
 }
 
-// compute applies a run of events to a copy of the contact's state.
-func compute(run []item, c store.Contact, prof store.Profile, now time.Time) (next ingest.ContactState, debits []ingest.Debit, dups []item, changed bool) {
+// compute applies a run of events of group gid to a copy of the contact's
+// state: a message at or below the group's SequenceNumber mark (an SQS
+// redelivery) or whose identity the state, or the spilled identities read
+// for it, already holds is a duplicate. If the write spills identities,
+// next.Spill holds them (size is the state's stored size, for the
+// spilling policy).
+func compute(gid string, run []item, c store.Contact, prof store.Profile, now time.Time, spilled ingest.IDSet, size func(ingest.ContactState) int) (next ingest.ContactState, debits []ingest.Debit, dups []item, changed bool) {
 	loc := prof.Plan.Location()
 	next = c.State.Clone()
 	for _, it := range run {
-		res := next.Apply(it.ev, ingest.Context{Loc: loc, Now: now, Sentiment: it.label})
+		seq, sent := sequence(it.msg)
+		if next.Delivered(gid, seq, sent) {
+			dups = append(dups, it)
+			continue
+		}
+		res := next.Apply(it.ev, ingest.Context{Loc: loc, Now: now, Sentiment: it.label, Spilled: spilled})
+		next.MarkDelivered(gid, seq, sent, now)
 		if res.Duplicate {
 			dups = append(dups, it)
 			continue
@@ -561,7 +580,44 @@ func compute(run []item, c store.Contact, prof store.Profile, now time.Time) (ne
 			debits = append(debits, *res.Debit)
 		}
 	}
+	if changed && size != nil {
+		next.SpillFrom(&c.State, size(next))
+	}
 	return next, debits, dups, changed
+}
+
+// stateSize is a state's stored size, as the store encodes it.
+func (p *Processor) stateSize(s ingest.ContactState) int {
+	n, _ := p.store.StateSize(s)
+	return n
+}
+
+// sequence is a message's FIFO SequenceNumber and SentTimestamp (Unix ms),
+// as the SQS event source gives them ("" and 0 when absent).
+func sequence(m events.SQSMessage) (string, int64) {
+	sent, _ := strconv.ParseInt(m.Attributes["SentTimestamp"], 10, 64)
+	return m.Attributes["SequenceNumber"], sent
+}
+
+// lateDays are the event days whose spilled identities the run needs: its
+// events that are not SQS redeliveries, not in the state, and not after the
+// latest spilled event time.
+func lateDays(gid string, run []item, c store.Contact) []int32 {
+	var days []int32
+	seen := map[int32]bool{}
+	for _, it := range run {
+		if it.poison != nil {
+			continue
+		}
+		if seq, sent := sequence(it.msg); c.State.Delivered(gid, seq, sent) {
+			continue
+		}
+		if d, ok := c.State.NeedsSpilled(it.ev); ok && !seen[d] {
+			seen[d] = true
+			days = append(days, d)
+		}
+	}
+	return days
 }
 
 func (p *Processor) logDebits(ctx context.Context, g *group, debits []ingest.Debit) {
@@ -572,10 +628,55 @@ func (p *Processor) logDebits(ctx context.Context, g *group, debits []ingest.Deb
 }
 
 func (p *Processor) applyContact(ctx context.Context, g *group, run []item, c store.Contact, prof store.Profile, now time.Time) (store.Contact, error) {
-	next, debits, dups, changed := compute(run, c, prof, now)
+	var spilled ingest.IDSet
+	if days := lateDays(g.id, run, c); len(days) > 0 {
+		var err error
+		if spilled, err = p.store.SpilledIDs(ctx, c.ContactRef, days); err != nil {
+			return c, err
+		}
+	}
+	next, debits, dups, changed := compute(g.id, run, c, prof, now, spilled, p.stateSize)
 	for _, it := range dups {
 		p.log.InfoContext(ctx, "duplicate event ignored", "messageId", it.msg.MessageId, "eventId", it.ev.ID, "source", it.ev.Source)
 	}
+	if !changed {
+		return c, nil
+	}
+	err := p.store.SaveContact(ctx, c, next, debits, cycleOf(prof))
+	if errors.Is(err, store.ErrStateTooLarge) {
+		return p.isolateOversize(ctx, g, run, c, prof, now, spilled)
+	}
+	if err != nil {
+		return c, err
+	}
+	p.logDebits(ctx, g, debits)
+	return store.Contact{ContactRef: c.ContactRef, State: next, Version: c.Version + 1}, nil
+}
+
+// isolateOversize handles a run whose state would pass the item size
+// limit: it keeps the run's events in order while the state still fits,
+// sets each event that would make it too large aside in the dead-letter
+// queue with the reason (its depth alarm fires) and writes the rest, so
+// the group goes on and nothing is dropped silently.
+func (p *Processor) isolateOversize(ctx context.Context, g *group, run []item, c store.Contact, prof store.Profile, now time.Time, spilled ingest.IDSet) (store.Contact, error) {
+	var keep []item
+	for _, it := range run {
+		trial := append(append([]item(nil), keep...), it)
+		next, _, _, _ := compute(g.id, trial, c, prof, now, spilled, nil)
+		if size, ok := p.store.StateSize(next); !ok {
+			p.log.ErrorContext(ctx, "event set aside: contact state too large", "org", g.org, "group", logID(g.id),
+				"messageId", it.msg.MessageId, "eventId", it.ev.ID, "stateBytes", size)
+			if err := p.poison(ctx, it.msg, fmt.Errorf("%w (%d bytes with this event)", store.ErrStateTooLarge, size)); err != nil {
+				return c, err
+			}
+			continue
+		}
+		keep = trial
+	}
+	if len(keep) == 0 {
+		return c, nil
+	}
+	next, debits, _, changed := compute(g.id, keep, c, prof, now, spilled, p.stateSize)
 	if !changed {
 		return c, nil
 	}

@@ -47,6 +47,17 @@ type msg struct {
 	group string
 	body  string
 	valid bool
+	// seq and sent are the FIFO SequenceNumber and SentTimestamp SQS gives
+	// the message when it is sent (fifoSource.push): a redelivery keeps
+	// them, a producer's resend or a DLQ redrive is a new send.
+	seq  int64
+	sent int64
+}
+
+// record is the message as the event source hands it to the handler.
+func (m msg) record() events.SQSMessage {
+	return events.SQSMessage{MessageId: m.id, Body: m.body, Attributes: map[string]string{
+		"MessageGroupId": m.group, "SequenceNumber": fmt.Sprintf("%020d", m.seq), "SentTimestamp": strconv.FormatInt(m.sent, 10)}}
 }
 
 // fifoSource plays the SQS FIFO event source: per-group order, batches of up
@@ -56,9 +67,22 @@ type fifoSource struct {
 	r      *rand.Rand
 	groups map[string][]msg
 	order  []string
+	// maxTake bounds the messages of one group in a batch (default 4);
+	// with fill, a group gives maxTake-2 to maxTake (a busy group fills
+	// its batches).
+	maxTake int
+	fill    bool
+	seq     int64
+	// clock stamps SentTimestamp (nil: the sequence number stands for it).
+	clock func() time.Time
 }
 
 func (f *fifoSource) push(m msg) {
+	f.seq++
+	m.seq, m.sent = f.seq, f.seq
+	if f.clock != nil {
+		m.sent = f.clock().UnixMilli()
+	}
 	if _, ok := f.groups[m.group]; !ok {
 		f.order = append(f.order, m.group)
 	}
@@ -91,7 +115,10 @@ func (f *fifoSource) batch() []msg {
 	}
 	f.r.Shuffle(len(live), func(i, j int) { live[i], live[j] = live[j], live[i] })
 	for _, g := range live {
-		take := 1 + f.r.IntN(4)
+		take := 1 + f.r.IntN(max(4, f.maxTake))
+		if f.fill {
+			take = f.maxTake - f.r.IntN(3)
+		}
 		for take > 0 && len(f.groups[g]) > 0 && len(out) < 10 {
 			out = append(out, f.groups[g][0])
 			f.groups[g] = f.groups[g][1:]
@@ -180,57 +207,9 @@ func TestOracleUnderFailure(t *testing.T) {
 			}
 		}
 		totalEvents += len(arrival)
-		for iter := 0; !src.empty(); iter++ {
-			if iter > 20000 {
-				t.Fatalf("%s: the stream does not drain: some group fails forever", org)
-			}
-			b := src.batch()
-			ev := events.SQSEvent{}
-			for _, m := range b {
-				ev.Records = append(ev.Records, events.SQSMessage{MessageId: m.id, Body: m.body,
-					Attributes: map[string]string{"MessageGroupId": m.group}})
-			}
-			f := ddbmeter.Faults{Seed: r.Uint64()}
-			switch x := r.Float64(); {
-			case x < 0.10:
-				f.CrashAfterWrites = 1 + r.IntN(4)
-			case x < 0.30:
-				f.Before, f.After = 0.1, 0.1
-			case x < 0.45:
-				f.Conflict = 0.3
-			}
-			p.Meter.SetFaults(f)
-			resp, err := proc.Handle(context.Background(), ev)
-			crashed := p.Meter.Crashed()
-			p.Meter.SetFaults(ddbmeter.Faults{})
-			if err != nil {
-				t.Fatalf("handler error: %v", err)
-			}
-			if crashed {
-				// The Lambda died: no response, the whole batch comes back.
-				crashes++
-				src.pushFront(b)
-				continue
-			}
-			failed := map[string]bool{}
-			for _, x := range resp.BatchItemFailures {
-				failed[x.ItemIdentifier] = true
-			}
-			faults += len(failed)
-			var back []msg
-			seenFailed := map[string]bool{}
-			for _, m := range b {
-				if failed[m.id] {
-					back = append(back, m)
-					seenFailed[m.group] = true
-				} else if seenFailed[m.group] {
-					t.Fatalf("FIFO rule broken: %s succeeded after a failure in group %s", m.id, m.group)
-				} else if r.Float64() < 0.03 {
-					back = append(back, m) // at-least-once: delivered again
-				}
-			}
-			src.pushFront(back)
-		}
+		c, f := drain(t, org, src, proc, p, r)
+		crashes += c
+		faults += f
 		want := oracle.Run(arrival, oracle.Options{Plan: pl, Now: now, Classify: classify})
 		compareBilling(t, p, org, want)
 	}
@@ -240,6 +219,66 @@ func TestOracleUnderFailure(t *testing.T) {
 	}
 	t.Logf("%d streams, %d events, %d simulated crashes, %d transaction conflicts, %d failed messages redelivered, %d poison messages set aside",
 		rounds, totalEvents, crashes, conflicts, faults, len(dlq.msgs))
+}
+
+// drain delivers the source's messages until none is left, batch by batch,
+// with random DynamoDB failures, transaction conflicts and crashes; a
+// crashed batch comes back whole, failed messages come back at the head of
+// their group (the FIFO rule is checked), and some processed ones are
+// delivered again. It returns the crashes and failed messages.
+func drain(t *testing.T, org string, src *fifoSource, proc *debit.Processor, p *pipeline.Pipeline, r *rand.Rand) (crashes, faults int) {
+	t.Helper()
+	for iter := 0; !src.empty(); iter++ {
+		if iter > 20000 {
+			t.Fatalf("%s: the stream does not drain: some group fails forever", org)
+		}
+		b := src.batch()
+		ev := events.SQSEvent{}
+		for _, m := range b {
+			ev.Records = append(ev.Records, m.record())
+		}
+		f := ddbmeter.Faults{Seed: r.Uint64()}
+		switch x := r.Float64(); {
+		case x < 0.10:
+			f.CrashAfterWrites = 1 + r.IntN(4)
+		case x < 0.30:
+			f.Before, f.After = 0.1, 0.1
+		case x < 0.45:
+			f.Conflict = 0.3
+		}
+		p.Meter.SetFaults(f)
+		resp, err := proc.Handle(context.Background(), ev)
+		crashed := p.Meter.Crashed()
+		p.Meter.SetFaults(ddbmeter.Faults{})
+		if err != nil {
+			t.Fatalf("handler error: %v", err)
+		}
+		if crashed {
+			// The Lambda died: no response, the whole batch comes back.
+			crashes++
+			src.pushFront(b)
+			continue
+		}
+		failed := map[string]bool{}
+		for _, x := range resp.BatchItemFailures {
+			failed[x.ItemIdentifier] = true
+		}
+		faults += len(failed)
+		var back []msg
+		seenFailed := map[string]bool{}
+		for _, m := range b {
+			if failed[m.id] {
+				back = append(back, m)
+				seenFailed[m.group] = true
+			} else if seenFailed[m.group] {
+				t.Fatalf("FIFO rule broken: %s succeeded after a failure in group %s", m.id, m.group)
+			} else if r.Float64() < 0.03 {
+				back = append(back, m) // at-least-once: delivered again
+			}
+		}
+		src.pushFront(back)
+	}
+	return crashes, faults
 }
 
 func classify(text string) string {

@@ -1,7 +1,7 @@
 // Package ingest turns events into the state the meter and the Home need:
 // one compact state per contact (its Interactionz windows, a bounded history
-// of daily activity, its open tickets, and the identities of the events
-// already applied) and one per organization. Applying an event is pure and
+// of daily activity, its open tickets, and where to find the identities of
+// the events already applied) and one per organization. Applying an event is pure and
 // deterministic, so a stored state plus the events not yet in it always
 // yields the same result, however often a batch is redelivered.
 package ingest
@@ -35,6 +35,9 @@ type Context struct {
 	// Sentiment is the classification of the event's customer text, "" if
 	// it has none. The text itself never reaches the state.
 	Sentiment string
+	// Spilled are the identities read from the spill items of the days
+	// NeedsSpilled named (the late-event path); nil otherwise.
+	Spilled IDSet
 }
 
 // Day is one local date of a contact's activity.
@@ -100,7 +103,8 @@ type Ticket struct {
 }
 
 // Seen remembers the identities of events applied on one processing day
-// (Unix day), as 8-byte prefixes of SHA-256(source, id), concatenated.
+// (Unix day), as 8-byte prefixes of SHA-256(source, id), concatenated: how
+// organization states, and contact states before spilling, keep them.
 type Seen struct {
 	Day    int32  `json:"d"`
 	Hashes []byte `json:"h"`
@@ -115,7 +119,8 @@ type ContactState struct {
 	Days       []Day             `json:"d,omitempty"`
 	Windows    []Window          `json:"w,omitempty"`
 	Tickets    map[string]Ticket `json:"t,omitempty"`
-	Seen       []Seen            `json:"n,omitempty"`
+	// identities are the applied events' identities (identity.go).
+	identities
 }
 
 // Debit is one Interactionz debited: the window it opened and the event
@@ -184,10 +189,10 @@ func seenAdd(seen []Seen, id [8]byte, now time.Time) []Seen {
 // Apply applies one valid event to the contact's state.
 func (s *ContactState) Apply(ev event.Event, c Context) Result {
 	id := identity(ev.Source, ev.ID)
-	if seenHas(s.Seen, id) {
+	if s.known(id, c.Spilled) {
 		return Result{Duplicate: true}
 	}
-	s.Seen = seenAdd(s.Seen, id, c.Now)
+	s.remember(id, ev.Time, c.Now)
 	today := localdate.Of(c.Now, c.Loc)
 	date := localdate.Of(ev.Time, c.Loc)
 	s.applyMetrics(ev, date, today)
@@ -400,7 +405,7 @@ func (s ContactState) Clone() ContactState {
 			c.Tickets[k] = v
 		}
 	}
-	c.Seen = cloneSeen(s.Seen)
+	c.identities = s.identities.clone()
 	return c
 }
 

@@ -10,17 +10,18 @@ import (
 // TestContactShardIsStable: the shard of a contact is part of stored keys;
 // given the same contact, it must never change between releases (a change
 // would orphan every stored contact state), and it stays within Shards. The
-// pinned values are FNV-1a 32 mod 8, computed apart from Go's hash/fnv.
+// pinned values are FNV-1a 32 mod 16 (16 shards since issue 12: states
+// stored under 8 shards must be moved, see docs/DEPLOY.md).
 func TestContactShardIsStable(t *testing.T) {
 	for contact, want := range map[string]int{
 		"5511987654321":  0,
 		"c-1":            4,
-		"c-2":            5,
+		"c-2":            13,
 		"5511987654321@": 0,
 		"5521999990000":  5,
-		"c-3":            2,
-		"c-7":            6,
-		"c-8":            7,
+		"c-3":            10,
+		"c-7":            14,
+		"c-8":            15,
 	} {
 		if got := ContactShard(contact); got != want {
 			t.Errorf("ContactShard(%q) = %d, want %d", contact, got, want)
@@ -35,7 +36,7 @@ func TestContactShardIsStable(t *testing.T) {
 		counts[s]++
 	}
 	for s, n := range counts {
-		if n < 800 || n > 1200 { // 1000 expected per shard
+		if n < 400 || n > 600 { // 500 expected per shard
 			t.Errorf("shard %d holds %d of 8000 contacts: spread too uneven %v", s, n, counts)
 		}
 	}
@@ -85,9 +86,12 @@ func TestKeysDoNotCollide(t *testing.T) {
 	for _, org := range []string{"o", "o1", "ORG", "LEDGER", "C", "o.C"} {
 		add(Profile(org), org+" profile")
 		add(Rollup(org), org+" rollup")
-		add(DayTotals(org, "2026-11-23"), org+" day")
-		add(CycleTotals(org, "2026-11-23"), org+" cycle")
+		for sh := 0; sh < TotalShards; sh++ {
+			add(DayTotals(org, "2026-11-23", sh), org+" day")
+			add(CycleTotals(org, "2026-11-23", sh), org+" cycle")
+		}
 		add(Ledger(org, at, "company", "c"), org+" ledger")
+		add(Spill(org, "c", 20415, 3), org+" spill")
 		for _, contact := range []string{"PROFILE", "ROLLUP", "c", "MAP"} {
 			add(Contact(org, contact), org+" contact "+contact)
 		}

@@ -138,6 +138,9 @@ func (st *Store) SaveContact(ctx context.Context, c Contact, next ingest.Contact
 	if err != nil {
 		return err
 	}
+	if err := st.putSpill(ctx, c, next); err != nil {
+		return err
+	}
 	_, err = st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: update.TableName, Key: update.Key, UpdateExpression: update.UpdateExpression,
 		ConditionExpression: update.ConditionExpression, ExpressionAttributeNames: update.ExpressionAttributeNames,
@@ -190,9 +193,21 @@ func (st *Store) SaveDebits(ctx context.Context, ws []ContactWrite) error {
 			all = append(all, orgDebit{org: w.Contact.Org, d: d, cycleOf: w.CycleOf})
 		}
 	}
+	if len(ws) > 0 {
+		// One totals shard per write, by its first contact: the batch's
+		// debits still add to each totals item once.
+		for i := range all {
+			all[i].shard = keys.TotalShard(ws[0].Contact.Contact)
+		}
+	}
 	items = append(items, st.totalUpdates(all)...)
 	if len(items) > maxTransactItems {
 		return fmt.Errorf("%w: %d", ErrTooLarge, len(items))
+	}
+	for _, w := range ws {
+		if err := st.putSpill(ctx, w.Contact, w.Next); err != nil {
+			return err
+		}
 	}
 	for attempt := 1; ; attempt++ {
 		_, err := st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
@@ -248,6 +263,9 @@ func (st *Store) contactUpdate(c Contact, next ingest.ContactState, debits []ing
 	enc, err := encodeState(next)
 	if err != nil {
 		return nil, err
+	}
+	if size := len(enc.(*types.AttributeValueMemberB).Value); size > st.maxState {
+		return nil, fmt.Errorf("a contact of %s: %d bytes: %w", c.Org, size, ErrStateTooLarge)
 	}
 	cond, vals := versionCondition(c.Version)
 	names := map[string]string{"#st": attrState, "#v": attrVersion, "#ttl": attrTTL}
@@ -334,6 +352,7 @@ type orgDebit struct {
 	org     string
 	d       ingest.Debit
 	cycleOf CycleOf
+	shard   int
 }
 
 func (st *Store) totalUpdates(debits []orgDebit) []types.TransactWriteItem {
@@ -352,9 +371,9 @@ func (st *Store) totalUpdates(debits []orgDebit) []types.TransactWriteItem {
 		c[ChannelPrefix+d.Channel]++
 	}
 	for _, od := range debits {
-		bump(keys.DayTotals(od.org, od.d.Date.String()), od.d)
+		bump(keys.DayTotals(od.org, od.d.Date.String(), od.shard), od.d)
 		if od.cycleOf != nil {
-			bump(keys.CycleTotals(od.org, od.cycleOf(od.d.Date).String()), od.d)
+			bump(keys.CycleTotals(od.org, od.cycleOf(od.d.Date).String(), od.shard), od.d)
 		}
 	}
 	exp := n(st.now().Add(Retention).Unix())
@@ -382,4 +401,84 @@ func (st *Store) totalUpdates(debits []orgDebit) []types.TransactWriteItem {
 		}})
 	}
 	return out
+}
+
+// MaxStateBytes bounds a contact's stored state, well below DynamoDB's
+// 400 KB item limit (keys, version and window ends come on top). States are
+// bounded by design (at most 61 days of activity, 31 of windows, a few
+// dozen identities); only an abnormal input (a contact with thousands of
+// tickets open at once) can reach it.
+const MaxStateBytes = 256 << 10
+
+// ErrStateTooLarge means a contact's new state would pass MaxStateBytes:
+// the write was not attempted. The caller sets aside the event that made
+// it grow.
+var ErrStateTooLarge = errors.New("contact state would exceed the item size limit")
+
+// StateSize is the stored size of a state, for the caller that must find
+// which event makes a state too large.
+func (st *Store) StateSize(state ingest.ContactState) (int, bool) {
+	enc, err := encodeState(state)
+	if err != nil {
+		return 0, false
+	}
+	n := len(enc.(*types.AttributeValueMemberB).Value)
+	return n, n <= st.maxState
+}
+
+// putSpill writes the identities leaving a contact's state in this write
+// to their spill items, before the state: if the state's write then
+// fails, the items hold only identities of events already applied (see
+// ingest.ContactState.SpillFrom), and a retry from the same stored
+// version writes the same items again.
+func (st *Store) putSpill(ctx context.Context, c Contact, next ingest.ContactState) error {
+	exp := n(st.now().Add(ingest.DedupeRetention + 48*time.Hour).Unix())
+	for _, b := range next.Spill {
+		item := key(keys.Spill(c.Org, c.Contact, b.Day, c.Version))
+		item[attrIDs] = &types.AttributeValueMemberB{Value: b.Hashes}
+		item[attrTTL] = exp
+		if _, err := st.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &st.table, Item: item,
+			ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal}); err != nil {
+			return fmt.Errorf("spill identities: %w", err)
+		}
+	}
+	return nil
+}
+
+// attrIDs holds a spill item's identities.
+const attrIDs = "ids"
+
+// SpilledIDs reads the identities spilled for a contact's event days, one
+// strongly consistent Query per day (the late-event path: only for events
+// at or before the state's SpilledMax and not in it).
+func (st *Store) SpilledIDs(ctx context.Context, ref ContactRef, days []int32) (ingest.IDSet, error) {
+	out := ingest.IDSet{}
+	for _, day := range days {
+		var start map[string]types.AttributeValue
+		for {
+			res, err := st.db.Query(ctx, &dynamodb.QueryInput{
+				TableName:                &st.table,
+				KeyConditionExpression:   aws.String("#pk = :pk AND begins_with(#sk, :d)"),
+				ExpressionAttributeNames: map[string]string{"#pk": attrPK, "#sk": attrSK},
+				ExpressionAttributeValues: map[string]types.AttributeValue{
+					":pk": s(keys.SpillPartition(ref.Org, ref.Contact)), ":d": s(keys.SpillDayPrefix(day))},
+				ConsistentRead:         aws.Bool(true),
+				ExclusiveStartKey:      start,
+				ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
+			})
+			if err != nil {
+				return nil, fmt.Errorf("query spilled identities: %w", err)
+			}
+			for _, it := range res.Items {
+				if b, ok := it[attrIDs].(*types.AttributeValueMemberB); ok {
+					out.AddHashes(b.Value)
+				}
+			}
+			if len(res.LastEvaluatedKey) == 0 {
+				break
+			}
+			start = res.LastEvaluatedKey
+		}
+	}
+	return out, nil
 }

@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -100,8 +102,9 @@ type HomeData struct {
 
 // Home reads the Home's data in exactly two requests whatever the
 // organization's size: the profile (its zone and plan say which day and
-// cycle to read), then one BatchGetItem of the rollup and the day and
-// cycle totals. dates maps the profile to today's and the cycle's dates.
+// cycle to read), then one BatchGetItem of the rollup and every shard of
+// the day and cycle totals (1 + 2×keys.TotalShards keys). dates maps the
+// profile to today's and the cycle's dates.
 // The profile is read strongly consistent (a plan just changed shows at
 // once); the rest eventually consistent, at half the read cost: figures a
 // fraction of a second old are what a Home shows anyway.
@@ -113,17 +116,37 @@ func (st *Store) Home(ctx context.Context, org string, dates func(Profile) (toda
 	}
 	h.Profile = p
 	today, cycle := dates(p)
-	dayKey, cycleKey, rollKey := keys.DayTotals(org, today), keys.CycleTotals(org, cycle), keys.Rollup(org)
-	items, err := st.batchGet(ctx, []map[string]types.AttributeValue{key(rollKey), key(dayKey), key(cycleKey)}, false)
+	rollKey := keys.Rollup(org)
+	ks := []map[string]types.AttributeValue{key(rollKey)}
+	for sh := 0; sh < keys.TotalShards; sh++ {
+		ks = append(ks, key(keys.DayTotals(org, today, sh)), key(keys.CycleTotals(org, cycle, sh)))
+	}
+	items, err := st.batchGet(ctx, ks, false)
 	if err != nil {
 		return h, err
 	}
 	if h.Rollup, err = decodeRollup(items[rollKey]); err != nil {
 		return h, err
 	}
-	h.Today = decodeTotals(items[dayKey])
-	h.Cycle = decodeTotals(items[cycleKey])
+	h.Today, h.Cycle = emptyTotals(), emptyTotals()
+	for sh := 0; sh < keys.TotalShards; sh++ {
+		h.Today.add(decodeTotals(items[keys.DayTotals(org, today, sh)]))
+		h.Cycle.add(decodeTotals(items[keys.CycleTotals(org, cycle, sh)]))
+	}
 	return h, nil
+}
+
+func emptyTotals() Totals { return Totals{Lanes: map[string]int64{}, Channels: map[string]int64{}} }
+
+// add sums another shard's totals into t.
+func (t *Totals) add(o Totals) {
+	t.Total += o.Total
+	for k, v := range o.Lanes {
+		t.Lanes[k] += v
+	}
+	for k, v := range o.Channels {
+		t.Channels[k] += v
+	}
 }
 
 // DayTotal is one day's totals.
@@ -133,30 +156,45 @@ type DayTotal struct {
 }
 
 // DayTotals lists day totals for local dates from..to (inclusive,
-// "2006-01-02"), in one Query (a year of days fits one page).
+// "2006-01-02"), in date order: one Query per totals shard (a year of days
+// fits one page), summed.
 func (st *Store) DayTotals(ctx context.Context, org, from, to string) ([]DayTotal, error) {
-	var out []DayTotal
-	var start map[string]types.AttributeValue
-	for {
-		res, err := st.db.Query(ctx, &dynamodb.QueryInput{
-			TableName:                 &st.table,
-			KeyConditionExpression:    aws.String("#pk = :pk AND #sk BETWEEN :a AND :b"),
-			ExpressionAttributeNames:  map[string]string{"#pk": attrPK, "#sk": attrSK},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(keys.Org(org)), ":a": s(keys.DayPrefix + from), ":b": s(keys.DayPrefix + to)},
-			ExclusiveStartKey:         start,
-			ReturnConsumedCapacity:    types.ReturnConsumedCapacityTotal,
-		})
-		if err != nil {
-			return nil, fmt.Errorf("query day totals: %w", err)
+	byDate := map[string]*DayTotal{}
+	for sh := 0; sh < keys.TotalShards; sh++ {
+		var start map[string]types.AttributeValue
+		for {
+			res, err := st.db.Query(ctx, &dynamodb.QueryInput{
+				TableName:                 &st.table,
+				KeyConditionExpression:    aws.String("#pk = :pk AND #sk BETWEEN :a AND :b"),
+				ExpressionAttributeNames:  map[string]string{"#pk": attrPK, "#sk": attrSK},
+				ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(keys.TotalsPartition(org, sh)), ":a": s(keys.DayPrefix + from), ":b": s(keys.DayPrefix + to)},
+				ExclusiveStartKey:         start,
+				ReturnConsumedCapacity:    types.ReturnConsumedCapacityTotal,
+			})
+			if err != nil {
+				return nil, fmt.Errorf("query day totals: %w", err)
+			}
+			for _, item := range res.Items {
+				date := strings.TrimPrefix(str(item, attrSK), keys.DayPrefix)
+				d := byDate[date]
+				if d == nil {
+					d = &DayTotal{Date: date, Totals: emptyTotals()}
+					byDate[date] = d
+				}
+				d.add(decodeTotals(item))
+			}
+			if len(res.LastEvaluatedKey) == 0 {
+				break
+			}
+			start = res.LastEvaluatedKey
 		}
-		for _, item := range res.Items {
-			out = append(out, DayTotal{Date: strings.TrimPrefix(str(item, attrSK), keys.DayPrefix), Totals: decodeTotals(item)})
-		}
-		if len(res.LastEvaluatedKey) == 0 {
-			return out, nil
-		}
-		start = res.LastEvaluatedKey
 	}
+	out := make([]DayTotal, 0, len(byDate))
+	for _, d := range byDate {
+		out = append(out, *d)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Date < out[j].Date })
+	return out, nil
 }
 
 // LedgerEntry is one debit, explained.
@@ -177,41 +215,76 @@ var ErrBadCursor = errors.New("invalid cursor")
 
 // Ledger lists debits whose window opened in [from, to), oldest first, a
 // page at a time; cursor is opaque ("" for the first page, "" back when
-// there are no more).
+// there are no more). The ledger is spread over keys.LedgerShards
+// partitions by contact; their sort keys are one global order (window
+// start, lane, contact), so a page is the first limit entries of the
+// shards' pages after the cursor, merged: one Query per shard, issued
+// together, and the cursor is the last sort key returned.
 func (st *Store) Ledger(ctx context.Context, org string, from, to time.Time, cursor string, limit int32) ([]LedgerEntry, string, error) {
-	var start map[string]types.AttributeValue
+	after := ""
 	if cursor != "" {
 		raw, err := base64.RawURLEncoding.DecodeString(cursor)
 		if err != nil {
 			return nil, "", ErrBadCursor
 		}
-		sk := string(raw)
-		if sk < keys.LedgerBound(from) || sk >= keys.LedgerBound(to) {
+		after = string(raw)
+		if after < keys.LedgerBound(from) || after >= keys.LedgerBound(to) {
 			return nil, "", ErrBadCursor
 		}
-		start = map[string]types.AttributeValue{attrPK: s(keys.LedgerPartition(org)), attrSK: s(sk)}
 	}
-	res, err := st.db.Query(ctx, &dynamodb.QueryInput{
-		TableName:                 &st.table,
-		KeyConditionExpression:    aws.String("#pk = :pk AND #sk BETWEEN :a AND :b"),
-		ExpressionAttributeNames:  map[string]string{"#pk": attrPK, "#sk": attrSK},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(keys.LedgerPartition(org)), ":a": s(keys.LedgerBound(from)), ":b": s(keys.LedgerBound(to.Add(-time.Millisecond)) + "~")},
-		ExclusiveStartKey:         start,
-		Limit:                     aws.Int32(limit),
-		ReturnConsumedCapacity:    types.ReturnConsumedCapacityTotal,
-	})
-	if err != nil {
-		return nil, "", fmt.Errorf("query ledger: %w", err)
+	type shardPage struct {
+		items []map[string]types.AttributeValue
+		more  bool
+		err   error
 	}
-	out := make([]LedgerEntry, 0, len(res.Items))
-	for _, it := range res.Items {
+	pages := make([]shardPage, keys.LedgerShards)
+	var wg sync.WaitGroup
+	for sh := 0; sh < keys.LedgerShards; sh++ {
+		wg.Add(1)
+		go func(sh int) {
+			defer wg.Done()
+			in := &dynamodb.QueryInput{
+				TableName:                 &st.table,
+				KeyConditionExpression:    aws.String("#pk = :pk AND #sk BETWEEN :a AND :b"),
+				ExpressionAttributeNames:  map[string]string{"#pk": attrPK, "#sk": attrSK},
+				ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(keys.LedgerPartition(org, sh)), ":a": s(keys.LedgerBound(from)), ":b": s(keys.LedgerBound(to.Add(-time.Millisecond)) + "~")},
+				Limit:                     aws.Int32(limit),
+				ReturnConsumedCapacity:    types.ReturnConsumedCapacityTotal,
+			}
+			if after != "" {
+				in.ExclusiveStartKey = map[string]types.AttributeValue{attrPK: s(keys.LedgerPartition(org, sh)), attrSK: s(after)}
+			}
+			res, err := st.db.Query(ctx, in)
+			if err != nil {
+				pages[sh].err = err
+				return
+			}
+			pages[sh] = shardPage{items: res.Items, more: len(res.LastEvaluatedKey) > 0}
+		}(sh)
+	}
+	wg.Wait()
+	var all []map[string]types.AttributeValue
+	more := false
+	for _, pg := range pages {
+		if pg.err != nil {
+			return nil, "", fmt.Errorf("query ledger: %w", pg.err)
+		}
+		all = append(all, pg.items...)
+		more = more || pg.more
+	}
+	sort.Slice(all, func(i, j int) bool { return str(all[i], attrSK) < str(all[j], attrSK) })
+	if len(all) > int(limit) {
+		all, more = all[:limit], true
+	}
+	out := make([]LedgerEntry, 0, len(all))
+	for _, it := range all {
 		out = append(out, LedgerEntry{ContactID: str(it, "contactId"), Lane: str(it, "lane"), Channel: str(it, "channel"),
 			WindowStart: str(it, "windowStart"), WindowEnd: str(it, "windowEnd"), Date: str(it, "date"),
 			EventID: str(it, "eventId"), EventSource: str(it, "eventSource"), EventType: str(it, "eventType")})
 	}
 	next := ""
-	if len(res.LastEvaluatedKey) > 0 {
-		next = base64.RawURLEncoding.EncodeToString([]byte(str(res.LastEvaluatedKey, attrSK)))
+	if more && len(all) > 0 {
+		next = base64.RawURLEncoding.EncodeToString([]byte(str(all[len(all)-1], attrSK)))
 	}
 	return out, next, nil
 }

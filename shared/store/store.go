@@ -53,11 +53,22 @@ type Store struct {
 	db    API
 	table string
 	now   func() time.Time
+	// maxState bounds a contact's stored state (MaxStateBytes).
+	maxState int
 }
 
 // New returns a store on table.
 func New(db API, table string) *Store {
-	return &Store{db: db, table: table, now: time.Now}
+	return &Store{db: db, table: table, now: time.Now, maxState: MaxStateBytes}
+}
+
+// WithStateLimit returns a copy of the store that refuses contact states
+// above limit bytes (tests of the size guard, which cannot afford 256 KB
+// states).
+func (s *Store) WithStateLimit(limit int) *Store {
+	c := *s
+	c.maxState = limit
+	return &c
 }
 
 // WithClock returns a copy of the store using now for TTLs (tests).
