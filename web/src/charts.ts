@@ -3,11 +3,11 @@
 // renderer (crisp at any zoom, and its text stays selectable).
 import * as echarts from "echarts/core";
 import { LineChart, PieChart } from "echarts/charts";
-import { GridComponent, TooltipComponent, LegendComponent, AriaComponent } from "echarts/components";
+import { GridComponent, TooltipComponent, AriaComponent } from "echarts/components";
 import { SVGRenderer } from "echarts/renderers";
 import type { DayVolume } from "./types";
 
-echarts.use([LineChart, PieChart, GridComponent, TooltipComponent, LegendComponent, AriaComponent, SVGRenderer]);
+echarts.use([LineChart, PieChart, GridComponent, TooltipComponent, AriaComponent, SVGRenderer]);
 
 export const COLORS = { messages: "#2f5fd0", commercial: "#c2410c", support: "#0f766e" };
 
@@ -29,20 +29,22 @@ function init(el: HTMLElement): echarts.ECharts {
 }
 
 const TEXT = "#374151";
+// ECharts measures labels with this font, so it must be the page's.
+export const FONT = '"Inter", "Segoe UI", system-ui, -apple-system, Roboto, "Helvetica Neue", Arial, sans-serif';
 const AXIS = "#4b5563";
 
 export interface VolumeLabels { messages: string; commercial: string; support: string; description: string }
 
-// volume draws the 30-day chart: messages sent (left axis, area) and the
+// volume draws the 30-day chart (its legend is the page's, so it wraps on
+// a phone): messages sent (left axis, area) and the
 // distinct contacts in commercial and support attendance (right axis).
 export function volume(el: HTMLElement, days: DayVolume[], dayLabel: (d: string) => string, fmt: (n: number) => string, l: VolumeLabels): void {
   const c = init(el);
   c.setOption({
     animation: false,
     aria: { enabled: true, label: { description: l.description } },
-    textStyle: { fontFamily: "inherit", color: TEXT },
-    grid: { left: 8, right: 8, top: 40, bottom: 8, containLabel: true },
-    legend: { top: 0, left: 0, itemGap: 20, textStyle: { color: TEXT, fontSize: 12 } },
+    textStyle: { fontFamily: FONT, color: TEXT },
+    grid: { left: 8, right: 8, top: 16, bottom: 8, containLabel: true },
     tooltip: { trigger: "axis", valueFormatter: (v: unknown) => fmt(Number(v)) },
     xAxis: {
       type: "category", boundaryGap: false, data: days.map((d) => dayLabel(d.date)),
@@ -74,7 +76,7 @@ export function donut(el: HTMLElement, slices: DonutSlice[], pct: (share: number
   c.setOption({
     animation: false,
     aria: { enabled: true, label: { description } },
-    textStyle: { fontFamily: "inherit", color: TEXT },
+    textStyle: { fontFamily: FONT, color: TEXT },
     tooltip: { trigger: "item", formatter: (p: { name: string; value: number }) => `${p.name}: ${pct(total ? p.value / total : 0)}` },
     series: [{
       type: "pie", radius: ["58%", "82%"], avoidLabelOverlap: true, label: { show: false },

@@ -9,6 +9,7 @@ import type { Comparison, Config, Home } from "./types";
 import * as auth from "./auth";
 import * as charts from "./charts";
 import * as geo from "./map";
+import { icon } from "./icons";
 
 const REFRESH_MS = 60_000;
 const LANG = "cch.lang";
@@ -198,9 +199,6 @@ function activePlan(p: Home): HTMLElement {
   h("div", { class: "plan-grid" }, izBlock, seatBlock, pkgBlock));
 }
 
-const QA_ICON: Record<string, string> = {
-  send_messages: "✉", manage_contacts: "👥", handle_tickets: "🎫", serve_customers: "💬", enable_channel: "🔌", invoices: "🧾",
-};
 const QA_PLACE: Record<string, string> = {
   send_messages: "campaigns/new", manage_contacts: "contacts", handle_tickets: "tickets", serve_customers: "inbox",
   enable_channel: "settings/channels", invoices: "billing/invoices",
@@ -211,7 +209,7 @@ function quickActions(p: Home): HTMLElement | null {
   return card("quick", t("quick.title"), null,
     h("ul", { class: "qa" }, ...p.quickActions.map((q) => h("li", {},
       h("a", { class: "qa-btn", href: link(QA_PLACE[q] ?? q), "data-quick-action": q },
-        h("span", { class: "qa-icon", "aria-hidden": "true" }, QA_ICON[q] ?? "•"),
+        h("span", { class: "qa-icon", "aria-hidden": "true" }, icon(q)),
         h("span", { class: "qa-text" }, h("span", { class: "qa-name" }, t(("qa." + q) as Key)),
           h("span", { class: "qa-desc" }, t(("qa." + q + ".d") as Key))))))));
 }
@@ -246,7 +244,7 @@ function metricsSection(p: Home): HTMLElement {
   const days = m.dailyVolume;
   const anyVolume = days.some((d) => d.messagesSent + d.contactsInCommercial + d.contactsInSupport > 0);
   const chartEl = h("div", { class: "chart", "data-chart": "dailyVolume" });
-  const table = h("table", { class: "visually-hidden" }, h("caption", {}, t("m.dailyVolume.table")),
+  const table = h("table", {}, h("caption", {}, t("m.dailyVolume.table")),
     h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("m.date")), h("th", { scope: "col" }, t("s.messagesSent")),
       h("th", { scope: "col" }, t("s.contactsInCommercial")), h("th", { scope: "col" }, t("s.contactsInSupport")))),
     h("tbody", {}, ...days.map((d, i) => h("tr", {},
@@ -256,7 +254,9 @@ function metricsSection(p: Home): HTMLElement {
       h("td", {}, fig(`metrics.dailyVolume.${i}.contactsInSupport`, d.contactsInSupport, num(d.contactsInSupport)))))));
   const volume = h("div", { class: "panel volume", "data-panel": "dailyVolume" },
     h("h3", {}, t("m.dailyVolume")),
-    anyVolume ? chartEl : h("p", { class: "empty" }, t("empty.volume")), table);
+    anyVolume ? h("ul", { class: "legend" }, ...([["messages", "s.messagesSent"], ["commercial", "s.contactsInCommercial"], ["support", "s.contactsInSupport"]] as const).map(([c, k]) =>
+      h("li", {}, h("span", { class: "swatch line-" + c, style: `background:${charts.COLORS[c]}`, "aria-hidden": "true" }), h("span", {}, t(k))))) : null,
+    anyVolume ? chartEl : h("p", { class: "empty" }, t("empty.volume")), h("div", { class: "visually-hidden" }, table));
 
   const ad = m.attendanceDistribution;
   const adTotal = ad.commercial + ad.support;
@@ -315,9 +315,9 @@ function metricsSection(p: Home): HTMLElement {
     h("p", { class: "kpi-value mood-" + mood }, fig("metrics.satisfaction.index", idx, idx === null ? "—" : new Intl.NumberFormat(locale, { maximumFractionDigits: 1 }).format(idx))),
     idx === null ? h("p", { class: "empty small" }, t("empty.satisfaction")) : null,
     h("ul", { class: "sat" },
-      h("li", { class: "pos" }, h("span", { "aria-hidden": "true" }, "☺"), h("span", {}, t("m.positive")), fig("metrics.satisfaction.positive", s.positive, num(s.positive), "fig strong")),
-      h("li", { class: "neu" }, h("span", { "aria-hidden": "true" }, "😐"), h("span", {}, t("m.neutral")), fig("metrics.satisfaction.neutral", s.neutral, num(s.neutral), "fig strong")),
-      h("li", { class: "neg" }, h("span", { "aria-hidden": "true" }, "☹"), h("span", {}, t("m.negative")), fig("metrics.satisfaction.negative", s.negative, num(s.negative), "fig strong"))),
+      h("li", { class: "pos" }, icon("positive", 22), h("span", {}, t("m.positive")), fig("metrics.satisfaction.positive", s.positive, num(s.positive), "fig strong")),
+      h("li", { class: "neu" }, icon("neutral", 22), h("span", {}, t("m.neutral")), fig("metrics.satisfaction.neutral", s.neutral, num(s.neutral), "fig strong")),
+      h("li", { class: "neg" }, icon("negative", 22), h("span", {}, t("m.negative")), fig("metrics.satisfaction.negative", s.negative, num(s.negative), "fig strong"))),
     h("span", { hidden: true, "data-metric": "metrics.satisfaction.classified", "data-value": String(s.classified) }));
 
   const isNew = p.asOf === null || (m.contactBase === 0 && !anyVolume && geoTotal === 0);
@@ -387,7 +387,8 @@ function render(): void {
   mount(h("a", { class: "skip", href: "#main" }, t("skip")), topbar(p),
     h("main", { id: "main", "data-profile": p.profile },
       status(p),
-      h("div", { class: "row " + (qa ? "two-one" : "one") }, startHere(p), qa),
+      startHere(p),
+      qa,
       activePlan(p),
       metricsSection(p)));
 }
@@ -398,7 +399,7 @@ function renderMessage(kind: "noAccess" | "error", detail?: string): void {
   mount(h("a", { class: "skip", href: "#main" }, t("skip")), topbar(null),
     h("main", { id: "main", class: "message", "data-page": kind === "noAccess" ? "no-access" : "error" },
       h("div", { class: "card message-card" },
-        h("div", { class: "message-icon", "aria-hidden": "true" }, kind === "noAccess" ? "🔒" : "⚠"),
+        h("div", { class: "message-icon", "aria-hidden": "true" }, icon(kind === "noAccess" ? "lock" : "alert", 44)),
         h("h1", {}, title),
         h("p", {}, kind === "noAccess" ? t("noAccess.body") : detail ?? ""),
         kind === "error" ? h("button", { type: "button", class: "btn primary", id: "retry", onclick: () => void load() }, t("error.retry")) : null)));

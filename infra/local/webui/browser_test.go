@@ -495,6 +495,13 @@ func TestHomePageInChromium(t *testing.T) {
 			name := strings.ToLower(string(c.prof))
 			tb.screenshot(t, filepath.Join(b.shot, name+"-desktop.png"))
 			tb.open(t, s.URL+"/?as="+string(c.prof)+"&org="+org, 390, 844, "ready")
+			var widths struct{ Inner, Scroll int }
+			tb.eval(t, `({inner: window.innerWidth, scroll: document.documentElement.scrollWidth})`, &widths)
+			if widths.Scroll > widths.Inner {
+				var wide []string
+				tb.eval(t, `[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 8).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))`, &wide)
+				t.Errorf("at 390 px the page is %d px wide: it scrolls sideways (%v)", widths.Scroll, wide)
+			}
 			tb.screenshot(t, filepath.Join(b.shot, name+"-mobile.png"))
 			noConsoleErrors(t, tb)
 		})
