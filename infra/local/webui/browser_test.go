@@ -19,8 +19,8 @@ import (
 	"time"
 
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
-	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/emulation"
+	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 

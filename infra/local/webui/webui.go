@@ -23,6 +23,7 @@ import (
 
 	"github.com/customercloud/home/shared/auth"
 	"github.com/customercloud/home/shared/problem"
+	"github.com/customercloud/home/shared/resources"
 )
 
 // SignInPath is the local sign-in page.
@@ -30,17 +31,6 @@ const SignInPath = "/local/sign-in"
 
 // Profiles are the access profiles the sign-in page offers, in its order.
 var Profiles = []auth.Profile{auth.Admin, auth.Operator, auth.AdvancedAgent, auth.Viewer, auth.Agent}
-
-// SecurityHeaders are the headers every page and asset carries, here and
-// (as a CloudFront response headers policy) in AWS, so a page that breaks
-// the policy breaks in the local tests first.
-var SecurityHeaders = map[string]string{
-	"Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
-		"connect-src 'self' https:; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
-	"X-Content-Type-Options": "nosniff",
-	"X-Frame-Options":        "DENY",
-	"Referrer-Policy":        "strict-origin-when-cross-origin",
-}
 
 // Config is what the handler serves.
 type Config struct {
@@ -99,7 +89,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		problem.Write(w, http.StatusNotFound, "no such route")
 		return
 	}
-	for k, v := range SecurityHeaders {
+	for k, v := range resources.Web.SecurityHeaders() {
 		w.Header().Set(k, v)
 	}
 	switch {
@@ -118,7 +108,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) static(w http.ResponseWriter, r *http.Request) {
 	p := path.Clean("/" + r.URL.Path)
 	if p == "/" {
-		p = "/index.html"
+		p = "/" + resources.Web.IndexDocument
 	}
 	if strings.HasPrefix(p, "/v1/") || strings.Contains(p, "..") {
 		problem.Write(w, http.StatusNotFound, "no such route")
