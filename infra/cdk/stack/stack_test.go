@@ -472,8 +472,8 @@ func TestWebHosting(t *testing.T) {
 	check(t, "HTTPS, the OAC and the security headers on the distribution", func() {
 		tpl.HasResourceProperties(jsii.String("AWS::CloudFront::Distribution"), obj{
 			"DistributionConfig": like(obj{
-				"DefaultRootObject": resources.Web.IndexDocument,
-				"Origins":           []any{like(obj{"DomainName": obj{"Fn::GetAtt": []any{"WebBucket", "RegionalDomainName"}}, "OriginAccessControlId": obj{"Fn::GetAtt": []any{"WebOriginAccessControl", "Id"}}})},
+				"DefaultRootObject":    resources.Web.IndexDocument,
+				"Origins":              []any{like(obj{"DomainName": obj{"Fn::GetAtt": []any{"WebBucket", "RegionalDomainName"}}, "OriginAccessControlId": obj{"Fn::GetAtt": []any{"WebOriginAccessControl", "Id"}}})},
 				"DefaultCacheBehavior": like(obj{"ViewerProtocolPolicy": "redirect-to-https", "ResponseHeadersPolicyId": ref("WebSecurityHeadersPolicy")}),
 			}),
 		})
