@@ -58,7 +58,7 @@ type statusRecorder struct {
 
 func (r *statusRecorder) WriteHeader(c int) { r.code = c; r.ResponseWriter.WriteHeader(c) }
 
-func newSite(t *testing.T, dist string) *site {
+func newSite(t testing.TB, dist string) *site {
 	t.Helper()
 	p := pipeline.New(t, pipeline.Options{NoQueue: true})
 	adapter := httpadapter.NewV2(p.API)
@@ -103,7 +103,7 @@ func newSite(t *testing.T, dist string) *site {
 
 // loadOrg gives org a plan and generated activity up to now, then rolls it
 // up, so the Home has every section filled.
-func (s *site) loadOrg(t *testing.T, org string, contacts int, seed uint64) {
+func (s *site) loadOrg(t testing.TB, org string, contacts int, seed uint64) {
 	t.Helper()
 	pl := plan.Plan{Name: "Pro", CycleStartDay: 1, IncludedInteractionz: 400, Seats: 4,
 		Packages: map[string]int{"sms": 300, "whatsapp": 120, "email": 500}, TimeZone: "America/Sao_Paulo"}
@@ -118,7 +118,7 @@ func (s *site) loadOrg(t *testing.T, org string, contacts int, seed uint64) {
 }
 
 // home is the API's own answer for org as profile.
-func (s *site) home(t *testing.T, org string, prof auth.Profile) map[string]any {
+func (s *site) home(t testing.TB, org string, prof auth.Profile) map[string]any {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, s.URL+"/v1/home", nil)
 	req.Header.Set("Authorization", "Bearer "+s.p.Token(t, org, prof))
@@ -199,7 +199,7 @@ type browser struct {
 	shot string
 }
 
-func newBrowser(t *testing.T) *browser {
+func newBrowser(t testing.TB) *browser {
 	t.Helper()
 	bin := testenv.Chromium(t)
 	root := testenv.ModuleRoot(t)
@@ -207,10 +207,17 @@ func newBrowser(t *testing.T) *browser {
 	if err != nil {
 		t.Fatalf("axe-core (npm ci in web/, which make web does): %v", err)
 	}
+	// The profile is removed after chromium has exited (cleanups run last
+	// registered first), and a file it leaves behind does not fail the test.
+	profile, err := os.MkdirTemp("", "chromium-web-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(profile) })
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(bin), chromedp.NoSandbox,
 		chromedp.Flag("disable-dev-shm-usage", true), chromedp.Flag("lang", "pt-BR"),
 		chromedp.Flag("no-proxy-server", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-quic", true), chromedp.UserDataDir(t.TempDir()))
+		chromedp.Flag("disable-quic", true), chromedp.UserDataDir(profile))
 	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	t.Cleanup(cancel)
 	bctx, bcancel := chromedp.NewContext(actx)
@@ -237,7 +244,7 @@ type tab struct {
 	errs []string
 }
 
-func (b *browser) tab(t *testing.T) *tab {
+func (b *browser) tab(t testing.TB) *tab {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(b.ctx)
 	t.Cleanup(cancel)
@@ -287,7 +294,7 @@ func (tb *tab) errors() []string {
 	return append([]string(nil), tb.errs...)
 }
 
-func (tb *tab) run(t *testing.T, actions ...chromedp.Action) {
+func (tb *tab) run(t testing.TB, actions ...chromedp.Action) {
 	t.Helper()
 	if err := chromedp.Run(tb.ctx, actions...); err != nil {
 		t.Fatalf("chromium: %v", err)
@@ -295,19 +302,19 @@ func (tb *tab) run(t *testing.T, actions ...chromedp.Action) {
 }
 
 // eval runs an expression (awaiting a promise) and decodes its value.
-func (tb *tab) eval(t *testing.T, expr string, out any) {
+func (tb *tab) eval(t testing.TB, expr string, out any) {
 	t.Helper()
 	tb.run(t, chromedp.Evaluate(expr, out, func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }))
 }
 
 // open loads url at a viewport and waits until the page says what it drew.
-func (tb *tab) open(t *testing.T, url string, w, h int64, state string) {
+func (tb *tab) open(t testing.TB, url string, w, h int64, state string) {
 	t.Helper()
 	tb.run(t, chromedp.EmulateViewport(w, h), chromedp.Navigate(url),
 		chromedp.WaitVisible(`html[data-state="`+state+`"]`, chromedp.ByQuery))
 }
 
-func (tb *tab) screenshot(t *testing.T, path string) {
+func (tb *tab) screenshot(t testing.TB, path string) {
 	t.Helper()
 	var buf []byte
 	tb.run(t, chromedp.Sleep(300*time.Millisecond), chromedp.FullScreenshot(&buf, 100))
@@ -327,7 +334,7 @@ const hooksJS = `[...document.querySelectorAll('[data-metric]')].map(e => ({metr
 
 // checkHooks: every data-value equals the API's figure, and every number
 // of the plan and the metrics is on screen.
-func checkHooks(t *testing.T, tb *tab, api map[string]any) {
+func checkHooks(t testing.TB, tb *tab, api map[string]any) {
 	t.Helper()
 	var hooks []hook
 	tb.eval(t, hooksJS, &hooks)
@@ -356,7 +363,7 @@ func checkHooks(t *testing.T, tb *tab, api map[string]any) {
 }
 
 // axeScan runs axe-core in the page: no serious or critical violation.
-func axeScan(t *testing.T, b *browser, tb *tab) {
+func axeScan(t testing.TB, b *browser, tb *tab) {
 	t.Helper()
 	var found []struct {
 		ID     string `json:"id"`
@@ -376,7 +383,7 @@ func axeScan(t *testing.T, b *browser, tb *tab) {
 	}
 }
 
-func noConsoleErrors(t *testing.T, tb *tab) {
+func noConsoleErrors(t testing.TB, tb *tab) {
 	t.Helper()
 	for _, e := range tb.errors() {
 		t.Errorf("browser console: %s", e)
@@ -392,7 +399,7 @@ const darkestJS = `(() => {
   return {count: ps.length, darkest: ps.filter(p => p.l === min).map(p => p.uf)};
 })()`
 
-func dist(t *testing.T) string {
+func dist(t testing.TB) string {
 	t.Helper()
 	d := filepath.Join(testenv.ModuleRoot(t), "web", "dist")
 	if _, err := os.Stat(filepath.Join(d, "index.html")); err != nil {
