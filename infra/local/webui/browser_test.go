@@ -58,7 +58,7 @@ type statusRecorder struct {
 
 func (r *statusRecorder) WriteHeader(c int) { r.code = c; r.ResponseWriter.WriteHeader(c) }
 
-func newSite(t testing.TB, dist string) *site {
+func newSite(t testing.TB, dist string, corsOrigins ...string) *site {
 	t.Helper()
 	p := pipeline.New(t, pipeline.Options{NoQueue: true})
 	adapter := httpadapter.NewV2(p.API)
@@ -70,7 +70,7 @@ func newSite(t testing.TB, dist string) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gw := runner.New(runner.Config{Routes: routes, Verifier: p.Key.Verifier(), Static: page,
+	gw := runner.New(runner.Config{Routes: routes, Verifier: p.Key.Verifier(), Static: page, CORSOrigins: corsOrigins,
 		Log: slog.New(slog.NewJSONHandler(io.Discard, nil))})
 	s := &site{p: p}
 	s.fail.Store("")
