@@ -325,7 +325,7 @@ function metricsSection(p: Home): HTMLElement {
     isNew ? h("p", { class: "banner info", role: "note" }, t("empty.newOrg")) : null,
     kpis,
     h("div", { class: "row two-one" }, volume, dist),
-    h("div", { class: "row two-one" }, geoPanel, h("div", { class: "stack-col" }, today, pending, satisfaction)));
+    h("div", { class: "row two-one" + (geoTotal > 0 ? "" : " top") }, geoPanel, h("div", { class: "stack-col" }, today, pending, satisfaction)));
 
   // Charts are drawn once the section is in the document (they measure it).
   queueMicrotask(() => {
