@@ -4,13 +4,13 @@
 SHELL := /bin/bash
 PROFILE ?= Admin
 ORG ?= demo
-GO_TEST_PKGS = $(shell go list ./... | grep -v -E '/infra$$|/infra/cdk|/infra/iac')
+GO_TEST_PKGS = $(shell go list ./... | grep -v -E '/infra$$|/infra/cdk|/infra/iac|/infra/local/webui$$')
 STATICCHECK := .cache/bin/staticcheck
 FUZZTIME ?= 10s
 
 include infra/infra.mk
 
-.PHONY: run test go-test fuzz lint bench stack stop token seed web web-bench
+.PHONY: run test go-test fuzz lint bench stack stop token seed web web-test web-bench
 
 run:
 	bash infra/local/run.sh
@@ -24,7 +24,7 @@ stack:
 stop:
 	bash infra/local/stack.sh stop
 
-test: stack web go-test fuzz infra-test
+test: stack web go-test web-test fuzz infra-test
 
 # The race detector is on: the debit handler, rollup and runner are concurrent.
 # It needs a C compiler (cgo); .ci/run installs gcc, so in CI it is never
@@ -65,6 +65,11 @@ $(WEB_DEPS): web/package.json web/package-lock.json
 web: $(WEB_DEPS)
 	cd web && node build.mjs
 build: web
+
+# The Home page in real Chromium (Debian's chromium; .ci/run installs it),
+# named test by test, with the screenshots it writes to .local/screens/.
+web-test: stack web
+	set -o pipefail; go test -count=1 -v -timeout 15m ./infra/local/webui/ | grep -E '^\s*(--- |PASS|FAIL|ok )|screenshot|FAIL|panic|Error|error'
 
 # The page's budgets as benchmark figures: JS+CSS gzipped (budget 300 KB)
 # and the time from the API's answer to the page drawn in headless chromium

@@ -110,8 +110,10 @@ func (s *site) loadOrg(t testing.TB, org string, contacts int, seed uint64) {
 	if err := s.p.Store.PutPlan(context.Background(), org, pl); err != nil {
 		t.Fatal(err)
 	}
+	start := time.Now()
 	st := gen.Generate(gen.Options{Org: org, Contacts: contacts, Days: 45, Now: time.Now().Add(-time.Minute), Intensity: 0.35, Seed: seed})
 	s.p.Deliver(t, st.Events)
+	defer func() { t.Logf("organization %s: %d events delivered and rolled up in %s", org, len(st.Events), time.Since(start).Round(time.Millisecond)) }()
 	if _, _, err := s.p.Rollup.Org(context.Background(), org); err != nil {
 		t.Fatal(err)
 	}
@@ -418,13 +420,15 @@ func dist(t testing.TB) string {
 // darkest state is the API's top state, axe-core finds nothing serious, the
 // console stays clean, and the screenshots are written; and the Agent,
 // 401, 5xx, network error, empty organization, 304 refresh and language
-// paths each do what a user expects.
+// paths each do what a user expects; and hosted as in AWS, the page signs
+// in with OpenID Connect and PKCE.
 func TestHomePageInChromium(t *testing.T) {
 	d := dist(t)
 	b := newBrowser(t)
-	s := newSite(t, d)
+	aws := newAWSPage(t, d)
+	s := newSite(t, d, aws.origin)
 	const org, empty = "web-demo", "web-empty"
-	s.loadOrg(t, org, 150, 7)
+	s.loadOrg(t, org, 100, 7)
 
 	for _, c := range []struct {
 		prof      auth.Profile
@@ -639,6 +643,10 @@ func TestHomePageInChromium(t *testing.T) {
 			}
 		}
 		noConsoleErrors(t, tb)
+	})
+
+	t.Run("given the page hosted on its own origin as in AWS, when a user opens it, then it signs in with OIDC and PKCE and calls the API across origins", func(t *testing.T) {
+		signsInWithOIDC(t, b, s, aws, org)
 	})
 }
 

@@ -85,39 +85,48 @@ func newIssuer(t *testing.T, clientID string, mint func() (string, error)) *issu
 	return is
 }
 
-// TestHomePageSignsInWithOIDC: given the page hosted on its own origin as in
-// AWS (a config.json naming the API and the issuer) and the API on another
-// origin whose CORS allows the page, when a user opens the page with no
-// token, then the page runs the authorization code flow with PKCE (S256),
-// exchanges the code with its verifier, calls the API with the ID token
-// across origins, and draws the Home; the code leaves the address bar.
-func TestHomePageSignsInWithOIDC(t *testing.T) {
-	d := dist(t)
-	b := newBrowser(t)
-	var apiURL, issuerURL string
-	files := http.FileServer(http.Dir(d))
-	page := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+// awsPage hosts web/dist on its own origin as CloudFront does, with a
+// config.json naming the API and the issuer. Its origin is known before it
+// serves, so the API's CORS can allow it.
+type awsPage struct {
+	srv               *httptest.Server
+	origin            string
+	apiURL, issuerURL string
+}
+
+func newAWSPage(t *testing.T, dist string) *awsPage {
+	t.Helper()
+	p := &awsPage{}
+	files := http.FileServer(http.Dir(dist))
+	p.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/config.json" {
 			w.Header().Set("Content-Type", "application/json")
-			_ = json.NewEncoder(w).Encode(map[string]string{"api": apiURL, "auth": "oidc", "issuer": issuerURL, "clientId": "web-client", "scope": "openid email profile"})
+			_ = json.NewEncoder(w).Encode(map[string]string{"api": p.apiURL, "auth": "oidc", "issuer": p.issuerURL, "clientId": "web-client", "scope": "openid email profile"})
 			return
 		}
 		files.ServeHTTP(w, r)
 	}))
-	t.Cleanup(page.Close)
-	pageOrigin := "http://" + page.Listener.Addr().String()
-	s := newSite(t, d, pageOrigin)
-	const org = "web-oidc"
-	s.loadOrg(t, org, 40, 3)
+	t.Cleanup(p.srv.Close)
+	p.origin = "http://" + p.srv.Listener.Addr().String()
+	return p
+}
+
+// signsInWithOIDC: given the page hosted on its own origin as in AWS and the
+// API on another origin whose CORS allows the page, when a user opens the
+// page with no token, then the page runs the authorization code flow with
+// PKCE (S256), exchanges the code with its verifier, calls the API with the
+// ID token across origins, and draws the Home; the code leaves the address
+// bar.
+func signsInWithOIDC(t *testing.T, b *browser, s *site, page *awsPage, org string) {
 	is := newIssuer(t, "web-client", func() (string, error) {
 		return s.p.Key.Mint(auth.TokenRequest{Org: org, Profile: string(auth.Operator), TTL: time.Hour}, time.Now())
 	})
-	apiURL, issuerURL = s.URL, is.srv.URL
-	page.Start()
+	page.apiURL, page.issuerURL = s.URL, is.srv.URL
+	page.srv.Start()
 
 	tb := b.tab(t)
 	var loc string
-	tb.run(t, chromedp.EmulateViewport(1366, 768), chromedp.Navigate(pageOrigin+"/"),
+	tb.run(t, chromedp.EmulateViewport(1366, 768), chromedp.Navigate(page.origin+"/"),
 		chromedp.WaitVisible(`html[data-state="ready"]`, chromedp.ByQuery), chromedp.Location(&loc))
 	var got struct {
 		Profile  string `json:"profile"`
