@@ -56,14 +56,14 @@ bench: stack
 	go test -run '^$$' -bench . -benchtime 1x -count 1 -timeout 30m ./internal/bench/ | tee .local/bench.txt
 
 # The Home page (web/): npm ci from the committed lockfile when it changed,
-# then esbuild into web/dist, which the local runner serves and a deployment
+# the TypeScript check (strict), then esbuild into web/dist, which the local runner serves and a deployment
 # uploads to the S3 bucket behind CloudFront. make build builds it too.
 WEB_DEPS := web/node_modules/.package-lock.json
 $(WEB_DEPS): web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund
 	@touch $@
 web: $(WEB_DEPS)
-	cd web && node build.mjs
+	cd web && npx --no-install tsc --noEmit && node build.mjs
 build: web
 
 # The Home page in real Chromium (Debian's chromium; .ci/run installs it),
