@@ -113,7 +113,9 @@ func (s *site) loadOrg(t testing.TB, org string, contacts int, seed uint64) {
 	start := time.Now()
 	st := gen.Generate(gen.Options{Org: org, Contacts: contacts, Days: 45, Now: time.Now().Add(-time.Minute), Intensity: 0.35, Seed: seed})
 	s.p.Deliver(t, st.Events)
-	defer func() { t.Logf("organization %s: %d events delivered and rolled up in %s", org, len(st.Events), time.Since(start).Round(time.Millisecond)) }()
+	defer func() {
+		t.Logf("organization %s: %d events delivered and rolled up in %s", org, len(st.Events), time.Since(start).Round(time.Millisecond))
+	}()
 	if _, _, err := s.p.Rollup.Org(context.Background(), org); err != nil {
 		t.Fatal(err)
 	}
