@@ -4,13 +4,13 @@
 SHELL := /bin/bash
 PROFILE ?= Admin
 ORG ?= demo
-GO_TEST_PKGS = $(shell go list ./... | grep -v -E '/infra$$|/infra/cdk|/infra/iac')
+GO_TEST_PKGS = $(shell go list ./... | grep -v -E '/infra$$|/infra/cdk|/infra/iac|/infra/local/webui$$')
 STATICCHECK := .cache/bin/staticcheck
 FUZZTIME ?= 10s
 
 include infra/infra.mk
 
-.PHONY: run test go-test fuzz lint bench stack stop token seed
+.PHONY: run test go-test fuzz lint bench stack stop token seed web web-test web-bench
 
 run:
 	bash infra/local/run.sh
@@ -24,7 +24,7 @@ stack:
 stop:
 	bash infra/local/stack.sh stop
 
-test: stack go-test fuzz infra-test
+test: stack web go-test web-test fuzz infra-test
 
 # The race detector is on: the debit handler, rollup and runner are concurrent.
 # It needs a C compiler (cgo); .ci/run installs gcc, so in CI it is never
@@ -54,3 +54,26 @@ lint: $(STATICCHECK)
 
 bench: stack
 	go test -run '^$$' -bench . -benchtime 1x -count 1 -timeout 30m ./internal/bench/ | tee .local/bench.txt
+
+# The Home page (web/): npm ci from the committed lockfile when it changed,
+# the TypeScript check (strict), then esbuild into web/dist, which the local runner serves and a deployment
+# uploads to the S3 bucket behind CloudFront. make build builds it too.
+WEB_DEPS := web/node_modules/.package-lock.json
+$(WEB_DEPS): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	@touch $@
+web: $(WEB_DEPS)
+	cd web && npx --no-install tsc --noEmit && node build.mjs
+build: web
+
+# The Home page in real Chromium (Debian's chromium; .ci/run installs it),
+# named test by test, with the screenshots it writes to .local/screens/.
+web-test: stack web
+	set -o pipefail; go test -count=1 -v -timeout 15m ./infra/local/webui/ | grep -E '^\s*(--- |PASS|FAIL|ok )|screenshot|FAIL|panic|Error|error'
+
+# The page's budgets as benchmark figures: JS+CSS gzipped (budget 300 KB)
+# and the time from the API's answer to the page drawn in headless chromium
+# (budget 1 s), next to the API's own answer time.
+web-bench: stack web
+	mkdir -p .local
+	go test -run '^$$' -bench 'BenchmarkHomePage' -benchtime 1x -count 1 ./infra/local/webui/ | tee .local/web-bench.txt

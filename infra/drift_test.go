@@ -159,6 +159,12 @@ var samMutations = []struct {
 	{"log retention", "RetentionInDays: 30\n\n  DebitFunctionRole", "RetentionInDays: 7\n\n  DebitFunctionRole", "DebitFunction.LogRetentionDays"},
 	{"alarm threshold", "Threshold: 0\n      ComparisonOperator: GreaterThanThreshold\n      TreatMissingData: notBreaching\n      AlarmActions: [!Ref AlarmTopic]\n\n  # -------------------------------------------------------------------- API", "Threshold: 5\n      ComparisonOperator: GreaterThanThreshold\n      TreatMissingData: notBreaching\n      AlarmActions: [!Ref AlarmTopic]\n\n  # -------------------------------------------------------------------- API", "Alarms.EventsDlqDepthAlarm.Threshold"},
 	{"parameter default", "Default: info", "Default: debug", "Parameters.LogLevel.Default"},
+	{"web bucket public", "RestrictPublicBuckets: true", "RestrictPublicBuckets: false", "Web.WebBucket"},
+	{"web bucket readable by anyone", "Principal: { Service: cloudfront.amazonaws.com }", "Principal: \"*\"", "Web.WebBucketPolicy"},
+	{"security header dropped", "          FrameOptions: { FrameOption: DENY, Override: true }\n", "", "Web.WebSecurityHeadersPolicy"},
+	{"page over plain HTTP", "ViewerProtocolPolicy: redirect-to-https", "ViewerProtocolPolicy: allow-all", "Web.WebDistribution"},
+	{"no origin access control", "            OriginAccessControlId: !GetAtt WebOriginAccessControl.Id\n", "", "Web.WebDistribution"},
+	{"CORS without the page's origin", `!Sub "https://${WebDistribution.DomainName}", `, "", "CORS.AllowOrigins"},
 }
 
 // TestDriftIsDetected proves the drift test can fail: every mutation of

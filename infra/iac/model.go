@@ -29,6 +29,9 @@ type Model struct {
 	Alarms       map[string]AlarmModel
 	Topics       []string
 	Outputs      []string
+	// Web is the Home page's hosting (web.go): each resource's type and
+	// rendered properties, by logical ID.
+	Web map[string]string
 	// Other lists resources of a type the reader does not model, so that an
 	// unexpected resource on one side still shows up as drift.
 	Other map[string]string
@@ -148,6 +151,7 @@ func newModel() *Model {
 		Routes:       map[string]RouteModel{},
 		Authorizers:  map[string]AuthorizerModel{},
 		Alarms:       map[string]AlarmModel{},
+		Web:          map[string]string{},
 	}
 }
 
@@ -156,7 +160,11 @@ func newModel() *Model {
 func Expected() (*Model, error) {
 	m := newModel()
 	m.Topics = []string{AlarmTopicID}
-	m.Outputs = []string{OutputAPIURL, OutputDLQURL, OutputEventsQueueURL, OutputTableName}
+	m.Outputs = []string{OutputAPIURL, OutputDLQURL, OutputEventsQueueURL, OutputTableName, OutputWebBucketName, OutputWebURL}
+	slices.Sort(m.Outputs)
+	for _, w := range WebResources() {
+		m.Web[w.ID] = w.Type + " " + Render(w.Properties)
+	}
 	m.Other = map[string]string{}
 	for _, p := range Parameters() {
 		pm := ParamModel{Type: p.Type, AllowedPattern: p.AllowedPattern}
@@ -260,7 +268,7 @@ func Expected() (*Model, error) {
 		Issuer: "${" + ParamJwtIssuer + "}", Audience: "[${" + ParamJwtAudience + "}]", IdentitySource: "[" + IdentitySource + "]",
 	}
 	m.CORS = CORSModel{
-		AllowOrigins:  "[${" + ParamCorsOrigins + "}]",
+		AllowOrigins:  renderList(CORSAllowOrigins()),
 		AllowMethods:  sortedList(resources.CORS.AllowMethods),
 		AllowHeaders:  sortedList(resources.CORS.AllowHeaders),
 		ExposeHeaders: sortedList(resources.CORS.ExposeHeaders),

@@ -98,6 +98,9 @@ func (r *reader) read() error {
 			r.alarm(id, res)
 		case "AWS::SNS::Topic":
 			r.m.Topics = append(r.m.Topics, id)
+		case "AWS::S3::Bucket", "AWS::S3::BucketPolicy", "AWS::CloudFront::OriginAccessControl",
+			"AWS::CloudFront::ResponseHeadersPolicy", "AWS::CloudFront::Distribution":
+			r.m.Web[id] = res.Type + " " + Render(res.Properties)
 		case "AWS::SNS::Subscription":
 			// Conditional e-mail subscription; not part of the comparison.
 		default:

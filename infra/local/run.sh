@@ -29,6 +29,9 @@ set -a
 set +a
 export PORT="${PORT:-3000}" ROLLUP_EVERY="${ROLLUP_EVERY:-15s}" SENTIMENT_PROVIDER=offline
 
+command -v node >/dev/null || { echo "run: Node.js (with npm) is required to build the Home page (https://nodejs.org)" >&2; exit 1; }
+make --no-print-directory web
+
 mkdir -p bin/local
 go build -o bin/local/runner ./infra/cmd/runner
 go build -o bin/local/seed ./infra/cmd/seed
@@ -61,6 +64,7 @@ fi
 cat <<MSG
 
 Customer Cloud Home is running.
+  The Home page:            http://localhost:${PORT}/   (sign in as any profile; or ?as=Admin&org=demo)
   API (local API Gateway):  http://localhost:${PORT}   (runner log: .local/runner.log)
   DynamoDB Local:           ${DYNAMODB_ENDPOINT}   table ${TABLE_NAME}
   SQS (ElasticMQ):          ${SQS_ENDPOINT}   queue ${EVENTS_QUEUE_URL}

@@ -19,26 +19,10 @@ import (
 
 	"github.com/customercloud/home/infra/local/runner"
 	"github.com/customercloud/home/internal/pipeline"
+	"github.com/customercloud/home/internal/testenv"
 	"github.com/customercloud/home/shared/auth"
 	"github.com/customercloud/home/shared/resources"
 )
-
-// chromiumBinary finds Debian's chromium. Outside CI a machine without it
-// skips the browser test; in CI (CI set) a missing browser is a failure,
-// since the CI script installs it.
-func chromiumBinary(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("CI is set but chromium is not installed: the CI script must run `apt-get install -y chromium`")
-	}
-	t.Skip("chromium is not installed (apt-get install -y chromium); the real-browser CORS test is skipped outside CI")
-	return ""
-}
 
 // dumpDOM loads url in headless chromium and returns the DOM once the
 // page's scripts and fetches have settled.
@@ -97,7 +81,7 @@ type seenRequest struct{ method, origin string }
 // and when the same page is served from an origin not on the list, then the
 // browser's fetch fails and the API never receives the GET.
 func TestBrowserCallsTheAPIAcrossOrigins(t *testing.T) {
-	bin := chromiumBinary(t)
+	bin := testenv.Chromium(t)
 	loadContract(t) // here, not first in a server goroutine
 	p := pipeline.New(t, pipeline.Options{Now: fixtureNow, NoQueue: true})
 	a := loadOrg(t, p, "browser-a", "browser-a", "", 3, 71)

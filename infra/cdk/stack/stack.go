@@ -58,7 +58,7 @@ func New(scope constructs.Construct, id string, props *Props) (awscdk.Stack, err
 	s := awscdk.NewStack(scope, jsii.String(id), &sp)
 	b := builder{stack: s, props: props, params: map[string]awscdk.CfnParameter{},
 		queues: map[string]awssqs.Queue{}, functions: map[string]awslambda.Function{}}
-	for _, step := range []func() error{b.parameters, b.table, b.queueDefs, b.alarmTopic, b.functionDefs, b.httpAPI, b.alarms, b.outputs} {
+	for _, step := range []func() error{b.parameters, b.table, b.queueDefs, b.alarmTopic, b.functionDefs, b.httpAPI, b.alarms, b.web, b.outputs} {
 		if err := step(); err != nil {
 			return nil, err
 		}
@@ -394,7 +394,7 @@ func (b *builder) httpAPI() error {
 		ApiName:     awscdk.Aws_STACK_NAME(),
 		Description: jsii.String("Customer Cloud home API"),
 		CorsPreflight: &awsapigatewayv2.CorsPreflightOptions{
-			AllowOrigins:  b.params[iac.ParamCorsOrigins].ValueAsList(),
+			AllowOrigins:  b.corsOrigins(),
 			AllowMethods:  &methods,
 			AllowHeaders:  jsii.Strings(resources.CORS.AllowHeaders...),
 			ExposeHeaders: jsii.Strings(resources.CORS.ExposeHeaders...),
@@ -428,6 +428,27 @@ func (b *builder) httpAPI() error {
 	return nil
 }
 
+// corsOrigins is iac.CORSAllowOrigins as a CDK list: the Home page's
+// CloudFront origin, then the CorsAllowOrigins parameter's.
+func (b *builder) corsOrigins() *[]*string {
+	joined := awscdk.Fn_Join(jsii.String(","), &[]*string{
+		awscdk.Fn_Sub(jsii.String(iac.WebOrigin["Fn::Sub"].(string)), nil),
+		awscdk.Fn_Join(jsii.String(","), b.params[iac.ParamCorsOrigins].ValueAsList()),
+	})
+	return awscdk.Fn_Split(jsii.String(","), joined, nil)
+}
+
+// web is the Home page's hosting, emitted as the raw CloudFormation
+// infra/iac defines (template.yaml says the same; the drift test compares).
+func (b *builder) web() error {
+	for _, w := range iac.WebResources() {
+		props := map[string]any(w.Properties)
+		r := awscdk.NewCfnResource(b.stack, jsii.String(w.ID), &awscdk.CfnResourceProps{Type: jsii.String(w.Type), Properties: &props})
+		r.OverrideLogicalId(jsii.String(w.ID))
+	}
+	return nil
+}
+
 func (b *builder) alarms() error {
 	for _, a := range iac.Alarms() {
 		awscloudwatch.NewCfnAlarm(b.stack, jsii.String(a.ID), &awscloudwatch.CfnAlarmProps{
@@ -455,5 +476,7 @@ func (b *builder) outputs() error {
 	out(iac.OutputEventsQueueURL, b.queues[resources.EventsQueue.Name].QueueUrl(), "URL of the events FIFO queue")
 	out(iac.OutputDLQURL, b.queues[resources.EventsDLQ.Name].QueueUrl(), "URL of the events dead-letter queue")
 	out(iac.OutputTableName, b.tbl.TableName(), "Name of the DynamoDB table")
+	out(iac.OutputWebURL, awscdk.Fn_Sub(jsii.String(iac.WebOrigin["Fn::Sub"].(string)), nil), "The Home page (CloudFront); register it as the app client's callback URL")
+	out(iac.OutputWebBucketName, awscdk.Fn_Ref(jsii.String(iac.WebBucketID)), "The bucket web/dist is uploaded to")
 	return nil
 }

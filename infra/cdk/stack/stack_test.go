@@ -396,11 +396,14 @@ func TestAuthorizerAndRoutes(t *testing.T) {
 		}
 	}
 	check(t, "no other routes", func() { tpl.ResourceCountIs(jsii.String("AWS::ApiGatewayV2::Route"), jsii.Number(n)) })
-	check(t, "CORS from resources.CORS and the origins parameter", func() {
+	check(t, "CORS from resources.CORS: the Home page's origin and the origins parameter", func() {
 		tpl.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Api"), obj{
 			"ProtocolType": "HTTP",
 			"CorsConfiguration": obj{
-				"AllowOrigins":  ref("CorsAllowOrigins"),
+				"AllowOrigins": obj{"Fn::Split": []any{",", obj{"Fn::Join": []any{",", []any{
+					obj{"Fn::Sub": "https://${WebDistribution.DomainName}"},
+					obj{"Fn::Join": []any{",", ref("CorsAllowOrigins")}},
+				}}}}},
 				"AllowMethods":  resources.CORS.AllowMethods,
 				"AllowHeaders":  resources.CORS.AllowHeaders,
 				"ExposeHeaders": resources.CORS.ExposeHeaders,
@@ -446,6 +449,55 @@ func TestOutputs(t *testing.T) {
 	check(t, "API URL output", func() { tpl.HasOutput(jsii.String("ApiUrl"), obj{}) })
 	check(t, "queue URL output", func() {
 		tpl.HasOutput(jsii.String("EventsQueueUrl"), obj{"Value": ref("EventsQueue")})
+	})
+}
+
+// TestWebHosting: the Home page's bucket is private and read only by its
+// CloudFront distribution (origin access control, a bucket policy bound to
+// the distribution's ARN), over HTTPS, with the security headers.
+func TestWebHosting(t *testing.T) {
+	check(t, "private, encrypted bucket", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::S3::Bucket"), obj{
+			"PublicAccessBlockConfiguration": obj{"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true},
+			"BucketEncryption":               assertions.Match_AnyValue(),
+		})
+	})
+	check(t, "only the distribution reads the bucket", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::S3::BucketPolicy"), obj{
+			"Bucket": ref("WebBucket"),
+			"PolicyDocument": obj{"Statement": assertions.Match_ArrayWith(&[]any{like(obj{
+				"Effect": "Allow", "Principal": obj{"Service": "cloudfront.amazonaws.com"}, "Action": "s3:GetObject",
+				"Condition": obj{"StringEquals": obj{"AWS:SourceArn": obj{"Fn::Sub": "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${WebDistribution}"}}},
+				"Resource":  obj{"Fn::Sub": "${WebBucket.Arn}/*"},
+			})})},
+		})
+	})
+	check(t, "origin access control signs every request", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::CloudFront::OriginAccessControl"), obj{
+			"OriginAccessControlConfig": like(obj{"OriginAccessControlOriginType": "s3", "SigningBehavior": "always", "SigningProtocol": "sigv4"}),
+		})
+	})
+	check(t, "HTTPS, the OAC and the security headers on the distribution", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::CloudFront::Distribution"), obj{
+			"DistributionConfig": like(obj{
+				"DefaultRootObject":    resources.Web.IndexDocument,
+				"Origins":              []any{like(obj{"DomainName": obj{"Fn::GetAtt": []any{"WebBucket", "RegionalDomainName"}}, "OriginAccessControlId": obj{"Fn::GetAtt": []any{"WebOriginAccessControl", "Id"}}})},
+				"DefaultCacheBehavior": like(obj{"ViewerProtocolPolicy": "redirect-to-https", "ResponseHeadersPolicyId": ref("WebSecurityHeadersPolicy")}),
+			}),
+		})
+	})
+	check(t, "security headers from resources.Web", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::CloudFront::ResponseHeadersPolicy"), obj{
+			"ResponseHeadersPolicyConfig": like(obj{"SecurityHeadersConfig": like(obj{
+				"ContentSecurityPolicy":   obj{"ContentSecurityPolicy": resources.Web.ContentSecurityPolicy, "Override": true},
+				"FrameOptions":            obj{"FrameOption": "DENY", "Override": true},
+				"StrictTransportSecurity": like(obj{"AccessControlMaxAgeSec": resources.Web.HSTSMaxAge}),
+			})}),
+		})
+	})
+	check(t, "the page's URL and bucket are outputs", func() {
+		tpl.HasOutput(jsii.String("WebUrl"), obj{"Value": obj{"Fn::Sub": "https://${WebDistribution.DomainName}"}})
+		tpl.HasOutput(jsii.String("WebBucketName"), obj{"Value": ref("WebBucket")})
 	})
 }
 

@@ -18,6 +18,7 @@ import (
 
 	"github.com/customercloud/home/infra/local"
 	"github.com/customercloud/home/infra/local/runner"
+	"github.com/customercloud/home/infra/local/webui"
 	"github.com/customercloud/home/shared/app"
 	"github.com/customercloud/home/shared/auth"
 	"github.com/customercloud/home/shared/awscfg"
@@ -77,6 +78,10 @@ func run() error {
 		return fmt.Errorf("ROLLUP_EVERY: %w", err)
 	}
 	queueURL := getenv(resources.EnvEventsQueueURL)
+	page, err := webui.New(webui.Config{Dir: filepath.Join(root, "web", "dist"), Key: key, DefaultOrg: "demo"})
+	if err != nil {
+		return err
+	}
 	rn := runner.New(runner.Config{
 		Routes: routes, Verifier: key.Verifier(),
 		CORSOrigins: strings.Split(orDefault(getenv("CORS_ALLOW_ORIGINS"), "http://localhost:8080,http://127.0.0.1:8080"), ","),
@@ -88,10 +93,11 @@ func run() error {
 			_, err := rollupH(ctx, ev)
 			return err
 		},
-		Log: log,
+		Log:    log,
+		Static: page,
 	})
 	addr := "127.0.0.1:" + orDefault(getenv("PORT"), "3000")
-	log.Info("local API Gateway listening", "url", "http://"+addr, "queue", queueURL, "rollupEvery", every.String())
+	log.Info("local API Gateway and the Home page listening", "url", "http://"+addr, "queue", queueURL, "rollupEvery", every.String())
 	return rn.Serve(ctx, addr)
 }
 

@@ -70,6 +70,10 @@ type Config struct {
 	Rollup      ScheduledHandler
 
 	Log *slog.Logger
+
+	// Static answers what no route matches (the Home page and the local
+	// sign-in page, package webui); nil keeps API Gateway's 404.
+	Static http.Handler
 }
 
 // Runner is the local AWS.
@@ -94,6 +98,10 @@ func New(cfg Config) *Runner {
 		r.mux.HandleFunc(rt.Method+" "+rt.Path, func(w http.ResponseWriter, req *http.Request) { r.invoke(w, req, rt) })
 	}
 	r.mux.HandleFunc("/", func(w http.ResponseWriter, req *http.Request) {
+		if cfg.Static != nil {
+			cfg.Static.ServeHTTP(w, req)
+			return
+		}
 		problem.Write(w, http.StatusNotFound, "no such route")
 	})
 	return r
