@@ -16,6 +16,7 @@ import (
 	"math/big"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -237,13 +238,20 @@ func (a *API) consumption(w http.ResponseWriter, r *http.Request, p auth.Princip
 	loc := prof.Plan.Location()
 	today := localdate.Of(a.now(), loc)
 	cyc := prof.Plan.Cycle(today)
-	q := ConsumptionQuery{From: cyc.From, To: today, Limit: 100, Cursor: r.URL.Query().Get("cursor")}
+	query := r.URL.Query()
+	q := ConsumptionQuery{From: cyc.From, To: today, Limit: 100, Cursor: query.Get("cursor")}
 	var fs []problem.Field
+	// A parameter given empty (?to=) is not a default: it is refused.
+	for _, name := range []string{"from", "to", "cursor", "limit"} {
+		if query.Has(name) && query.Get(name) == "" {
+			fs = append(fs, problem.Field{Field: name, Reason: "must not be empty"})
+		}
+	}
 	for _, f := range []struct {
 		name string
 		dst  *localdate.Date
 	}{{"from", &q.From}, {"to", &q.To}} {
-		if v := r.URL.Query().Get(f.name); v != "" {
+		if v := query.Get(f.name); v != "" {
 			d, err := localdate.Parse(v)
 			if err != nil {
 				fs = append(fs, problem.Field{Field: f.name, Reason: "must be a date YYYY-MM-DD"})
@@ -252,7 +260,7 @@ func (a *API) consumption(w http.ResponseWriter, r *http.Request, p auth.Princip
 			*f.dst = d
 		}
 	}
-	if v := r.URL.Query().Get("limit"); v != "" {
+	if v := query.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
 			// An integral number in another form (100.0, 1e2) is an integer.
@@ -340,10 +348,16 @@ func (a *API) putPlan(w http.ResponseWriter, r *http.Request, p auth.Principal) 
 // errTrailing is a body with more after its JSON value.
 var errTrailing = errors.New("trailing data after the JSON value")
 
+// nullField is a null where the body's schema has no nullable member
+// (encoding/json would quietly read it as the zero value).
+type nullField struct{ field string }
+
+func (e nullField) Error() string { return e.field + ": null is not allowed" }
+
 // decodeStrict decodes exactly one JSON value into v: no unknown fields,
-// nothing after the value. A number written with a fraction or an exponent
-// that is integral (9714.0, 1e3) is an integer, as JSON Schema's "integer"
-// says, so it reaches integer fields as one.
+// no nulls, nothing after the value. A number written with a fraction or
+// an exponent that is integral (9714.0, 1e3) is an integer, as JSON
+// Schema's "integer" says, so it reaches integer fields as one.
 func decodeStrict(raw []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
@@ -354,6 +368,9 @@ func decodeStrict(raw []byte, v any) error {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return errTrailing
 	}
+	if f, ok := firstNull(generic, ""); ok {
+		return nullField{f}
+	}
 	norm, err := json.Marshal(integralNumbers(generic))
 	if err != nil {
 		return err
@@ -361,6 +378,36 @@ func decodeStrict(raw []byte, v any) error {
 	dec = json.NewDecoder(bytes.NewReader(norm))
 	dec.DisallowUnknownFields()
 	return dec.Decode(v)
+}
+
+// firstNull finds a null member of a decoded JSON value and names it by its
+// dotted path ("body" for a null body).
+func firstNull(v any, path string) (string, bool) {
+	switch x := v.(type) {
+	case nil:
+		if path == "" {
+			return "body", true
+		}
+		return path, true
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			if f, ok := firstNull(x[k], strings.TrimPrefix(path+"."+k, ".")); ok {
+				return f, true
+			}
+		}
+	case []any:
+		for i, e := range x {
+			if f, ok := firstNull(e, path+"."+strconv.Itoa(i)); ok {
+				return f, true
+			}
+		}
+	}
+	return "", false
 }
 
 // integralNumbers rewrites every integral number in a decoded JSON value
@@ -392,6 +439,10 @@ func integralNumbers(v any) any {
 }
 
 func jsonField(err error) string {
+	var nf nullField
+	if errors.As(err, &nf) {
+		return nf.field
+	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) && te.Field != "" {
 		return te.Field

@@ -331,6 +331,7 @@ func TestOpenAPIContract(t *testing.T) {
 		{"given dates in year 9999, when GET /v1/consumption, then 400 (not a DynamoDB error)", apiRequest("GET", "/v1/consumption?from=9999-12-01&to=9999-12-31", tok(auth.Admin), nil), 400},
 		{"given the last date allowed, when GET /v1/consumption, then 200", apiRequest("GET", "/v1/consumption?from=9999-12-01&to=9999-12-30", tok(auth.Admin), nil), 200},
 		{"given an integral limit written 50.0, when GET /v1/consumption, then 200", apiRequest("GET", "/v1/consumption?limit=50.0", tok(auth.Admin), nil), 200},
+		{"given an empty to, when GET /v1/consumption, then 400 (not the default)", apiRequest("GET", "/v1/consumption?to=", tok(auth.Admin), nil), 400},
 		{"given a fractional limit, when GET /v1/consumption, then 400", apiRequest("GET", "/v1/consumption?limit=50.5", tok(auth.Admin), nil), 400},
 		{"given an allowed origin, when preflighting PUT /v1/plan, then 204", apiRequest("OPTIONS", "/v1/plan", "", nil, "Origin", "http://localhost:5173", "Access-Control-Request-Method", "PUT", "Access-Control-Request-Headers", "authorization,content-type"), 204},
 		{"given a disallowed origin, when preflighting GET /v1/home, then 204 without CORS headers", apiRequest("OPTIONS", "/v1/home", "", nil, "Origin", "https://evil.example", "Access-Control-Request-Method", "GET"), 204},
