@@ -110,8 +110,8 @@ func run() error {
 			return nil
 		}
 		if visible == 0 && time.Since(lastChange) > 3*time.Second {
-			// A receive whose answer was lost (see README, "Why ElasticMQ")
-			// leaves its messages in flight until the visibility timeout.
+			// A receive whose answer was lost leaves its messages in flight
+			// until the visibility timeout (see README, "Why ElasticMQ").
 			fmt.Printf("  %d in flight, back after the visibility timeout", inFlight)
 		}
 		time.Sleep(500 * time.Millisecond)
