@@ -51,7 +51,9 @@ done
 token="$(bin/local/token -profile Admin -org "${ST_ORG:-st-contract}" -ttl 1h)"
 
 start=$SECONDS
-SCHEMATHESIS_TELEMETRY=false "$st" run docs/openapi.yaml \
+# From .local/schemathesis/: its example database (.schemathesis/) goes there.
+cd "$out"
+SCHEMATHESIS_TELEMETRY=false "$st" run "$root/docs/openapi.yaml" \
 	--url "http://127.0.0.1:$port" \
 	--phases examples,coverage,fuzzing \
 	--checks all --exclude-checks positive_data_acceptance,ensure_resource_availability,use_after_free,object_level_authorization \
