@@ -10,7 +10,7 @@ FUZZTIME ?= 10s
 
 include infra/infra.mk
 
-.PHONY: run test go-test fuzz lint bench stack stop token seed web web-test web-bench
+.PHONY: run test test-steps go-test fuzz lint bench stack stop reset token seed schemathesis crashcheck web web-test web-bench
 
 run:
 	bash infra/local/run.sh
@@ -24,7 +24,30 @@ stack:
 stop:
 	bash infra/local/stack.sh stop
 
-test: stack web go-test web-test fuzz infra-test
+# The local stack keeps its data under .local/data/; this wipes it on purpose.
+reset:
+	bash infra/local/stack.sh reset
+
+# make test stops the emulators it started (an in-memory stack: nothing to
+# keep), and leaves a stack that was already running alone.
+test:
+	@started=0; bash infra/local/stack.sh status >/dev/null 2>&1 || started=1; \
+	if [ $$started = 1 ]; then \
+		trap 'bash infra/local/stack.sh stop' EXIT; \
+		STACK_IN_MEMORY=1 bash infra/local/stack.sh start; \
+	fi; \
+	$(MAKE) --no-print-directory test-steps
+
+test-steps: stack web go-test web-test fuzz schemathesis infra-test
+
+# The API against docs/openapi.yaml by schemathesis (about 1-2 minutes).
+schemathesis: stack
+	bash infra/tools.sh schemathesis
+	bash infra/local/schemathesis.sh
+
+# kill -9 of the runner during make run, restart, nothing lost (a few minutes).
+crashcheck:
+	bash infra/local/crashcheck.sh
 
 # The race detector is on: the debit handler, rollup and runner are concurrent.
 # It needs a C compiler (cgo); .ci/run installs gcc, so in CI it is never

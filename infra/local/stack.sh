@@ -7,12 +7,18 @@
 #            table and queues from shared/resources and write .local/stack.env
 #   stop     stop what start started; idempotent; emulators this script did
 #            not start are left alone
+#   reset    stop, then delete the stored data of these ports (make reset)
 #   status   print up/down per emulator; exit 3 when any is down
 #   env      print .local/stack.env (eval "$(infra/local/stack.sh env)")
 #
 # Environment: DDB_PORT (default 8000), SQS_PORT (default 9324), PORT (the
 # local API's port written into API_URL, default 3000), STACK_TIMEOUT (seconds
 # to wait for an emulator to answer, default 60).
+#
+# Data persists across restarts, under .local/data/: DynamoDB Local's
+# database (-dbPath) in dynamodb-<port>/, ElasticMQ's queues and messages
+# (queues-storage, H2 messages-storage) in elasticmq-<port>/. Only reset
+# deletes it. STACK_IN_MEMORY=1 starts emulators that keep nothing.
 #
 # Logs and pid files: .local/<emulator>-<port>.{log,pid}. Needs Linux
 # (setsid, flock from util-linux), Java 17+, Maven, curl and Go.
@@ -28,6 +34,10 @@ TIMEOUT="${STACK_TIMEOUT:-60}"
 
 DDB_VERSION=2.6.1
 ELASTICMQ_VERSION=1.6.14
+
+DATA="$LOCAL/data"
+DDB_DATA="$DATA/dynamodb-$DDB_PORT"
+SQS_DATA="$DATA/elasticmq-$SQS_PORT"
 
 DDB_DIR="$CACHE/dynamodb"
 SQS_DIR="$CACHE/elasticmq"
@@ -238,10 +248,16 @@ launch() {
 			main=LoopbackDynamoDBLocal
 			cp="$DDB_DIR/launcher:$cp"
 		fi
+		local storage=(-dbPath "$DDB_DATA")
+		if [[ "${STACK_IN_MEMORY:-0}" == 1 ]]; then
+			storage=(-inMemory)
+		else
+			mkdir -p "$DDB_DATA"
+		fi
 		# cwd .local/: DynamoDB Local drops a metadata file in its cwd.
 		(cd "$LOCAL" && exec setsid bash -c 'echo $$ >"$0"; exec "$@"' "$pidf" \
 			java -Xmx512m -Dddb.host="$HOST" -Djava.library.path="$DDB_DIR/lib" -cp "$cp" "$main" \
-			-inMemory -sharedDb -disableTelemetry -port "$DDB_PORT" \
+			"${storage[@]}" -sharedDb -disableTelemetry -port "$DDB_PORT" \
 			</dev/null >>"$logf" 2>&1 9>&-) &
 		;;
 	elasticmq)
@@ -253,6 +269,15 @@ rest-sqs { enabled = true, bind-port = $SQS_PORT, bind-hostname = "$HOST", sqs-l
 rest-stats { enabled = false }
 queues {}
 EOF
+		if [[ "${STACK_IN_MEMORY:-0}" != 1 ]]; then
+			mkdir -p "$SQS_DATA"
+			# Queue definitions in a HOCON file, messages in H2: both are
+			# read back at start, so a restart keeps what was queued.
+			cat >>"$conf" <<EOF
+queues-storage { enabled = true, path = "$SQS_DATA/queues.conf" }
+messages-storage { enabled = true, uri = "jdbc:h2:$SQS_DATA/messages" }
+EOF
+		fi
 		(cd "$LOCAL" && exec setsid bash -c 'echo $$ >"$0"; exec "$@"' "$pidf" \
 			java -Xmx512m -Dconfig.file="$conf" -cp "$SQS_DIR/lib/*" org.elasticmq.server.Main \
 			</dev/null >>"$logf" 2>&1 9>&-) &
@@ -359,6 +384,20 @@ stop() {
 	stop_one elasticmq
 }
 
+# reset stops the emulators of these ports and deletes their stored data.
+# Emulators this script did not start are not ours to wipe: it refuses.
+reset() {
+	local name
+	stop
+	for name in dynamodb elasticmq; do
+		if answers "$name"; then
+			die "$name still answers on port $(port_of "$name") (not started by this script); stop it first"
+		fi
+	done
+	rm -rf "$DDB_DATA" "$SQS_DATA"
+	log "deleted the stored data of DynamoDB :$DDB_PORT and ElasticMQ :$SQS_PORT (${DATA#"$ROOT"/}/)"
+}
+
 status() {
 	local rc=0 name url pid who
 	for name in dynamodb elasticmq; do
@@ -383,6 +422,7 @@ case "${1:-}" in
 install) install ;;
 start) start ;;
 stop) stop ;;
+reset) reset ;;
 status) status ;;
 env) env_cmd ;;
 -h | --help | help) usage ;;

@@ -18,11 +18,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
-	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/customercloud/home/infra/local/runner"
 	"github.com/customercloud/home/internal/ddbmeter"
 	"github.com/customercloud/home/internal/testenv"
+	"github.com/customercloud/home/shared/app"
 	"github.com/customercloud/home/shared/auth"
 	"github.com/customercloud/home/shared/deadletter"
 	"github.com/customercloud/home/shared/debit"
@@ -132,10 +132,10 @@ func New(t testing.TB, o Options) *Pipeline {
 			t.Fatalf("retry: %v", err)
 		}
 	}
-	adapter := httpadapter.NewV2(p.API)
+	proxy := app.Proxy(p.API)
 	var routes []runner.Route
 	for _, r := range resources.HomeAPI.Routes {
-		routes = append(routes, runner.Route{Route: r, Handler: adapter.ProxyWithContext})
+		routes = append(routes, runner.Route{Route: r, Handler: proxy})
 	}
 	p.Runner = runner.New(runner.Config{
 		Routes: routes, Verifier: key.Verifier(), CORSOrigins: []string{"http://localhost:5173"},

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/customercloud/home/shared/resources"
@@ -28,6 +29,10 @@ func TestFromClaims(t *testing.T) {
 		{"an unknown profile", map[string]string{resources.ClaimOrg: "acme", resources.ClaimProfile: "Root"}, Principal{}, ErrForbidden},
 		{"a profile in the wrong case", map[string]string{resources.ClaimOrg: "acme", resources.ClaimProfile: "admin"}, Principal{}, ErrForbidden},
 		{"no profile", map[string]string{resources.ClaimOrg: "acme"}, Principal{}, ErrForbidden},
+		{"an organization that addresses another key space", map[string]string{resources.ClaimOrg: "demo#C#3", resources.ClaimProfile: "Admin"}, Principal{}, ErrUnauthenticated},
+		{"an organization flattened from an array", map[string]string{resources.ClaimOrg: "[acme other]", resources.ClaimProfile: "Admin"}, Principal{}, ErrUnauthenticated},
+		{"an organization with a right-to-left override", map[string]string{resources.ClaimOrg: "acme\u202e", resources.ClaimProfile: "Admin"}, Principal{}, ErrUnauthenticated},
+		{"an organization longer than an id", map[string]string{resources.ClaimOrg: strings.Repeat("a", 65), resources.ClaimProfile: "Admin"}, Principal{}, ErrUnauthenticated},
 	}
 	for _, c := range cases {
 		t.Run(c.scenario, func(t *testing.T) {

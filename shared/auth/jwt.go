@@ -40,7 +40,9 @@ func NewVerifier(issuer, audience string, keys map[string]*rsa.PublicKey) *Verif
 func (v *Verifier) WithClock(now func() time.Time) *Verifier { v.now = now; return v }
 
 // Verify returns the token's claims flattened to strings, as API Gateway
-// passes them to a Lambda, or ErrUnauthenticated.
+// passes them to a Lambda, or ErrUnauthenticated. The organization and
+// profile claims are kept only when they are strings: an array or number
+// there is dropped, so FromClaims refuses the token (401 or 403).
 func (v *Verifier) Verify(token string) (map[string]string, error) {
 	parsed, err := jwt.Parse(token, func(t *jwt.Token) (any, error) {
 		kid, _ := t.Header["kid"].(string)
@@ -66,6 +68,11 @@ func (v *Verifier) Verify(token string) (map[string]string, error) {
 	}
 	out := make(map[string]string, len(mc))
 	for k, val := range mc {
+		if _, ok := val.(string); !ok && (k == resources.ClaimOrg || k == resources.ClaimProfile) {
+			// The identity claims are strings; an array or a number is
+			// not flattened into one (FromClaims then refuses the token).
+			continue
+		}
 		switch x := val.(type) {
 		case string:
 			out[k] = x

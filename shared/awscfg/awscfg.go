@@ -71,6 +71,7 @@ func LoadWith(ctx context.Context, getenv Getenv) (aws.Config, error) {
 	if cfg.Region == "" {
 		cfg.Region = LocalRegion
 	}
+	cfg.HTTPClient = LocalHTTPClient(cfg.HTTPClient)
 	return cfg, nil
 }
 

@@ -16,6 +16,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Type is a CloudEvents `type` of the contract.
@@ -230,6 +232,28 @@ var (
 	sourcePattern = regexp.MustCompile(`^[\x21-\x7e]{1,256}$`)
 )
 
+// ValidID reports whether s is a valid organization, contact, ticket or user
+// id. The token's organization claim is held to the same rule (package
+// auth), so every id that reaches a key has passed it.
+func ValidID(s string) bool { return idPattern.MatchString(s) }
+
+// PlainText reports whether s is text a person can read back as written:
+// valid UTF-8 without control characters (NUL, newlines, escapes), format
+// characters (bidi overrides such as U+202E, zero-width joiners) or line
+// and paragraph separators. Free-text identifiers and names that are shown
+// or echoed (event ids in the ledger, plan names) must pass it.
+func PlainText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp) {
+			return false
+		}
+	}
+	return true
+}
+
 func oneOf(v string, allowed ...string) bool {
 	for _, a := range allowed {
 		if v == a {
@@ -253,6 +277,8 @@ func (e Event) validate(now time.Time, timeAlreadyBad bool) *ValidationError {
 		add("id", "required")
 	case len(e.ID) > MaxIDLen:
 		add("id", fmt.Sprintf("at most %d characters", MaxIDLen))
+	case !PlainText(e.ID):
+		add("id", "no control, format (bidi) or separator characters, valid UTF-8")
 	}
 	if !sourcePattern.MatchString(e.Source) {
 		add("source", "required: a URI-reference without spaces, at most 256 characters")

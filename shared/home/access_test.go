@@ -381,6 +381,12 @@ func TestBadTokensAreRejected(t *testing.T) {
 		{"given the token without the Bearer scheme", good},
 		{"given another scheme", "Basic " + base64.StdEncoding.EncodeToString([]byte("admin:admin"))},
 		{"given a valid token without the organization claim", "Bearer " + sign(jwt.SigningMethodRS256, p.Key.Key, kid, claims(func(c jwt.MapClaims) { delete(c, resources.ClaimOrg) }))},
+		// Defense in depth: a signed organization claim is still an id.
+		{"given an organization claim addressing another key space", "Bearer " + sign(jwt.SigningMethodRS256, p.Key.Key, kid, claims(func(c jwt.MapClaims) { c[resources.ClaimOrg] = org + "#C#3" }))},
+		{"given an organization claim with a NUL", "Bearer " + sign(jwt.SigningMethodRS256, p.Key.Key, kid, claims(func(c jwt.MapClaims) { c[resources.ClaimOrg] = org + "\x00" }))},
+		{"given an array organization claim", "Bearer " + sign(jwt.SigningMethodRS256, p.Key.Key, kid, claims(func(c jwt.MapClaims) { c[resources.ClaimOrg] = []string{org} }))},
+		{"given a number organization claim", "Bearer " + sign(jwt.SigningMethodRS256, p.Key.Key, kid, claims(func(c jwt.MapClaims) { c[resources.ClaimOrg] = 42 }))},
+		{"given an object organization claim", "Bearer " + sign(jwt.SigningMethodRS256, p.Key.Key, kid, claims(func(c jwt.MapClaims) { c[resources.ClaimOrg] = map[string]string{"id": org} }))},
 	}
 	routes := []struct {
 		method, path string
@@ -392,6 +398,16 @@ func TestBadTokensAreRejected(t *testing.T) {
 			t.Fatalf("status %d: %s", rec.Code, rec.Body)
 		}
 	})
+	for _, c := range []struct{ name, header string }{
+		{"given an array profile claim", "Bearer " + sign(jwt.SigningMethodRS256, p.Key.Key, kid, claims(func(c jwt.MapClaims) { c[resources.ClaimProfile] = []string{"Admin"} }))},
+		{"given a number profile claim", "Bearer " + sign(jwt.SigningMethodRS256, p.Key.Key, kid, claims(func(c jwt.MapClaims) { c[resources.ClaimProfile] = 1 }))},
+	} {
+		for _, r := range routes {
+			t.Run(fmt.Sprintf("%s, when %s %s, then 403", c.name, r.method, r.path), func(t *testing.T) {
+				problemFields(t, call(t, p.Runner, apiRequest(r.method, r.path, "", r.body, "Authorization", c.header)), http.StatusForbidden)
+			})
+		}
+	}
 	for _, c := range cases {
 		for _, r := range routes {
 			t.Run(fmt.Sprintf("%s, when %s %s, then 401", c.name, r.method, r.path), func(t *testing.T) {
@@ -598,6 +614,28 @@ func TestPutPlan(t *testing.T) {
 			req: put([]byte{})},
 		{name: "given an array, when PUT, then 400 naming the body", wantStatus: 400, wantFields: []string{"body"},
 			req: put([]byte(`[]`))},
+		{name: "given trailing data after the object, when PUT, then 400 naming the body", wantStatus: 400, wantFields: []string{"body"},
+			req: put(append(append([]byte{}, validJSON...), []byte(` {"name":"Other"}`)...))},
+		{name: "given trailing garbage after the object, when PUT, then 400 naming the body", wantStatus: 400, wantFields: []string{"body"},
+			req: put(append(append([]byte{}, validJSON...), 'x'))},
+		{name: "given timeZone Local (the host's zone), when PUT, then 422 naming timeZone", wantStatus: 422, wantFields: []string{"timeZone"},
+			req: put([]byte(`{"name":"X","cycleStartDay":1,"seats":1,"timeZone":"Local"}`))},
+		{name: "given a name with a right-to-left override, when PUT, then 422 naming name", wantStatus: 422, wantFields: []string{"name"},
+			req: put([]byte(`{"name":"Gold\u202eevil","cycleStartDay":1,"seats":1}`))},
+		{name: "given a name with a NUL, when PUT, then 422 naming name", wantStatus: 422, wantFields: []string{"name"},
+			req: put([]byte(`{"name":"Gold\u0000","cycleStartDay":1,"seats":1}`))},
+		{name: "given a name with a newline, when PUT, then 422 naming name", wantStatus: 422, wantFields: []string{"name"},
+			req: put([]byte(`{"name":"Gold\nPlan","cycleStartDay":1,"seats":1}`))},
+		{name: "given a null timeZone, when PUT, then 400 naming timeZone", wantStatus: 400, wantFields: []string{"timeZone"},
+			req: put([]byte(`{"name":"X","cycleStartDay":1,"seats":1,"timeZone":null}`))},
+		{name: "given a null package, when PUT, then 400 naming packages.sms", wantStatus: 400, wantFields: []string{"packages.sms"},
+			req: put([]byte(`{"name":"X","cycleStartDay":1,"seats":1,"packages":{"sms":null}}`))},
+		{name: "given a null body, when PUT, then 400 naming the body", wantStatus: 400, wantFields: []string{"body"},
+			req: put([]byte(`null`))},
+		{name: "given seats as 1.5, when PUT, then 400 naming seats", wantStatus: 400, wantFields: []string{"seats"},
+			req: put([]byte(`{"name":"X","cycleStartDay":1,"seats":1.5}`))},
+		{name: "given no Content-Type, when PUT, then 415", wantStatus: 415, req: put(validJSON, "Content-Type", "")},
+		{name: "given application/jsonx, when PUT, then 415", wantStatus: 415, req: put(validJSON, "Content-Type", "application/jsonx")},
 		{name: "given text/plain, when PUT, then 415", wantStatus: 415, req: put(validJSON, "Content-Type", "text/plain")},
 		{name: "given application/xml, when PUT, then 415", wantStatus: 415, req: put([]byte(`<plan/>`), "Content-Type", "application/xml")},
 		{name: "given 17 KiB, when PUT, then 413", wantStatus: 413,
@@ -622,6 +660,20 @@ func TestPutPlan(t *testing.T) {
 			}
 		})
 	}
+	t.Run("given integral numbers written 9714.0 and 1e1, when PUT, then 200 with them as integers", func(t *testing.T) {
+		rec := call(t, p.Runner, put([]byte(`{"name":"Integral","cycleStartDay":1.0,"includedInteractionz":9714.0,"seats":1e1,"packages":{"sms":2.0E2}}`)))
+		if rec.Code != 200 {
+			t.Fatalf("status %d: %s", rec.Code, rec.Body)
+		}
+		var got plan.Plan
+		if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil || got.IncludedInteractionz != 9714 || got.Seats != 10 || got.Packages["sms"] != 200 {
+			t.Fatalf("plan back %+v (%v)", got, err)
+		}
+		// Put the valid plan back for the Home check below.
+		if rec := call(t, p.Runner, put(validJSON)); rec.Code != 200 {
+			t.Fatalf("status %d: %s", rec.Code, rec.Body)
+		}
+	})
 	t.Run("given the valid plan then refused ones, when the Home is read, then it shows the valid plan", func(t *testing.T) {
 		got := decodePayload(t, call(t, p.Runner, apiRequest("GET", "/v1/home", p.Token(t, org, auth.Viewer), nil)))
 		loc, _ := localdate.Load(valid.TimeZone)

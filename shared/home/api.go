@@ -5,6 +5,7 @@
 package home
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -12,7 +13,10 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"math/big"
+	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -189,10 +193,21 @@ type ConsumptionQuery struct {
 // MaxConsumptionDays bounds a consumption query (the retention of totals).
 const MaxConsumptionDays = 400
 
+// LastDate is the last date a consumption query may name: the ledger is
+// read up to the start of the next day, which must still have a four-digit
+// year, as every stored time has (a year-10000 bound sorts before year 9999
+// and DynamoDB refuses the range).
+var LastDate = localdate.FromCivil(9999, 12, 30)
+
 // Validate checks the range and page size.
 func (q ConsumptionQuery) Validate() []problem.Field {
 	var fs []problem.Field
-	if q.To < q.From {
+	if q.From > LastDate {
+		fs = append(fs, problem.Field{Field: "from", Reason: "must be at most " + LastDate.String()})
+	}
+	if q.To > LastDate {
+		fs = append(fs, problem.Field{Field: "to", Reason: "must be at most " + LastDate.String()})
+	} else if q.To < q.From {
 		fs = append(fs, problem.Field{Field: "to", Reason: "must not be before from"})
 	} else if int(q.To-q.From) >= MaxConsumptionDays {
 		fs = append(fs, problem.Field{Field: "to", Reason: "the range is at most 400 days"})
@@ -223,13 +238,20 @@ func (a *API) consumption(w http.ResponseWriter, r *http.Request, p auth.Princip
 	loc := prof.Plan.Location()
 	today := localdate.Of(a.now(), loc)
 	cyc := prof.Plan.Cycle(today)
-	q := ConsumptionQuery{From: cyc.From, To: today, Limit: 100, Cursor: r.URL.Query().Get("cursor")}
+	query := r.URL.Query()
+	q := ConsumptionQuery{From: cyc.From, To: today, Limit: 100, Cursor: query.Get("cursor")}
 	var fs []problem.Field
+	// A parameter given empty (?to=) is not a default: it is refused.
+	for _, name := range []string{"from", "to", "cursor", "limit"} {
+		if query.Has(name) && query.Get(name) == "" {
+			fs = append(fs, problem.Field{Field: name, Reason: "must not be empty"})
+		}
+	}
 	for _, f := range []struct {
 		name string
 		dst  *localdate.Date
 	}{{"from", &q.From}, {"to", &q.To}} {
-		if v := r.URL.Query().Get(f.name); v != "" {
+		if v := query.Get(f.name); v != "" {
 			d, err := localdate.Parse(v)
 			if err != nil {
 				fs = append(fs, problem.Field{Field: f.name, Reason: "must be a date YYYY-MM-DD"})
@@ -238,8 +260,12 @@ func (a *API) consumption(w http.ResponseWriter, r *http.Request, p auth.Princip
 			*f.dst = d
 		}
 	}
-	if v := r.URL.Query().Get("limit"); v != "" {
+	if v := query.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
+		if err != nil {
+			// An integral number in another form (100.0, 1e2) is an integer.
+			n, err = strconv.Atoi(string(integralNumbers(json.Number(v)).(json.Number)))
+		}
 		if err != nil {
 			fs = append(fs, problem.Field{Field: "limit", Reason: "must be an integer"})
 		} else {
@@ -286,7 +312,7 @@ func (a *API) consumption(w http.ResponseWriter, r *http.Request, p auth.Princip
 const maxBody = 16 << 10
 
 func (a *API) putPlan(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
 		problem.Write(w, http.StatusUnsupportedMediaType, "send application/json")
 		return
 	}
@@ -300,9 +326,7 @@ func (a *API) putPlan(w http.ResponseWriter, r *http.Request, p auth.Principal) 
 		return
 	}
 	var pl plan.Plan
-	dec := json.NewDecoder(strings.NewReader(string(raw)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&pl); err != nil {
+	if err := decodeStrict(raw, &pl); err != nil {
 		problem.Write(w, http.StatusBadRequest, "the body must be a plan object", problem.Field{Field: jsonField(err), Reason: "malformed or of the wrong type"})
 		return
 	}
@@ -321,7 +345,104 @@ func (a *API) putPlan(w http.ResponseWriter, r *http.Request, p auth.Principal) 
 	_ = json.NewEncoder(w).Encode(pl)
 }
 
+// errTrailing is a body with more after its JSON value.
+var errTrailing = errors.New("trailing data after the JSON value")
+
+// nullField is a null where the body's schema has no nullable member
+// (encoding/json would quietly read it as the zero value).
+type nullField struct{ field string }
+
+func (e nullField) Error() string { return e.field + ": null is not allowed" }
+
+// decodeStrict decodes exactly one JSON value into v: no unknown fields,
+// no nulls, nothing after the value. A number written with a fraction or
+// an exponent that is integral (9714.0, 1e3) is an integer, as JSON
+// Schema's "integer" says, so it reaches integer fields as one.
+func decodeStrict(raw []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var generic any
+	if err := dec.Decode(&generic); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return errTrailing
+	}
+	if f, ok := firstNull(generic, ""); ok {
+		return nullField{f}
+	}
+	norm, err := json.Marshal(integralNumbers(generic))
+	if err != nil {
+		return err
+	}
+	dec = json.NewDecoder(bytes.NewReader(norm))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
+}
+
+// firstNull finds a null member of a decoded JSON value and names it by its
+// dotted path ("body" for a null body).
+func firstNull(v any, path string) (string, bool) {
+	switch x := v.(type) {
+	case nil:
+		if path == "" {
+			return "body", true
+		}
+		return path, true
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			if f, ok := firstNull(x[k], strings.TrimPrefix(path+"."+k, ".")); ok {
+				return f, true
+			}
+		}
+	case []any:
+		for i, e := range x {
+			if f, ok := firstNull(e, path+"."+strconv.Itoa(i)); ok {
+				return f, true
+			}
+		}
+	}
+	return "", false
+}
+
+// integralNumbers rewrites every integral number in a decoded JSON value
+// (json.Number) in integer form; other numbers are left as written.
+func integralNumbers(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			x[k] = integralNumbers(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = integralNumbers(e)
+		}
+	case json.Number:
+		s := string(x)
+		if len(s) > 64 || !strings.ContainsAny(s, ".eE") {
+			return x
+		}
+		f, _, err := big.ParseFloat(s, 10, 256, big.ToNearestEven)
+		if err != nil || !f.IsInt() {
+			return x
+		}
+		if i, acc := f.Int64(); acc == big.Exact {
+			return json.Number(strconv.FormatInt(i, 10))
+		}
+	}
+	return v
+}
+
 func jsonField(err error) string {
+	var nf nullField
+	if errors.As(err, &nf) {
+		return nf.field
+	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) && te.Field != "" {
 		return te.Field

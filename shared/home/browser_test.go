@@ -15,11 +15,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
-
 	"github.com/customercloud/home/infra/local/runner"
 	"github.com/customercloud/home/internal/pipeline"
 	"github.com/customercloud/home/internal/testenv"
+	"github.com/customercloud/home/shared/app"
 	"github.com/customercloud/home/shared/auth"
 	"github.com/customercloud/home/shared/resources"
 )
@@ -106,10 +105,10 @@ func TestBrowserCallsTheAPIAcrossOrigins(t *testing.T) {
 	defer other.Close()
 	pageOrigin, foreignOrigin := "http://"+allowed.Listener.Addr().String(), "http://"+other.Listener.Addr().String()
 
-	adapter := httpadapter.NewV2(p.API)
+	proxy := app.Proxy(p.API)
 	var routes []runner.Route
 	for _, r := range resources.HomeAPI.Routes {
-		routes = append(routes, runner.Route{Route: r, Handler: adapter.ProxyWithContext})
+		routes = append(routes, runner.Route{Route: r, Handler: proxy})
 	}
 	gw := runner.New(runner.Config{Routes: routes, Verifier: p.Key.Verifier(), CORSOrigins: []string{pageOrigin},
 		Log: slog.New(slog.NewJSONHandler(io.Discard, nil))})

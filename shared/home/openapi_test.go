@@ -100,8 +100,20 @@ var validation = []openapi3.SchemaValidationOption{openapi3.EnableJSONSchema2020
 func (c *contract) check(req *http.Request, status int, header http.Header, body []byte) error {
 	route, params, err := c.router.FindRoute(req)
 	if err != nil {
-		if errors.Is(err, routers.ErrPathNotFound) || errors.Is(err, routers.ErrMethodNotAllowed) {
-			// Not an operation of the document: the answer must be the
+		if errors.Is(err, routers.ErrMethodNotAllowed) {
+			// A documented path, a method it lacks: the documented
+			// MethodNotAllowed response, whose Allow lists the path's
+			// documented methods.
+			if status != http.StatusMethodNotAllowed {
+				return fmt.Errorf("%s %s: the path has no such operation, yet answered %d", req.Method, req.URL.Path, status)
+			}
+			if err := c.checkAllow(req, header.Get("Allow")); err != nil {
+				return err
+			}
+			return c.checkResponse(c.doc.Components.Responses["MethodNotAllowed"], header, body)
+		}
+		if errors.Is(err, routers.ErrPathNotFound) {
+			// Not a path of the document: the answer must be the
 			// documented NotFound response.
 			if status != http.StatusNotFound {
 				return fmt.Errorf("%s %s is not a documented operation, yet answered %d", req.Method, req.URL.Path, status)
@@ -129,6 +141,23 @@ func (c *contract) check(req *http.Request, status int, header http.Header, body
 	}
 	in.SetBodyBytes(body)
 	return openapi3filter.ValidateResponse(context.Background(), in)
+}
+
+// checkAllow says why allow is not the list of the documented methods of
+// req's path, or nil.
+func (c *contract) checkAllow(req *http.Request, allow string) error {
+	var want []string
+	for _, m := range []string{"DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "TRACE"} {
+		probe := req.Clone(context.Background())
+		probe.Method = m
+		if _, _, err := c.router.FindRoute(probe); err == nil {
+			want = append(want, m)
+		}
+	}
+	if got := strings.Join(want, ", "); allow != got {
+		return fmt.Errorf("Allow %q, want the documented methods %q", allow, got)
+	}
+	return nil
 }
 
 // checkResponse validates headers and body against one response object
@@ -294,7 +323,16 @@ func TestOpenAPIContract(t *testing.T) {
 		{"given text/plain, when PUT /v1/plan, then 415", apiRequest("PUT", "/v1/plan", tok(auth.Admin), planJSON, "Content-Type", "text/plain"), 415},
 		{"given a 17 KiB body, when PUT /v1/plan, then 413", apiRequest("PUT", "/v1/plan", tok(auth.Admin), append([]byte(`{"name":"`+strings.Repeat("x", 17<<10)), '"', '}')), 413},
 		{"given an unknown route, when GET, then 404", apiRequest("GET", "/v1/nothing", tok(auth.Admin), nil), 404},
-		{"given a known path, when called with another method, then 404", apiRequest("DELETE", "/v1/home", tok(auth.Admin), nil), 404},
+		{"given a known path, when called with another method, then 405 with Allow", apiRequest("DELETE", "/v1/home", tok(auth.Admin), nil), 405},
+		{"given the plan path, when called with GET, then 405 with Allow", apiRequest("GET", "/v1/plan", tok(auth.Admin), nil), 405},
+		{"given no Origin, when OPTIONS /v1/home, then a bare 204", apiRequest("OPTIONS", "/v1/home", "", nil), 204},
+		{"given an allowed origin but no requested method, when OPTIONS /v1/consumption, then a bare 204", apiRequest("OPTIONS", "/v1/consumption", "", nil, "Origin", "http://localhost:5173"), 204},
+		{"given an unknown path, when preflighted, then 404", apiRequest("OPTIONS", "/v1/nothing", "", nil, "Origin", "http://localhost:5173", "Access-Control-Request-Method", "GET"), 404},
+		{"given dates in year 9999, when GET /v1/consumption, then 400 (not a DynamoDB error)", apiRequest("GET", "/v1/consumption?from=9999-12-01&to=9999-12-31", tok(auth.Admin), nil), 400},
+		{"given the last date allowed, when GET /v1/consumption, then 200", apiRequest("GET", "/v1/consumption?from=9999-12-01&to=9999-12-30", tok(auth.Admin), nil), 200},
+		{"given an integral limit written 50.0, when GET /v1/consumption, then 200", apiRequest("GET", "/v1/consumption?limit=50.0", tok(auth.Admin), nil), 200},
+		{"given an empty to, when GET /v1/consumption, then 400 (not the default)", apiRequest("GET", "/v1/consumption?to=", tok(auth.Admin), nil), 400},
+		{"given a fractional limit, when GET /v1/consumption, then 400", apiRequest("GET", "/v1/consumption?limit=50.5", tok(auth.Admin), nil), 400},
 		{"given an allowed origin, when preflighting PUT /v1/plan, then 204", apiRequest("OPTIONS", "/v1/plan", "", nil, "Origin", "http://localhost:5173", "Access-Control-Request-Method", "PUT", "Access-Control-Request-Headers", "authorization,content-type"), 204},
 		{"given a disallowed origin, when preflighting GET /v1/home, then 204 without CORS headers", apiRequest("OPTIONS", "/v1/home", "", nil, "Origin", "https://evil.example", "Access-Control-Request-Method", "GET"), 204},
 	}

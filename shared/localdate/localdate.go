@@ -23,10 +23,15 @@ type Date int32
 // Layout is the text form of a Date.
 const Layout = "2006-01-02"
 
-// Load returns the IANA zone name, or the default zone for "".
+// Load returns the IANA zone name, or the default zone for "". "Local" is
+// refused: time.LoadLocation maps it to the host's zone, so its meaning
+// would depend on the machine that reads it.
 func Load(name string) (*time.Location, error) {
 	if name == "" {
 		name = DefaultZone
+	}
+	if name == "Local" {
+		return nil, fmt.Errorf("time zone %q: not an IANA name (it means the host's zone)", name)
 	}
 	loc, err := time.LoadLocation(name)
 	if err != nil {

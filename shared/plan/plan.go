@@ -47,6 +47,8 @@ func (p Plan) Validate() error {
 	var errs []error
 	if p.Name == "" || len(p.Name) > 64 {
 		errs = append(errs, FieldError{"name", "required, at most 64 characters"})
+	} else if !event.PlainText(p.Name) {
+		errs = append(errs, FieldError{"name", "no control, format (bidi) or separator characters"})
 	}
 	if p.CycleStartDay < 1 || p.CycleStartDay > 28 {
 		errs = append(errs, FieldError{"cycleStartDay", "must be 1-28"})

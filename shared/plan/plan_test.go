@@ -32,6 +32,11 @@ func TestValidate(t *testing.T) {
 			p.Packages = map[string]int{"telegram": 1, "sms": -5}
 		}, []string{"packages.sms", "packages.telegram"}},
 		{"an unknown zone", func(p *Plan) { p.TimeZone = "America/Atlantis" }, []string{"timeZone"}},
+		{"the host's zone, Local, which is no IANA name", func(p *Plan) { p.TimeZone = "Local" }, []string{"timeZone"}},
+		{"UTC, an IANA name", func(p *Plan) { p.TimeZone = "UTC" }, nil},
+		{"a name with a right-to-left override", func(p *Plan) { p.Name = "Pro\u202eorP" }, []string{"name"}},
+		{"a name with a NUL", func(p *Plan) { p.Name = "Pro\x00" }, []string{"name"}},
+		{"a name with accents", func(p *Plan) { p.Name = "Plano Básico" }, nil},
 		{"everything wrong at once", func(p *Plan) { *p = Plan{TimeZone: "Nowhere"} },
 			[]string{"name", "cycleStartDay", "seats", "timeZone"}},
 	}

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/customercloud/home/infra/local"
 	"github.com/customercloud/home/infra/local/runner"
@@ -64,7 +63,7 @@ func run() error {
 	for _, f := range []struct {
 		def resources.FunctionDef
 		h   runner.HTTPHandler
-	}{{resources.HomeAPI, httpadapter.NewV2(homeH).ProxyWithContext}, {resources.Webhook, httpadapter.NewV2(hookH).ProxyWithContext}} {
+	}{{resources.HomeAPI, app.Proxy(homeH)}, {resources.Webhook, app.Proxy(hookH)}} {
 		for _, r := range f.def.Routes {
 			routes = append(routes, runner.Route{Route: r, Handler: f.h})
 		}

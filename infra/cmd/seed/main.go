@@ -39,6 +39,7 @@ func run() error {
 	days := flag.Int("days", 60, "days of history")
 	intensity := flag.Float64("intensity", 0.04, "conversations per contact per day")
 	wait := flag.Duration("wait", 10*time.Minute, "how long to wait for the queue to drain (0: don't wait)")
+	marker := flag.String("sent-marker", "", "file to create once every event is on the queue (make run seeds once)")
 	flag.Parse()
 	ctx := context.Background()
 	_, getenv, err := local.Env()
@@ -90,6 +91,11 @@ func run() error {
 		bar("sent     ", start+len(chunk), total)
 	}
 	fmt.Println()
+	if *marker != "" {
+		if err := os.WriteFile(*marker, []byte(strconv.Itoa(total)+" events\n"), 0o644); err != nil {
+			return fmt.Errorf("sent marker: %w", err)
+		}
+	}
 	if *wait == 0 {
 		return nil
 	}
@@ -110,8 +116,8 @@ func run() error {
 			return nil
 		}
 		if visible == 0 && time.Since(lastChange) > 3*time.Second {
-			// A receive whose answer was lost (see README, "Why ElasticMQ")
-			// leaves its messages in flight until the visibility timeout.
+			// A receive whose answer was lost leaves its messages in flight
+			// until the visibility timeout (see README, "Why ElasticMQ").
 			fmt.Printf("  %d in flight, back after the visibility timeout", inFlight)
 		}
 		time.Sleep(500 * time.Millisecond)

@@ -93,9 +93,14 @@ func New(cfg Config) *Runner {
 		cfg.Pollers = 2
 	}
 	r := &Runner{cfg: cfg, mux: http.NewServeMux()}
+	allow := map[string][]string{}
 	for _, rt := range cfg.Routes {
 		rt := rt
 		r.mux.HandleFunc(rt.Method+" "+rt.Path, func(w http.ResponseWriter, req *http.Request) { r.invoke(w, req, rt) })
+		allow[rt.Path] = append(allow[rt.Path], rt.Method)
+	}
+	for path, methods := range allow {
+		r.mux.HandleFunc(path, methodNotAllowed(append(methods, http.MethodOptions)))
 	}
 	r.mux.HandleFunc("/", func(w http.ResponseWriter, req *http.Request) {
 		if cfg.Static != nil {
@@ -124,10 +129,12 @@ func (r *Runner) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		h.Add("Vary", "Origin")
 		h.Set("Access-Control-Expose-Headers", strings.Join(resources.CORS.ExposeHeaders, ","))
 	}
-	if req.Method == http.MethodOptions && req.Header.Get("Access-Control-Request-Method") != "" {
-		// A preflight is answered by API Gateway itself, before any
-		// authorizer, as HTTP APIs do when CORS is configured.
-		if allowed {
+	if req.Method == http.MethodOptions && r.knownPath(req) {
+		// OPTIONS is answered by API Gateway itself, before any
+		// authorizer, as HTTP APIs do when CORS is configured: a
+		// preflight from an allowed origin gets the CORS headers, any
+		// other OPTIONS a bare 204.
+		if allowed && req.Header.Get("Access-Control-Request-Method") != "" {
 			h := w.Header()
 			h.Set("Access-Control-Allow-Methods", strings.Join(resources.CORS.AllowMethods, ","))
 			h.Set("Access-Control-Allow-Headers", strings.Join(resources.CORS.AllowHeaders, ","))
@@ -137,6 +144,30 @@ func (r *Runner) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	r.mux.ServeHTTP(w, req)
+}
+
+// knownPath reports whether some route has req's path (whatever its method).
+func (r *Runner) knownPath(req *http.Request) bool {
+	probe := req.Clone(req.Context())
+	probe.Method = http.MethodGet
+	for _, rt := range r.cfg.Routes {
+		probe.Method = rt.Method
+		if _, pattern := r.mux.Handler(probe); pattern == rt.Method+" "+rt.Path {
+			return true
+		}
+	}
+	return false
+}
+
+// methodNotAllowed answers a method a known path lacks: 405 with Allow
+// (RFC 9110 §15.5.6), not the 404 of a path that does not exist.
+func methodNotAllowed(methods []string) http.HandlerFunc {
+	slices.Sort(methods)
+	allow := strings.Join(slices.Compact(methods), ", ")
+	return func(w http.ResponseWriter, req *http.Request) {
+		w.Header().Set("Allow", allow)
+		problem.Write(w, http.StatusMethodNotAllowed, "this path has no "+req.Method+" operation; allowed: "+allow)
+	}
 }
 
 func (r *Runner) invoke(w http.ResponseWriter, req *http.Request, rt Route) {
@@ -234,7 +265,10 @@ func (r *Runner) event(req *http.Request, rt Route, body []byte, claims map[stri
 	}
 	ip, _, _ := net.SplitHostPort(req.RemoteAddr)
 	ev := events.APIGatewayV2HTTPRequest{
-		Version: "2.0", RouteKey: rt.Method + " " + rt.Path, RawPath: req.URL.Path, RawQueryString: req.URL.RawQuery,
+		// rawPath is the path as sent, still percent-encoded: decoded, a
+		// control character or '?' in it would not survive the handler's
+		// adapter rebuilding the URL.
+		Version: "2.0", RouteKey: rt.Method + " " + rt.Path, RawPath: req.URL.EscapedPath(), RawQueryString: req.URL.RawQuery,
 		Cookies: cookies, Headers: headers, QueryStringParameters: query, PathParameters: path,
 		RequestContext: events.APIGatewayV2HTTPRequestContext{
 			AccountID: "000000000000", APIID: "local", DomainName: req.Host, RequestID: r.requestID(),

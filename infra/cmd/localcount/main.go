@@ -1,0 +1,85 @@
+// Command localcount prints what the local stack holds for one
+// organization: its ledger entries (one per debit), and the events queue's
+// and dead-letter queue's messages. infra/local/crashcheck.sh compares it
+// across a crash and a restart.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/customercloud/home/infra/local"
+	"github.com/customercloud/home/shared/awscfg"
+	"github.com/customercloud/home/shared/keys"
+	"github.com/customercloud/home/shared/resources"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "localcount:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	org := flag.String("org", "demo", "organization id")
+	flag.Parse()
+	ctx := context.Background()
+	_, getenv, err := local.Env()
+	if err != nil {
+		return err
+	}
+	cfg, err := awscfg.LoadWith(ctx, getenv)
+	if err != nil {
+		return err
+	}
+	db := awscfg.DynamoDBWith(cfg, getenv)
+	table := getenv(resources.EnvTableName)
+	ledger := 0
+	for shard := 0; shard < keys.LedgerShards; shard++ {
+		var start map[string]types.AttributeValue
+		for {
+			out, err := db.Query(ctx, &dynamodb.QueryInput{TableName: &table, Select: types.SelectCount,
+				KeyConditionExpression:    aws.String("pk = :pk"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: keys.LedgerPartition(*org, shard)}},
+				ExclusiveStartKey:         start})
+			if err != nil {
+				return fmt.Errorf("count ledger: %w", err)
+			}
+			ledger += int(out.Count)
+			if start = out.LastEvaluatedKey; len(start) == 0 {
+				break
+			}
+		}
+	}
+	sq := awscfg.SQSWith(cfg, getenv)
+	depth := func(url string) (int, int, error) {
+		out, err := sq.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: &url, AttributeNames: []sqstypes.QueueAttributeName{
+			sqstypes.QueueAttributeNameApproximateNumberOfMessages, sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
+		if err != nil {
+			return 0, 0, fmt.Errorf("queue depth: %w", err)
+		}
+		v, _ := strconv.Atoi(out.Attributes[string(sqstypes.QueueAttributeNameApproximateNumberOfMessages)])
+		f, _ := strconv.Atoi(out.Attributes[string(sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible)])
+		return v, f, nil
+	}
+	qv, qf, err := depth(getenv(resources.EnvEventsQueueURL))
+	if err != nil {
+		return err
+	}
+	dv, df, err := depth(getenv(resources.EnvDeadLetterURL))
+	if err != nil {
+		return err
+	}
+	fmt.Printf("ledger=%d queued=%d dlq=%d\n", ledger, qv+qf, dv+df)
+	return nil
+}
