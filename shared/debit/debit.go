@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/customercloud/home/shared/event"
+	"github.com/customercloud/home/shared/geo"
 	"github.com/customercloud/home/shared/ingest"
 	"github.com/customercloud/home/shared/localdate"
 	"github.com/customercloud/home/shared/sentiment"
@@ -370,7 +371,7 @@ func compute(run []item, c store.Contact, prof store.Profile, now time.Time) (ne
 	loc := prof.Plan.Location()
 	next = c.State.Clone()
 	for _, it := range run {
-		res := next.Apply(it.ev, ingest.Context{Loc: loc, Now: now, Sentiment: it.label})
+		res := next.Apply(it.ev, ingest.Context{Loc: loc, Now: now, Sentiment: it.label, StateOf: geo.StateOf})
 		if res.Duplicate {
 			dups = append(dups, it)
 			continue

@@ -1,8 +1,8 @@
-package geo
+package uf
 
 // dddTable maps every Brazilian DDD (area code) in use to its state (UF),
 // as listed by Anatel and copied in REFERENCES.md ("Brazilian DDD → state").
-// It is the single source of that data: StateOf, States and DDDs all derive
+// It is the single source of that data: OfDDD, All, DDDs and geo.StateOf derive
 // from it, so a change of numbering plan is a change to this table alone.
 // Codes absent from it (20, 23, 25, 26, 29, 30, 36, 39, 40, 50, 52, 56–60,
 // 70, 72, 76, 78, 80, 90) are not in use and resolve to Unknown.

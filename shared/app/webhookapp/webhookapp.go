@@ -1,13 +1,18 @@
-package app
+// Package webhookapp builds the webhook function's handler; it links the
+// webhook, the queue publisher, SSM and the store (for Meta's account map),
+// and no phone parser: the webhook forwards events, it does not read them.
+package webhookapp
 
 import (
 	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
+	"github.com/customercloud/home/shared/app"
 	"github.com/customercloud/home/shared/awscfg"
 	"github.com/customercloud/home/shared/queue"
 	"github.com/customercloud/home/shared/resources"
@@ -16,20 +21,21 @@ import (
 	"github.com/customercloud/home/shared/webhook"
 )
 
-// Webhook builds the webhook function's HTTP handler from its environment
+// New builds the webhook function's HTTP handler from its environment
 // (resources.Webhook.Env) read through getenv: the queue URL, the table, the
-// secrets (SSM parameter names in AWS, values locally), and the local
-// endpoints DYNAMODB_ENDPOINT / SQS_ENDPOINT when set (through awscfg); log
-// may be nil.
-func Webhook(ctx context.Context, getenv Getenv, log *slog.Logger) (http.Handler, error) {
+// secrets (SSM parameter names in AWS, read together in one GetParameters
+// call; values locally), and the local endpoints DYNAMODB_ENDPOINT /
+// SQS_ENDPOINT when set (through awscfg); log may be nil.
+func New(ctx context.Context, getenv app.Getenv, log *slog.Logger) (http.Handler, error) {
 	awsCfg, err := awscfg.LoadWith(ctx, getenv)
 	if err != nil {
 		return nil, fmt.Errorf("webhook: %w", err)
 	}
 	var get secrets.Getter
-	if getenv(resources.EnvProducerSecretsParam) != "" || getenv(resources.EnvMetaAppSecretParam) != "" ||
-		getenv(resources.EnvMetaVerifyTokenParam) != "" {
-		if get, err = secrets.FromSSM(ssm.NewFromConfig(awsCfg)); err != nil {
+	params := []string{getenv(resources.EnvProducerSecretsParam), getenv(resources.EnvMetaAppSecretParam),
+		getenv(resources.EnvMetaVerifyTokenParam)}
+	if slices.ContainsFunc(params, func(p string) bool { return p != "" }) {
+		if get, err = secrets.Prefetch(ctx, ssm.NewFromConfig(awsCfg), params...); err != nil {
 			return nil, fmt.Errorf("webhook: %w", err)
 		}
 	}
@@ -37,7 +43,7 @@ func Webhook(ctx context.Context, getenv Getenv, log *slog.Logger) (http.Handler
 	if err != nil {
 		return nil, err
 	}
-	queueURL, err := need(getenv, resources.EnvEventsQueueURL)
+	queueURL, err := app.Need(getenv, resources.EnvEventsQueueURL)
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +53,7 @@ func Webhook(ctx context.Context, getenv Getenv, log *slog.Logger) (http.Handler
 	}
 	deps := webhook.Deps{Publisher: pub, Logger: log}
 	if len(cfg.MetaAppSecret) > 0 {
-		table, err := need(getenv, resources.EnvTableName) // the Meta account map
+		table, err := app.Need(getenv, resources.EnvTableName) // the Meta account map
 		if err != nil {
 			return nil, err
 		}
