@@ -25,6 +25,7 @@ import (
 	"github.com/customercloud/home/shared/app/webhookapp"
 	"github.com/customercloud/home/shared/auth"
 	"github.com/customercloud/home/shared/awscfg"
+	"github.com/customercloud/home/shared/awscfg/sqscfg"
 	"github.com/customercloud/home/shared/resources"
 )
 
@@ -84,7 +85,7 @@ func run() error {
 	rn := runner.New(runner.Config{
 		Routes: routes, Verifier: key.Verifier(),
 		CORSOrigins: strings.Split(orDefault(getenv("CORS_ALLOW_ORIGINS"), "http://localhost:8080,http://127.0.0.1:8080"), ","),
-		SQS:         awscfg.SQSWith(cfg, getenv), QueueURL: queueURL,
+		SQS:         sqscfg.New(cfg, getenv), QueueURL: queueURL,
 		QueueARN:  "arn:aws:sqs:us-east-1:000000000000:" + resources.EventsQueue.Name,
 		BatchSize: resources.Debit.BatchSize, Pollers: 2, Debit: runner.SQSHandler(debitH),
 		RollupEvery: every,

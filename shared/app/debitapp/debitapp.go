@@ -12,6 +12,7 @@ import (
 
 	"github.com/customercloud/home/shared/app"
 	"github.com/customercloud/home/shared/awscfg"
+	"github.com/customercloud/home/shared/awscfg/sqscfg"
 	"github.com/customercloud/home/shared/deadletter"
 	"github.com/customercloud/home/shared/debit"
 	"github.com/customercloud/home/shared/resources"
@@ -52,6 +53,6 @@ func New(ctx context.Context, getenv app.Getenv, log *slog.Logger) (SQSHandler, 
 	if err != nil {
 		return nil, err
 	}
-	p := debit.New(st, deadletter.New(awscfg.SQSWith(cfg, getenv), dlqURL), cls, log)
+	p := debit.New(st, deadletter.New(sqscfg.New(cfg, getenv), dlqURL), cls, log)
 	return p.Handle, nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/customercloud/home/shared/app"
 	"github.com/customercloud/home/shared/awscfg"
+	"github.com/customercloud/home/shared/awscfg/sqscfg"
 	"github.com/customercloud/home/shared/queue"
 	"github.com/customercloud/home/shared/resources"
 	"github.com/customercloud/home/shared/secrets"
@@ -47,7 +48,7 @@ func New(ctx context.Context, getenv app.Getenv, log *slog.Logger) (http.Handler
 	if err != nil {
 		return nil, err
 	}
-	pub, err := queue.NewSQSPublisher(queue.SQSConfig{API: awscfg.SQSWith(awsCfg, getenv), QueueURL: queueURL})
+	pub, err := queue.NewSQSPublisher(queue.SQSConfig{API: sqscfg.New(awsCfg, getenv), QueueURL: queueURL})
 	if err != nil {
 		return nil, fmt.Errorf("webhook: %w", err)
 	}

@@ -7,8 +7,8 @@
 package uf
 
 import (
-	"maps"
 	"slices"
+	"sync"
 )
 
 // Unknown is the state reported for a number with no Brazilian DDD: foreign,
@@ -16,22 +16,19 @@ import (
 // use. geoDistribution groups such contacts under this key.
 const Unknown = "unknown"
 
-// byDDD is dddTable flattened into an array so the hot path of geo.StateOf is
-// an index, not a map lookup; an empty entry means the code is not in use.
-var byDDD = func() (a [100]string) {
-	for ddd, uf := range dddTable {
-		a[ddd] = uf
+// states is the sorted set of UFs, computed once, on first use, because All
+// is called by rollups and seeding tools that must not pay for the sort each
+// time.
+var states = sync.OnceValue(func() []string {
+	var s []string
+	for _, uf := range byDDD {
+		if uf != "" {
+			s = append(s, uf)
+		}
 	}
-	return a
-}()
-
-// states is the sorted set of UFs, computed once because All is called by
-// rollups and seeding tools that must not pay for the sort each time.
-var states = func() []string {
-	s := slices.Collect(maps.Values(dddTable))
 	slices.Sort(s)
 	return slices.Compact(s)
-}()
+})
 
 // OfDDD maps an area code to its UF, or Unknown when it is out of range or
 // not in use.
@@ -46,12 +43,18 @@ func OfDDD(ddd int) string {
 // that dashboards and tests can list every state including those with no
 // interactions. The caller owns the returned slice.
 func All() []string {
-	return slices.Clone(states)
+	return slices.Clone(states())
 }
 
 // DDDs returns every area code in use mapped to its UF, so seeding tools can
 // generate phone numbers spread over all states. The caller owns the
 // returned map.
 func DDDs() map[int]string {
-	return maps.Clone(dddTable)
+	m := make(map[int]string, 67)
+	for ddd, uf := range byDDD {
+		if uf != "" {
+			m[ddd] = uf
+		}
+	}
+	return m
 }
