@@ -116,8 +116,8 @@ func TestColdStartBuildsLikeInfra(t *testing.T) {
 
 // standIn is a loopback Lambda Runtime API (only the first GET
 // /runtime/invocation/next matters: it marks the end of init) and SSM (the
-// GetParameters a function may make at init); any other request is counted
-// as init touching the network.
+// parameters a function may read at init, counted); any other request is
+// counted as init touching the network.
 type standIn struct {
 	srv     *httptest.Server
 	arrived chan time.Time
@@ -144,14 +144,31 @@ func (s *standIn) serve(w http.ResponseWriter, r *http.Request) {
 		default:
 		}
 		<-r.Context().Done() // held until the process is killed
-	case r.Header.Get("X-Amz-Target") == "AmazonSSM.GetParameters":
+	case strings.HasPrefix(r.Header.Get("X-Amz-Target"), "AmazonSSM.GetParameter"):
+		// GetParameters (one call for many names) and GetParameter (one per
+		// name), so that a build reading its secrets one by one is counted
+		// too.
 		s.ssm.Add(1)
-		var in struct{ Names []string }
+		var in struct {
+			Name  string
+			Names []string
+		}
 		if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
 		type param struct{ Name, Type, Value string }
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		if in.Name != "" {
+			v, ok := s.params[in.Name]
+			if !ok {
+				w.WriteHeader(http.StatusBadRequest)
+				_ = json.NewEncoder(w).Encode(map[string]string{"__type": "ParameterNotFound", "message": in.Name})
+				return
+			}
+			_ = json.NewEncoder(w).Encode(map[string]param{"Parameter": {in.Name, "SecureString", v}})
+			return
+		}
 		out := struct {
 			Parameters        []param
 			InvalidParameters []string
@@ -163,7 +180,6 @@ func (s *standIn) serve(w http.ResponseWriter, r *http.Request) {
 				out.InvalidParameters = append(out.InvalidParameters, n)
 			}
 		}
-		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 		_ = json.NewEncoder(w).Encode(out)
 	default:
 		s.mu.Lock()
@@ -260,10 +276,9 @@ func BenchmarkColdStart(b *testing.B) {
 	dir := b.TempDir()
 	producerDoc, _ := json.Marshal(map[string]string{"demo": "producer-secret-for-the-cold-start-bench-0123456789"})
 	params := map[string]string{
-		"/cch/producer-secrets":   string(producerDoc),
-		"/cch/meta/app-secret":    "meta-app-secret-0123456789abcdef",
-		"/cch/meta/verify-token":  "verify-token-for-the-bench",
-		"/cch/unused/placeholder": "x",
+		"/cch/producer-secrets":  string(producerDoc),
+		"/cch/meta/app-secret":   "meta-app-secret-0123456789abcdef",
+		"/cch/meta/verify-token": "verify-token-for-the-bench",
 	}
 	si := newStandIn(b, params)
 	hostPort := strings.TrimPrefix(si.srv.URL, "http://")
