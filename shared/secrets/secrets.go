@@ -67,7 +67,14 @@ func Prefetch(ctx context.Context, api SSMAPI, names ...string) (Getter, error) 
 			return nil, fmt.Errorf("secrets: get parameters %q: %w", batch, err)
 		}
 		for _, p := range out.Parameters {
-			values[aws.ToString(p.Name)] = aws.ToString(p.Value)
+			// Asked as a name, a name:version or name:label selector, or an
+			// ARN: SSM answers with the bare name plus the selector and ARN.
+			v := aws.ToString(p.Value)
+			values[aws.ToString(p.Name)] = v
+			values[aws.ToString(p.Name)+aws.ToString(p.Selector)] = v
+			if p.ARN != nil {
+				values[aws.ToString(p.ARN)] = v
+			}
 		}
 	}
 	return func(_ context.Context, name string) (string, error) {

@@ -28,8 +28,16 @@ func (r *recordingSSM) GetParameters(_ context.Context, in *ssm.GetParametersInp
 	}
 	out := &ssm.GetParametersOutput{}
 	for _, n := range in.Names {
-		if v, ok := r.values[n]; ok {
-			out.Parameters = append(out.Parameters, types.Parameter{Name: aws.String(n), Value: aws.String(v)})
+		name, selector := n, ""
+		if i := strings.LastIndex(n, ":"); i > 0 && !strings.HasPrefix(n, "arn:") {
+			name, selector = n[:i], n[i:]
+		}
+		if v, ok := r.values[name]; ok {
+			p := types.Parameter{Name: aws.String(name), Value: aws.String(v), ARN: aws.String("arn:aws:ssm:us-east-1:1:parameter" + name)}
+			if selector != "" {
+				p.Selector = aws.String(selector)
+			}
+			out.Parameters = append(out.Parameters, p)
 		} else {
 			out.InvalidParameters = append(out.InvalidParameters, n)
 		}
@@ -79,6 +87,18 @@ func TestPrefetch(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestPrefetchSelectors(t *testing.T) {
+	t.Run("given a name:version selector, when read, then the value SSM answers under the bare name", func(t *testing.T) {
+		get, err := Prefetch(context.Background(), &recordingSSM{values: map[string]string{"/cch/s": "v1"}}, "/cch/s:3")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v, err := get(context.Background(), "/cch/s:3"); err != nil || v != "v1" {
+			t.Fatalf("got %q, %v", v, err)
+		}
+	})
 }
 
 func TestPrefetchBatchesByTen(t *testing.T) {
