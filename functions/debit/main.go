@@ -9,11 +9,12 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/customercloud/home/shared/app"
+	"github.com/customercloud/home/shared/app/debitapp"
 )
 
 func main() {
 	log := app.Logger(os.Getenv, "debit")
-	h, err := app.Debit(context.Background(), os.Getenv, log)
+	h, err := debitapp.New(context.Background(), os.Getenv, log)
 	if err != nil {
 		log.Error("init failed", "error", err.Error())
 		os.Exit(1)

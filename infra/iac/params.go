@@ -73,7 +73,7 @@ func Parameters() []Parameter {
 
 // IsSSMEnv reports whether an environment variable carries the name of an SSM
 // parameter, the project's convention being the _PARAM suffix; the function
-// gets ssm:GetParameter on that parameter and nothing else.
+// gets ssm:GetParameters on that parameter and nothing else.
 func IsSSMEnv(env string) bool { return strings.HasSuffix(env, "_PARAM") }
 
 // ParamForEnv is the stack parameter that feeds an environment variable:

@@ -91,7 +91,7 @@ func Statements(f resources.FunctionDef) ([]Statement, error) {
 		}
 	}
 	if len(params) > 0 {
-		sts = append(sts, Statement{Sid: "ReadParameters", Actions: []string{"ssm:GetParameter"}, Resources: params})
+		sts = append(sts, Statement{Sid: "ReadParameters", Actions: []string{"ssm:GetParameters"}, Resources: params})
 	}
 
 	if f.Comprehend {

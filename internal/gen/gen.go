@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/customercloud/home/shared/event"
-	"github.com/customercloud/home/shared/geo"
+	"github.com/customercloud/home/shared/geo/uf"
 )
 
 // Options shape a stream.
@@ -86,7 +86,7 @@ func (g *g) org() {
 
 var ddds = func() []int {
 	var out []int
-	for d := range geo.DDDs() {
+	for d := range uf.DDDs() {
 		out = append(out, d)
 	}
 	sort.Ints(out)

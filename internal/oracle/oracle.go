@@ -11,6 +11,7 @@ import (
 
 	"github.com/customercloud/home/shared/event"
 	"github.com/customercloud/home/shared/geo"
+	"github.com/customercloud/home/shared/geo/uf"
 	"github.com/customercloud/home/shared/interactionz"
 	"github.com/customercloud/home/shared/localdate"
 	"github.com/customercloud/home/shared/metrics"
@@ -256,12 +257,12 @@ func Run(evs []event.Event, o Options) Result {
 		if c.registered && !c.deleted {
 			m.ContactBase++
 		}
-		uf := c.uf
-		if uf == "" {
-			uf = geo.Unknown
+		state := c.uf
+		if state == "" {
+			state = uf.Unknown
 		}
 		if n := interactions[id]; n > 0 {
-			geoCount[uf] += n
+			geoCount[state] += n
 		}
 		for _, t := range c.tickets {
 			if t.area == event.AreaSupport && cur.Contains(t.opened) {

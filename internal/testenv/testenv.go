@@ -36,6 +36,7 @@ import (
 
 	"github.com/customercloud/home/infra/local/provision"
 	"github.com/customercloud/home/shared/awscfg"
+	"github.com/customercloud/home/shared/awscfg/sqscfg"
 	"github.com/customercloud/home/shared/resources"
 )
 
@@ -119,7 +120,7 @@ func connect() (*Env, error) {
 	env := &Env{
 		Cfg:              cfg,
 		DDB:              awscfg.DynamoDBWith(cfg, getenv),
-		SQS:              awscfg.SQSWith(cfg, getenv),
+		SQS:              sqscfg.New(cfg, getenv),
 		DynamoDBEndpoint: vars[resources.EnvDynamoDBEndpoint],
 		SQSEndpoint:      vars[resources.EnvSQSEndpoint],
 		Vars:             vars,

@@ -2,7 +2,8 @@
 // binary uses, so that the only difference between AWS and the local stack
 // (DynamoDB Local, ElasticMQ) is a pair of environment variables:
 // DYNAMODB_ENDPOINT and SQS_ENDPOINT. When neither is set, everything is the
-// SDK's default chain, untouched.
+// SDK's default chain, untouched. The SQS client is in package sqscfg, so
+// the functions that do not use SQS do not link its client.
 package awscfg
 
 import (
@@ -18,7 +19,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/customercloud/home/shared/resources"
 )
@@ -98,23 +98,6 @@ func DynamoDBWith(cfg aws.Config, getenv Getenv) *dynamodb.Client {
 		if endpoint != "" {
 			o.BaseEndpoint = aws.String(endpoint)
 			o.DisableValidateResponseChecksum = true
-		}
-	})
-}
-
-// SQS returns an SQS client that talks to SQS_ENDPOINT when it is set. The
-// endpoint must be given explicitly: the client never derives it from the
-// host inside a queue URL.
-func SQS(cfg aws.Config) *sqs.Client {
-	return SQSWith(cfg, os.Getenv)
-}
-
-// SQSWith is SQS reading SQS_ENDPOINT through getenv.
-func SQSWith(cfg aws.Config, getenv Getenv) *sqs.Client {
-	endpoint := getenv(resources.EnvSQSEndpoint)
-	return sqs.NewFromConfig(cfg, func(o *sqs.Options) {
-		if endpoint != "" {
-			o.BaseEndpoint = aws.String(endpoint)
 		}
 	})
 }

@@ -59,7 +59,6 @@ func TestGivenEndpoints_WhenClientsAreBuilt_ThenOnlyLocalClientsSkipTheChecksumA
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			db := DynamoDBWith(cfg, vars(tc.env)).Options()
-			q := SQSWith(cfg, vars(tc.env)).Options()
 
 			local := tc.wantEndpoint != ""
 			if got := aws.ToString(db.BaseEndpoint); got != tc.env["DYNAMODB_ENDPOINT"] {
@@ -67,9 +66,6 @@ func TestGivenEndpoints_WhenClientsAreBuilt_ThenOnlyLocalClientsSkipTheChecksumA
 			}
 			if db.DisableValidateResponseChecksum != local {
 				t.Errorf("DisableValidateResponseChecksum = %v, want %v", db.DisableValidateResponseChecksum, local)
-			}
-			if got := aws.ToString(q.BaseEndpoint); got != tc.env["SQS_ENDPOINT"] {
-				t.Errorf("SQS BaseEndpoint = %q", got)
 			}
 			if db.Retryer.MaxAttempts() != ddbMaxAttempts {
 				t.Errorf("DynamoDB MaxAttempts = %d, want %d", db.Retryer.MaxAttempts(), ddbMaxAttempts)

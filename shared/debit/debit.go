@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/customercloud/home/shared/event"
+	"github.com/customercloud/home/shared/geo"
 	"github.com/customercloud/home/shared/ingest"
 	"github.com/customercloud/home/shared/localdate"
 	"github.com/customercloud/home/shared/resources"
@@ -569,7 +570,7 @@ func compute(gid string, run []item, c store.Contact, prof store.Profile, now ti
 			dups = append(dups, it)
 			continue
 		}
-		res := next.Apply(it.ev, ingest.Context{Loc: loc, Now: now, Sentiment: it.label, Spilled: spilled})
+		res := next.Apply(it.ev, ingest.Context{Loc: loc, Now: now, Sentiment: it.label, Spilled: spilled, StateOf: geo.StateOf})
 		next.MarkDelivered(gid, seq, sent, now)
 		if res.Duplicate {
 			dups = append(dups, it)

@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
-	"regexp"
 	"strings"
 	"time"
 	"unicode"
@@ -224,18 +223,59 @@ func (e Event) Validate(now time.Time) error {
 	return nil
 }
 
-var (
-	// idPattern bounds organization, contact, ticket and user ids: they become
-	// parts of DynamoDB keys and SQS message group ids, where '#' separates.
-	idPattern     = regexp.MustCompile(`^[A-Za-z0-9._:@+\-]{1,64}$`)
-	e164Pattern   = regexp.MustCompile(`^\+[1-9][0-9]{7,14}$`)
-	sourcePattern = regexp.MustCompile(`^[\x21-\x7e]{1,256}$`)
-)
+// isID, isSource and isE164 are the syntax of ids, sources and phones, as
+// byte loops rather than regular expressions: compiling the bounded
+// repetitions ({1,256}) took about 1 ms of every function's cold start.
+// A test holds each to the expression it replaces.
+
+// isID bounds organization, contact, ticket and user ids to 1-64 characters
+// of A-Z a-z 0-9 . _ : @ + -: they become parts of DynamoDB keys and SQS
+// message group ids, where '#' separates.
+func isID(v string) bool {
+	if len(v) < 1 || len(v) > 64 {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		ok := 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' ||
+			c == '.' || c == '_' || c == ':' || c == '@' || c == '+' || c == '-'
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// isSource is 1-256 printable ASCII characters other than space.
+func isSource(v string) bool {
+	if len(v) < 1 || len(v) > 256 {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] < 0x21 || v[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// isE164 is "+", a digit 1-9, then 7 to 14 digits.
+func isE164(v string) bool {
+	if len(v) < 9 || len(v) > 16 || v[0] != '+' || v[1] < '1' || v[1] > '9' {
+		return false
+	}
+	for i := 2; i < len(v); i++ {
+		if v[i] < '0' || v[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
 
 // ValidID reports whether s is a valid organization, contact, ticket or user
 // id. The token's organization claim is held to the same rule (package
 // auth), so every id that reaches a key has passed it.
-func ValidID(s string) bool { return idPattern.MatchString(s) }
+func ValidID(s string) bool { return isID(s) }
 
 // PlainText reports whether s is text a person can read back as written:
 // valid UTF-8 without control characters (NUL, newlines, escapes), format
@@ -280,10 +320,10 @@ func (e Event) validate(now time.Time, timeAlreadyBad bool) *ValidationError {
 	case !PlainText(e.ID):
 		add("id", "no control, format (bidi) or separator characters, valid UTF-8")
 	}
-	if !sourcePattern.MatchString(e.Source) {
+	if !isSource(e.Source) {
 		add("source", "required: a URI-reference without spaces, at most 256 characters")
 	}
-	if !idPattern.MatchString(e.OrgID) {
+	if !isID(e.OrgID) {
 		add("orgid", "required: 1-64 characters of A-Z a-z 0-9 . _ : @ + -")
 	}
 	if !timeAlreadyBad {
@@ -301,7 +341,7 @@ func (e Event) validate(now time.Time, timeAlreadyBad bool) *ValidationError {
 		switch {
 		case v == "" && required:
 			add("data."+field, "required")
-		case v != "" && !idPattern.MatchString(v):
+		case v != "" && !isID(v):
 			add("data."+field, "1-64 characters of A-Z a-z 0-9 . _ : @ + -")
 		}
 	}
@@ -318,7 +358,7 @@ func (e Event) validate(now time.Time, timeAlreadyBad bool) *ValidationError {
 	switch e.Type {
 	case ContactUpserted:
 		id("contactId", d.ContactID, true)
-		if d.Phone != "" && !e164Pattern.MatchString(d.Phone) {
+		if d.Phone != "" && !isE164(d.Phone) {
 			add("data.phone", "must be E.164, e.g. +5511987654321")
 		}
 		if d.Email != "" {

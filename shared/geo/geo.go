@@ -2,20 +2,16 @@
 // code) of their phone number. The Home page's geoDistribution metric counts
 // interactions per state, and the phone is the only location signal the
 // platform has for a contact, so this is the one place that knows how to read
-// it.
+// it. The states and their area codes are package uf; this package adds the
+// phone parser, whose package init costs 8–11 ms, so only what reads phones
+// (the debit) links it.
 package geo
 
 import (
-	"maps"
-	"slices"
-
 	"github.com/nyaruka/phonenumbers"
-)
 
-// Unknown is the state reported for a number with no Brazilian DDD: foreign,
-// missing, unparsable, too short or too long, or with an area code not in
-// use. geoDistribution groups such contacts under this key.
-const Unknown = "unknown"
+	"github.com/customercloud/home/shared/geo/uf"
+)
 
 // brazilCountryCode is Brazil's ITU calling code; only numbers carrying it
 // have a DDD.
@@ -25,25 +21,8 @@ const brazilCountryCode = 55
 // without a "+": contacts imported from Brazilian CSVs arrive as bare digits.
 const defaultRegion = "BR"
 
-// byDDD is dddTable flattened into an array so the hot path of StateOf is an
-// index, not a map lookup; an empty entry means the code is not in use.
-var byDDD = func() (a [100]string) {
-	for ddd, uf := range dddTable {
-		a[ddd] = uf
-	}
-	return a
-}()
-
-// states is the sorted set of UFs, computed once because States is called by
-// rollups and seeding tools that must not pay for the sort each time.
-var states = func() []string {
-	s := slices.Collect(maps.Values(dddTable))
-	slices.Sort(s)
-	return slices.Compact(s)
-}()
-
 // StateOf returns the UF ("SP", "RJ", ...) of a Brazilian phone number from
-// its DDD, or Unknown when the number is not Brazilian, cannot be parsed,
+// its DDD, or uf.Unknown when the number is not Brazilian, cannot be parsed,
 // does not have the 10 (landline) or 11 (mobile) national digits of a
 // Brazilian number, or uses a DDD that is not in use.
 //
@@ -60,28 +39,19 @@ func StateOf(phone string) string {
 	return stateOfParsed(phone)
 }
 
-// stateOfDDD maps an area code to its UF, or Unknown when it is out of range
-// or not in use.
-func stateOfDDD(ddd int) string {
-	if ddd < 0 || ddd >= len(byDDD) || byDDD[ddd] == "" {
-		return Unknown
-	}
-	return byDDD[ddd]
-}
-
 // stateOfParsed is the general path: phonenumbers handles formatting,
 // national and international prefixes, so every spelling a customer or an
 // import may use resolves the same way.
 func stateOfParsed(phone string) string {
 	num, err := phonenumbers.Parse(phone, defaultRegion)
 	if err != nil || num.GetCountryCode() != brazilCountryCode {
-		return Unknown
+		return uf.Unknown
 	}
 	nsn := phonenumbers.GetNationalSignificantNumber(num)
 	if len(nsn) != 10 && len(nsn) != 11 {
-		return Unknown
+		return uf.Unknown
 	}
-	return stateOfDDD(int(nsn[0]-'0')*10 + int(nsn[1]-'0'))
+	return uf.OfDDD(int(nsn[0]-'0')*10 + int(nsn[1]-'0'))
 }
 
 // fastState answers without parsing for the two spellings the platform
@@ -109,26 +79,12 @@ func fastState(phone string) (string, bool) {
 	}
 	if s[0] != '5' || s[1] != '5' {
 		if intl && s[0] != '0' {
-			return Unknown, true
+			return uf.Unknown, true
 		}
 		return "", false
 	}
 	if (len(s) != 12 && len(s) != 13) || s[2] == '0' {
 		return "", false
 	}
-	return stateOfDDD(int(s[2]-'0')*10 + int(s[3]-'0')), true
-}
-
-// States returns the 27 UFs (26 states and the Federal District), sorted, so
-// that dashboards and tests can list every state including those with no
-// interactions. The caller owns the returned slice.
-func States() []string {
-	return slices.Clone(states)
-}
-
-// DDDs returns every area code in use mapped to its UF, so seeding tools can
-// generate phone numbers spread over all states. The caller owns the
-// returned map.
-func DDDs() map[int]string {
-	return maps.Clone(dddTable)
+	return uf.OfDDD(int(s[2]-'0')*10 + int(s[3]-'0')), true
 }

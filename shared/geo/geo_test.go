@@ -6,9 +6,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/customercloud/home/shared/geo/uf"
 )
 
-// wantByState restates REFERENCES.md's table independently of dddTable, so a
+// wantByState restates REFERENCES.md's table independently of uf's, so a
 // typo in the data file is caught rather than copied into the expectation.
 var wantByState = map[string][]int{
 	"SP": {11, 12, 13, 14, 15, 16, 17, 18, 19},
@@ -67,8 +69,8 @@ func TestStateOf_GivenEveryDDDInUse_WhenResolved_ThenItsState(t *testing.T) {
 	if total != 67 {
 		t.Fatalf("expectation table has %d DDDs, REFERENCES.md lists 67", total)
 	}
-	if len(dddTable) != 67 {
-		t.Fatalf("dddTable has %d DDDs, want 67", len(dddTable))
+	if n := len(uf.DDDs()); n != 67 {
+		t.Fatalf("uf's table has %d DDDs, want 67", n)
 	}
 }
 
@@ -79,8 +81,8 @@ func TestStateOf_GivenUnusedDDD_WhenResolved_ThenUnknown(t *testing.T) {
 			fmt.Sprintf("55%d33334444", ddd),
 		} {
 			t.Run(fmt.Sprintf("given unused DDD %d in %s when resolved then unknown", ddd, phone), func(t *testing.T) {
-				if got := StateOf(phone); got != Unknown {
-					t.Fatalf("StateOf(%q) = %q, want %q", phone, got, Unknown)
+				if got := StateOf(phone); got != uf.Unknown {
+					t.Fatalf("StateOf(%q) = %q, want %q", phone, got, uf.Unknown)
 				}
 			})
 		}
@@ -97,19 +99,19 @@ func TestStateOf_Scenarios(t *testing.T) {
 		{"given a DDD 55 number written nationally when resolved then RS, not mistaken for the country code", "55999999999", "RS"},
 		{"given a Rio landline in national form when resolved then RJ", "2133334444", "RJ"},
 		{"given an old-style number with spaces and ext when resolved then SP", "+55 11 9 8765 4321 ext 2", "SP"},
-		{"given a US number when resolved then unknown", "+14155552671", Unknown},
-		{"given a Portuguese number when resolved then unknown", "+351912345678", Unknown},
-		{"given an Argentine number when resolved then unknown", "+5491123456789", Unknown},
-		{"given an empty phone when resolved then unknown", "", Unknown},
-		{"given blanks when resolved then unknown", "   ", Unknown},
-		{"given letters when resolved then unknown", "not a phone", Unknown},
-		{"given only the country code when resolved then unknown", "+55", Unknown},
-		{"given a country code and DDD only when resolved then unknown", "+5511", Unknown},
-		{"given too few national digits when resolved then unknown", "+55119876", Unknown},
-		{"given too many national digits when resolved then unknown", "+55119876543210", Unknown},
-		{"given an email in the phone field when resolved then unknown", "ana@example.com", Unknown},
-		{"given a number with a letter inside when resolved then unknown", "+5511987x54321", Unknown},
-		{"given unicode garbage when resolved then unknown", "☎️☎️☎️", Unknown},
+		{"given a US number when resolved then unknown", "+14155552671", uf.Unknown},
+		{"given a Portuguese number when resolved then unknown", "+351912345678", uf.Unknown},
+		{"given an Argentine number when resolved then unknown", "+5491123456789", uf.Unknown},
+		{"given an empty phone when resolved then unknown", "", uf.Unknown},
+		{"given blanks when resolved then unknown", "   ", uf.Unknown},
+		{"given letters when resolved then unknown", "not a phone", uf.Unknown},
+		{"given only the country code when resolved then unknown", "+55", uf.Unknown},
+		{"given a country code and DDD only when resolved then unknown", "+5511", uf.Unknown},
+		{"given too few national digits when resolved then unknown", "+55119876", uf.Unknown},
+		{"given too many national digits when resolved then unknown", "+55119876543210", uf.Unknown},
+		{"given an email in the phone field when resolved then unknown", "ana@example.com", uf.Unknown},
+		{"given a number with a letter inside when resolved then unknown", "+5511987x54321", uf.Unknown},
+		{"given unicode garbage when resolved then unknown", "☎️☎️☎️", uf.Unknown},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -161,41 +163,44 @@ func TestStateOf_GivenAnyInput_WhenFastPathApplies_ThenItAgreesWithPhonenumbers(
 	}
 }
 
+// The tests of package uf's listings are here, beside wantByState, the one
+// restatement of REFERENCES.md.
+
 func TestStates_GivenTheTable_WhenListed_ThenTheTwentySevenUFsSorted(t *testing.T) {
-	got := States()
+	got := uf.All()
 	want := make([]string, 0, len(wantByState))
 	for uf := range wantByState {
 		want = append(want, uf)
 	}
 	slices.Sort(want)
 	if !slices.Equal(got, want) || len(got) != 27 {
-		t.Fatalf("States() = %v, want the 27 UFs %v", got, want)
+		t.Fatalf("uf.All() = %v, want the 27 UFs %v", got, want)
 	}
 	got[0] = "XX"
-	if States()[0] != "AC" {
+	if uf.All()[0] != "AC" {
 		t.Fatal("mutating the returned slice changed the package's copy")
 	}
 }
 
 func TestDDDs_GivenTheTable_WhenListed_ThenEveryCodeInUseOnce(t *testing.T) {
-	got := DDDs()
+	got := uf.DDDs()
 	if len(got) != 67 {
-		t.Fatalf("DDDs() has %d codes, want 67", len(got))
+		t.Fatalf("uf.DDDs() has %d codes, want 67", len(got))
 	}
 	for uf, ddds := range wantByState {
 		for _, ddd := range ddds {
 			if got[ddd] != uf {
-				t.Errorf("DDDs()[%d] = %q, want %q", ddd, got[ddd], uf)
+				t.Errorf("uf.DDDs()[%d] = %q, want %q", ddd, got[ddd], uf)
 			}
 		}
 	}
 	for _, ddd := range unusedDDDs {
 		if _, ok := got[ddd]; ok {
-			t.Errorf("DDDs() lists unused code %d", ddd)
+			t.Errorf("uf.DDDs() lists unused code %d", ddd)
 		}
 	}
 	delete(got, 11)
-	if DDDs()[11] != "SP" {
+	if uf.DDDs()[11] != "SP" {
 		t.Fatal("mutating the returned map changed the package's table")
 	}
 }

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/customercloud/home/shared/event"
-	"github.com/customercloud/home/shared/geo"
+	"github.com/customercloud/home/shared/geo/uf"
 	"github.com/customercloud/home/shared/interactionz"
 	"github.com/customercloud/home/shared/localdate"
 )
@@ -38,6 +38,20 @@ type Context struct {
 	// Spilled are the identities read from the spill items of the days
 	// NeedsSpilled named (the late-event path); nil otherwise.
 	Spilled IDSet
+	// StateOf resolves a contact's phone to its state (UF); the debit passes
+	// geo.StateOf. It is given, not imported, because everything that links
+	// this package for its types (the store, so every function) would
+	// otherwise link the phone parser and its 8–11 ms of package init; nil
+	// resolves every phone to uf.Unknown.
+	StateOf func(phone string) string
+}
+
+// stateOf is c.StateOf(phone), or uf.Unknown without a resolver.
+func (c Context) stateOf(phone string) string {
+	if c.StateOf == nil {
+		return uf.Unknown
+	}
+	return c.StateOf(phone)
 }
 
 // Day is one local date of a contact's activity.
@@ -195,7 +209,7 @@ func (s *ContactState) Apply(ev event.Event, c Context) Result {
 	s.remember(id, ev.Time, c.Now)
 	today := localdate.Of(c.Now, c.Loc)
 	date := localdate.Of(ev.Time, c.Loc)
-	s.applyMetrics(ev, date, today)
+	s.applyMetrics(ev, date, today, c)
 	res := s.applyBilling(ev, date, c)
 	s.prune(today)
 	return res
@@ -231,13 +245,13 @@ func markArea(d *Day, area string) {
 	}
 }
 
-func (s *ContactState) applyMetrics(ev event.Event, date, today localdate.Date) {
+func (s *ContactState) applyMetrics(ev event.Event, date, today localdate.Date, c Context) {
 	d := ev.Data
 	switch ev.Type {
 	case event.ContactUpserted:
 		s.Registered, s.Deleted = true, false
 		if d.Phone != "" {
-			s.UF = geo.StateOf(d.Phone)
+			s.UF = c.stateOf(d.Phone)
 		}
 		return
 	case event.ContactDeleted:

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/customercloud/home/shared/event"
-	"github.com/customercloud/home/shared/geo"
+	"github.com/customercloud/home/shared/geo/uf"
 	"github.com/customercloud/home/shared/ingest"
 	"github.com/customercloud/home/shared/localdate"
 )
@@ -152,9 +152,9 @@ func (a *Aggregator) Add(c *ingest.ContactState) {
 	if c.EverSent {
 		s.AnyMessageSent = true
 	}
-	uf := c.UF
-	if uf == "" {
-		uf = geo.Unknown
+	state := c.UF
+	if state == "" {
+		state = uf.Unknown
 	}
 	var rc, rp, cc, cp, sc, sp bool
 	for _, d := range c.Days {
@@ -177,7 +177,7 @@ func (a *Aggregator) Add(c *ingest.ContactState) {
 			m.AttendanceDistribution.Commercial += d.OpenedCommercial
 			m.AttendanceDistribution.Support += d.OpenedSupport
 			if d.Interactions > 0 {
-				a.geo[uf] += d.Interactions
+				a.geo[state] += d.Interactions
 			}
 		} else if a.prev.Contains(d.Date) {
 			rp = rp || sent > 0

@@ -1,9 +1,10 @@
 // Package secrets reads secret configuration values by name. In AWS the
 // functions get only the *names* of SSM parameters in their environment (the
-// templates hold names, never values), and resolve them once at cold start
-// through SSM. A Secrets Manager secret is read through the same call by
-// naming it "/aws/reference/secretsmanager/<secret-id>", so one getter serves
-// both stores and the functions need only ssm:GetParameter (plus
+// templates hold names, never values), and resolve them all at cold start in
+// one SSM GetParameters call (Prefetch), not one round trip per secret. A
+// Secrets Manager secret is read through the same call by naming it
+// "/aws/reference/secretsmanager/<secret-id>", so one getter serves both
+// stores and the functions need only ssm:GetParameters (plus
 // secretsmanager:GetSecretValue for that reference form).
 //
 // Values returned here are secrets: callers must never log them, and errors
@@ -24,37 +25,70 @@ import (
 // local runner can supply values without AWS.
 type Getter func(ctx context.Context, name string) (string, error)
 
-// SSMAPI is the part of the SSM client the getter uses; *ssm.Client has it.
+// SSMAPI is the part of the SSM client Prefetch uses; *ssm.Client has it.
 type SSMAPI interface {
-	GetParameter(ctx context.Context, in *ssm.GetParameterInput, optFns ...func(*ssm.Options)) (*ssm.GetParameterOutput, error)
+	GetParameters(ctx context.Context, in *ssm.GetParametersInput, optFns ...func(*ssm.Options)) (*ssm.GetParametersOutput, error)
 }
 
 // ErrEmpty reports a parameter that exists but holds no value, which for a
 // secret is always a deployment mistake worth failing the cold start on.
 var ErrEmpty = errors.New("secret parameter is empty")
 
-// FromSSM returns a Getter that reads SecureString (and plain String)
-// parameters with decryption. It does not cache: callers resolve their
-// secrets once at construction time.
-func FromSSM(api SSMAPI) (Getter, error) {
+// ErrNotFound reports a parameter SSM does not have (or may not be read).
+var ErrNotFound = errors.New("secret parameter not found")
+
+// maxPerCall is SSM's limit on names in one GetParameters call.
+const maxPerCall = 10
+
+// Prefetch reads the named SecureString (and plain String) parameters with
+// decryption, in one GetParameters call per ten names, and returns a Getter
+// over what it read, so a function's cold start pays one SSM round trip for
+// all its secrets. Empty names are skipped and repeated ones read once. The
+// Getter answers only the prefetched names: a name SSM did not return is
+// ErrNotFound, an empty value ErrEmpty, a name not given to Prefetch an
+// error; an SSM failure is Prefetch's error.
+func Prefetch(ctx context.Context, api SSMAPI, names ...string) (Getter, error) {
 	if api == nil {
-		return nil, errors.New("secrets: FromSSM needs an SSM client")
+		return nil, errors.New("secrets: Prefetch needs an SSM client")
 	}
-	return func(ctx context.Context, name string) (string, error) {
-		if name == "" {
-			return "", errors.New("secrets: empty parameter name")
+	var want []string
+	asked := map[string]bool{}
+	for _, n := range names {
+		if n != "" && !asked[n] {
+			asked[n] = true
+			want = append(want, n)
 		}
-		out, err := api.GetParameter(ctx, &ssm.GetParameterInput{
-			Name:           aws.String(name),
-			WithDecryption: aws.Bool(true),
-		})
+	}
+	values := make(map[string]string, len(want))
+	for start := 0; start < len(want); start += maxPerCall {
+		batch := want[start:min(start+maxPerCall, len(want))]
+		out, err := api.GetParameters(ctx, &ssm.GetParametersInput{Names: batch, WithDecryption: aws.Bool(true)})
 		if err != nil {
-			return "", fmt.Errorf("secrets: get parameter %q: %w", name, err)
+			return nil, fmt.Errorf("secrets: get parameters %q: %w", batch, err)
 		}
-		if out == nil || out.Parameter == nil || aws.ToString(out.Parameter.Value) == "" {
+		for _, p := range out.Parameters {
+			// Asked as a name, a name:version or name:label selector, or an
+			// ARN: SSM answers with the bare name plus the selector and ARN.
+			v := aws.ToString(p.Value)
+			values[aws.ToString(p.Name)] = v
+			values[aws.ToString(p.Name)+aws.ToString(p.Selector)] = v
+			if p.ARN != nil {
+				values[aws.ToString(p.ARN)] = v
+			}
+		}
+	}
+	return func(_ context.Context, name string) (string, error) {
+		if !asked[name] {
+			return "", fmt.Errorf("secrets: parameter %q was not prefetched", name)
+		}
+		v, ok := values[name]
+		if !ok {
+			return "", fmt.Errorf("secrets: parameter %q: %w", name, ErrNotFound)
+		}
+		if v == "" {
 			return "", fmt.Errorf("secrets: parameter %q: %w", name, ErrEmpty)
 		}
-		return aws.ToString(out.Parameter.Value), nil
+		return v, nil
 	}, nil
 }
 

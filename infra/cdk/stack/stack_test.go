@@ -236,7 +236,7 @@ var wantActions = map[string]map[string][]string{
 		"Logs":           {"logs:CreateLogStream", "logs:PutLogEvents"},
 		"Table":          {"dynamodb:GetItem"},
 		"SendToEvents":   {"sqs:SendMessage"},
-		"ReadParameters": {"ssm:GetParameter"},
+		"ReadParameters": {"ssm:GetParameters"},
 	},
 }
 

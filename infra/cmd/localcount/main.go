@@ -19,6 +19,7 @@ import (
 
 	"github.com/customercloud/home/infra/local"
 	"github.com/customercloud/home/shared/awscfg"
+	"github.com/customercloud/home/shared/awscfg/sqscfg"
 	"github.com/customercloud/home/shared/keys"
 	"github.com/customercloud/home/shared/resources"
 )
@@ -61,7 +62,7 @@ func run() error {
 			}
 		}
 	}
-	sq := awscfg.SQSWith(cfg, getenv)
+	sq := sqscfg.New(cfg, getenv)
 	depth := func(url string) (int, int, error) {
 		out, err := sq.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: &url, AttributeNames: []sqstypes.QueueAttributeName{
 			sqstypes.QueueAttributeNameApproximateNumberOfMessages, sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})

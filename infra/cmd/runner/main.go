@@ -19,8 +19,13 @@ import (
 	"github.com/customercloud/home/infra/local/runner"
 	"github.com/customercloud/home/infra/local/webui"
 	"github.com/customercloud/home/shared/app"
+	"github.com/customercloud/home/shared/app/debitapp"
+	"github.com/customercloud/home/shared/app/homeapp"
+	"github.com/customercloud/home/shared/app/rollupapp"
+	"github.com/customercloud/home/shared/app/webhookapp"
 	"github.com/customercloud/home/shared/auth"
 	"github.com/customercloud/home/shared/awscfg"
+	"github.com/customercloud/home/shared/awscfg/sqscfg"
 	"github.com/customercloud/home/shared/resources"
 )
 
@@ -43,19 +48,19 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	homeH, err := app.HomeAPI(ctx, getenv, app.Logger(getenv, "home-api"))
+	homeH, err := homeapp.New(ctx, getenv, app.Logger(getenv, "home-api"))
 	if err != nil {
 		return err
 	}
-	hookH, err := app.Webhook(ctx, getenv, app.Logger(getenv, "webhook"))
+	hookH, err := webhookapp.New(ctx, getenv, app.Logger(getenv, "webhook"))
 	if err != nil {
 		return err
 	}
-	debitH, err := app.Debit(ctx, getenv, app.Logger(getenv, "debit"))
+	debitH, err := debitapp.New(ctx, getenv, app.Logger(getenv, "debit"))
 	if err != nil {
 		return err
 	}
-	rollupH, err := app.Rollup(ctx, getenv, app.Logger(getenv, "rollup"))
+	rollupH, err := rollupapp.New(ctx, getenv, app.Logger(getenv, "rollup"))
 	if err != nil {
 		return err
 	}
@@ -84,7 +89,7 @@ func run() error {
 	rn := runner.New(runner.Config{
 		Routes: routes, Verifier: key.Verifier(),
 		CORSOrigins: strings.Split(orDefault(getenv("CORS_ALLOW_ORIGINS"), "http://localhost:8080,http://127.0.0.1:8080"), ","),
-		SQS:         awscfg.SQSWith(cfg, getenv), QueueURL: queueURL,
+		SQS:         sqscfg.New(cfg, getenv), QueueURL: queueURL,
 		QueueARN:  "arn:aws:sqs:us-east-1:000000000000:" + resources.EventsQueue.Name,
 		BatchSize: resources.Debit.BatchSize, Pollers: 2, Debit: runner.SQSHandler(debitH),
 		RollupEvery: every,

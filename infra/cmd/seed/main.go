@@ -19,6 +19,7 @@ import (
 	"github.com/customercloud/home/infra/local"
 	"github.com/customercloud/home/internal/gen"
 	"github.com/customercloud/home/shared/awscfg"
+	"github.com/customercloud/home/shared/awscfg/sqscfg"
 	"github.com/customercloud/home/shared/plan"
 	"github.com/customercloud/home/shared/queue"
 	"github.com/customercloud/home/shared/resources"
@@ -70,7 +71,7 @@ func run() error {
 	}
 	s := gen.Generate(gen.Options{Org: *org, Contacts: *contacts, Days: *days, Now: time.Now(), Intensity: *intensity, Seed: 42})
 	fmt.Printf("seed: plan %s for %q; %d contacts, %d events over %d days\n", pl.Name, *org, *contacts, len(s.Events), *days)
-	sq := awscfg.SQSWith(cfg, getenv)
+	sq := sqscfg.New(cfg, getenv)
 	url := getenv(resources.EnvEventsQueueURL)
 	pub, err := queue.NewSQSPublisher(queue.SQSConfig{API: sq, QueueURL: url})
 	if err != nil {

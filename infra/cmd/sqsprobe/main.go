@@ -26,6 +26,7 @@ import (
 
 	"github.com/customercloud/home/infra/local"
 	"github.com/customercloud/home/shared/awscfg"
+	"github.com/customercloud/home/shared/awscfg/sqscfg"
 )
 
 func main() {
@@ -58,7 +59,7 @@ func run() error {
 		tr.inner = lc.Inner()
 	}
 	cfg.HTTPClient = tr
-	sq := awscfg.SQSWith(cfg, getenv)
+	sq := sqscfg.New(cfg, getenv)
 	defer tr.report()
 	name := fmt.Sprintf("sqsprobe-%d.fifo", time.Now().UnixNano())
 	q, err := sq.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: &name, Attributes: map[string]string{"FifoQueue": "true"}})

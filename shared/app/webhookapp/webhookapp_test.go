@@ -1,4 +1,4 @@
-package app_test
+package webhookapp_test
 
 import (
 	"bytes"
@@ -18,7 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/customercloud/home/internal/testenv"
-	"github.com/customercloud/home/shared/app"
+	"github.com/customercloud/home/shared/app/webhookapp"
 	"github.com/customercloud/home/shared/event"
 	"github.com/customercloud/home/shared/resources"
 	"github.com/customercloud/home/shared/store"
@@ -35,7 +35,7 @@ const (
 
 func sample(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "events", name))
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "events", name))
 	if err != nil {
 		t.Fatalf("read sample: %v", err)
 	}
@@ -72,7 +72,7 @@ func receiveAll(t *testing.T, stack *testenv.Env, url string, want int) []queued
 }
 
 // TestEndToEndIntoTheRealQueue builds the handler exactly as the function
-// does (app.Webhook), over an isolated copy of the table and queues in the
+// does (webhookapp.New), over an isolated copy of the table and queues in the
 // local stack, serves it over real HTTP, and reads the queue back.
 func TestEndToEndIntoTheRealQueue(t *testing.T) {
 	stack := testenv.Stack(t)
@@ -98,9 +98,9 @@ func TestEndToEndIntoTheRealQueue(t *testing.T) {
 	// but the queue.
 	var servers []*httptest.Server
 	for range 2 {
-		h, err := app.Webhook(ctx, getenv, nil)
+		h, err := webhookapp.New(ctx, getenv, nil)
 		if err != nil {
-			t.Fatalf("app.Webhook: %v", err)
+			t.Fatalf("webhookapp.New: %v", err)
 		}
 		srv := httptest.NewServer(h)
 		t.Cleanup(srv.Close)

@@ -1,12 +1,14 @@
-package geo
+package uf
 
-// dddTable maps every Brazilian DDD (area code) in use to its state (UF),
-// as listed by Anatel and copied in REFERENCES.md ("Brazilian DDD → state").
-// It is the single source of that data: StateOf, States and DDDs all derive
+// byDDD maps every Brazilian DDD (area code) in use to its state (UF), as
+// listed by Anatel and copied in REFERENCES.md ("Brazilian DDD → state"). It
+// is an array indexed by the code, so that OfDDD is an index and the table
+// is static data, built by no code at cold start.
+// It is the single source of that data: OfDDD, All, DDDs and geo.StateOf derive
 // from it, so a change of numbering plan is a change to this table alone.
 // Codes absent from it (20, 23, 25, 26, 29, 30, 36, 39, 40, 50, 52, 56–60,
 // 70, 72, 76, 78, 80, 90) are not in use and resolve to Unknown.
-var dddTable = map[int]string{
+var byDDD = [100]string{
 	11: "SP", 12: "SP", 13: "SP", 14: "SP", 15: "SP", 16: "SP", 17: "SP", 18: "SP", 19: "SP",
 	21: "RJ", 22: "RJ", 24: "RJ",
 	27: "ES", 28: "ES",

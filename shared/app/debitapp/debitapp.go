@@ -1,0 +1,67 @@
+// Package debitapp builds the debit function's handler; it is the one
+// builder that links the phone parser (through shared/debit and shared/geo),
+// because the debit is the one function that reads contacts' phones.
+package debitapp
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/customercloud/home/shared/app"
+	"github.com/customercloud/home/shared/awscfg"
+	"github.com/customercloud/home/shared/awscfg/sqscfg"
+	"github.com/customercloud/home/shared/deadletter"
+	"github.com/customercloud/home/shared/debit"
+	"github.com/customercloud/home/shared/resources"
+	"github.com/customercloud/home/shared/sentiment"
+	"github.com/customercloud/home/shared/visibility"
+)
+
+// SQSHandler is the debit function's Lambda signature.
+type SQSHandler func(context.Context, events.SQSEvent) (events.SQSEventResponse, error)
+
+// Classifier picks the sentiment classifier: the offline one unless
+// SENTIMENT_PROVIDER says comprehend.
+var Classifier = func(ctx context.Context, getenv app.Getenv) (sentiment.Classifier, error) {
+	switch p := getenv(resources.EnvSentimentProvider); p {
+	case "", "offline":
+		return sentiment.Offline{}, nil
+	case "comprehend":
+		return comprehendClassifier(ctx, getenv)
+	default:
+		return nil, fmt.Errorf("%w: %s=%q: want offline or comprehend", app.ErrConfig, resources.EnvSentimentProvider, p)
+	}
+}
+
+// New builds the debit function's handler from its environment.
+func New(ctx context.Context, getenv app.Getenv, log *slog.Logger) (SQSHandler, error) {
+	st, err := app.TableStore(ctx, getenv)
+	if err != nil {
+		return nil, err
+	}
+	dlqURL, err := app.Need(getenv, resources.EnvDeadLetterURL)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := awscfg.LoadWith(ctx, getenv)
+	if err != nil {
+		return nil, err
+	}
+	cls, err := Classifier(ctx, getenv)
+	if err != nil {
+		return nil, err
+	}
+	queueURL, err := app.Need(getenv, resources.EnvEventsQueueURL)
+	if err != nil {
+		return nil, err
+	}
+	client := sqscfg.New(cfg, getenv)
+	p, err := debit.New(st, deadletter.New(client, dlqURL), cls, log).WithRetry(visibility.New(client, queueURL), debit.DefaultRetry)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", app.ErrConfig, err)
+	}
+	return p.Handle, nil
+}

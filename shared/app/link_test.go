@@ -1,0 +1,70 @@
+package app_test
+
+import (
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const mod = "github.com/customercloud/home/"
+
+// Packages a function links only if it needs them: each costs package init
+// (and binary size) at every cold start of whatever links it.
+const (
+	phoneParser = "github.com/nyaruka/phonenumbers" // 8–11 ms of init
+	geoParser   = mod + "shared/geo"
+	ssmClient   = "github.com/aws/aws-sdk-go-v2/service/ssm"
+	comprehend  = "github.com/aws/aws-sdk-go-v2/service/comprehend"
+	sqsClient   = "github.com/aws/aws-sdk-go-v2/service/sqs"
+)
+
+// deps is what `go list -deps` says pkg links.
+func deps(t *testing.T, pkg string) []string {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-deps", pkg).Output()
+	if err != nil {
+		t.Fatalf("go list -deps %s: %v", pkg, err)
+	}
+	return strings.Fields(string(out))
+}
+
+// TestEachFunctionLinksOnlyWhatItUses holds the structure that keeps cold
+// starts lean: given each function's main package, when its link graph is
+// listed, then it has its own domain package and builder and none of the
+// other functions', and the phone parser, SSM, Comprehend and SQS clients
+// only where that function uses them. The cold-start benchmark
+// (internal/bench, BenchmarkColdStart) measures what this buys.
+func TestEachFunctionLinksOnlyWhatItUses(t *testing.T) {
+	domain := map[string]string{"home-api": "shared/home", "debit": "shared/debit", "rollup": "shared/rollup", "webhook": "shared/webhook"}
+	builder := map[string]string{"home-api": "shared/app/homeapp", "debit": "shared/app/debitapp", "rollup": "shared/app/rollupapp", "webhook": "shared/app/webhookapp"}
+	uses := map[string][]string{
+		"home-api": {},
+		"debit":    {phoneParser, geoParser, comprehend, sqsClient},
+		"rollup":   {},
+		"webhook":  {ssmClient, sqsClient},
+	}
+	optional := []string{phoneParser, geoParser, ssmClient, comprehend, sqsClient}
+	for fn, own := range uses {
+		t.Run(fn, func(t *testing.T) {
+			got := deps(t, mod+"functions/"+fn)
+			has := func(p string) bool { return slices.Contains(got, p) }
+			for other := range domain {
+				want := other == fn
+				if has(mod+domain[other]) != want || has(mod+builder[other]) != want {
+					t.Errorf("links %s's domain or builder: %v, want %v", other, !want, want)
+				}
+			}
+			for _, p := range own {
+				if !has(p) {
+					t.Errorf("does not link %s, which it uses", p)
+				}
+			}
+			for _, p := range optional {
+				if has(p) && !slices.Contains(own, p) {
+					t.Errorf("links %s, which it does not use", p)
+				}
+			}
+		})
+	}
+}
