@@ -159,6 +159,8 @@ var samMutations = []struct {
 	{"log retention", "RetentionInDays: 30\n\n  DebitFunctionRole", "RetentionInDays: 7\n\n  DebitFunctionRole", "DebitFunction.LogRetentionDays"},
 	{"alarm threshold", "Threshold: 0\n      ComparisonOperator: GreaterThanThreshold\n      TreatMissingData: notBreaching\n      AlarmActions: [!Ref AlarmTopic]\n\n  # -------------------------------------------------------------------- API", "Threshold: 5\n      ComparisonOperator: GreaterThanThreshold\n      TreatMissingData: notBreaching\n      AlarmActions: [!Ref AlarmTopic]\n\n  # -------------------------------------------------------------------- API", "Alarms.EventsDlqDepthAlarm.Threshold"},
 	{"parameter default", "Default: info", "Default: debug", "Parameters.LogLevel.Default"},
+	{"architecture fixed", "    Architectures: [!Ref Architecture]\n", "    Architectures: [x86_64]\n", "Architectures"},
+	{"architecture default", "Default: arm64", "Default: x86_64", "Parameters.Architecture.Default"},
 }
 
 // TestDriftIsDetected proves the drift test can fail: every mutation of

@@ -23,6 +23,13 @@ INFRA_FUNCTIONS := home-api:HomeApiFunction debit:DebitFunction rollup:RollupFun
 # version checks.
 INFRA_ENV := SAM_CLI_TELEMETRY=0 CDK_DISABLE_VERSION_CHECK=1 CDK_DISABLE_CLI_TELEMETRY=true AWS_EC2_METADATA_DISABLED=true
 
+# The bootstraps' GOARCH: arm64, as deployed, into bin/<function>/ (what the
+# CDK app zips). `make sam-local` and its tests build for the host instead
+# (INFRA_GOARCH=amd64 on x86_64, with the template's Architecture=x86_64), into
+# bin/<goarch>/<function>/, so a host build never lands where a deploy reads.
+INFRA_GOARCH ?= arm64
+INFRA_BIN := bin$(if $(filter arm64,$(INFRA_GOARCH)),,/$(INFRA_GOARCH))
+
 infra_fn_name = $(word 1,$(subst :, ,$1))
 infra_fn_id = $(word 2,$(subst :, ,$1))
 
@@ -35,11 +42,11 @@ build: $(foreach f,$(INFRA_FUNCTIONS),build-$(call infra_fn_name,$f))
 define INFRA_FN_RULES
 .PHONY: build-$(call infra_fn_name,$1) build-$(call infra_fn_id,$1)
 build-$(call infra_fn_name,$1):
-	cd $(INFRA_ROOT) && CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -tags lambda.norpc -trimpath -ldflags="-s -w" -o bin/$(call infra_fn_name,$1)/bootstrap ./functions/$(call infra_fn_name,$1)
+	cd $(INFRA_ROOT) && CGO_ENABLED=0 GOOS=linux GOARCH=$(INFRA_GOARCH) go build -tags lambda.norpc -trimpath -ldflags="-s -w" -o $(INFRA_BIN)/$(call infra_fn_name,$1)/bootstrap ./functions/$(call infra_fn_name,$1)
 build-$(call infra_fn_id,$1): build-$(call infra_fn_name,$1)
 	@test -n "$$(ARTIFACTS_DIR)" || { echo "ARTIFACTS_DIR is not set (this target is for sam build)" >&2; exit 1; }
 	mkdir -p "$$(ARTIFACTS_DIR)"
-	cp $(INFRA_ROOT)/bin/$(call infra_fn_name,$1)/bootstrap "$$(ARTIFACTS_DIR)/bootstrap"
+	cp $(INFRA_ROOT)/$(INFRA_BIN)/$(call infra_fn_name,$1)/bootstrap "$$(ARTIFACTS_DIR)/bootstrap"
 endef
 $(foreach f,$(INFRA_FUNCTIONS),$(eval $(call INFRA_FN_RULES,$f)))
 
