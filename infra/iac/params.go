@@ -133,6 +133,7 @@ var LocalOnlyEnv = []string{
 	resources.EnvProducerSecretsJSON,
 	resources.EnvMetaAppSecret,
 	resources.EnvMetaVerifyToken,
+	resources.EnvLocalTokenJWKS,
 }
 
 // SentimentProvider is SENTIMENT_PROVIDER in AWS.

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"github.com/customercloud/home/shared/auth"
 	"github.com/customercloud/home/shared/awscfg"
 	"github.com/customercloud/home/shared/deadletter"
 	"github.com/customercloud/home/shared/debit"
@@ -86,7 +87,16 @@ func HomeAPI(ctx context.Context, getenv Getenv, log *slog.Logger) (http.Handler
 	if err != nil {
 		return nil, err
 	}
-	return home.New(st, log), nil
+	h := home.New(st, log)
+	if jwks := getenv(resources.EnvLocalTokenJWKS); jwks != "" {
+		keys, err := auth.ParseJWKS([]byte(jwks))
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s: %w", ErrConfig, resources.EnvLocalTokenJWKS, err)
+		}
+		log.Warn("local token verification on (" + resources.EnvLocalTokenJWKS + "): for sam local only")
+		return localTokens(auth.NewVerifier(auth.LocalIssuer, auth.LocalAudience, keys), h, log), nil
+	}
+	return h, nil
 }
 
 // SQSHandler is the debit function's Lambda signature.
