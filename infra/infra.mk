@@ -86,7 +86,7 @@ infra-test: infra-tools
 # stack's .local/stack.env (infra/local/stack.sh start): the emulators'
 # endpoints, the table and queue names there, the offline sentiment classifier
 # and local webhook secrets (events/webhook.json is signed for org "demo" with
-# demo-webhook-secret), and the local token key set (LOCAL_TOKEN_JWKS: home-api
+# demo-webhook-secret-0123456789, re-signed by the tests), and the local token key set (LOCAL_TOKEN_JWKS: home-api
 # verifies `make token`'s tokens itself, as start-api runs no JWT authorizer).
 # sam local passes only variables template.yaml declares.
 infra-sam-env:
@@ -94,8 +94,9 @@ infra-sam-env:
 	set -a && . $(INFRA_ROOT)/.local/stack.env && set +a && \
 	LOCAL_TOKEN_JWKS="$$(cd $(INFRA_ROOT) && go run ./infra/cmd/token -jwks)" && export LOCAL_TOKEN_JWKS && python3 -c 'import json, os; \
 	  p = {k: os.environ[k] for k in ("DYNAMODB_ENDPOINT", "SQS_ENDPOINT", "TABLE_NAME", "EVENTS_QUEUE_URL", "DLQ_URL", "LOCAL_TOKEN_JWKS")}; \
-	  p.update(SENTIMENT_PROVIDER="offline", LOG_LEVEL="debug", PRODUCER_SECRETS_JSON=json.dumps({"demo": "demo-webhook-secret"}), \
-	           META_APP_SECRET="local-meta-app-secret", META_VERIFY_TOKEN="local-meta-verify-token"); \
+	  p.update(SENTIMENT_PROVIDER="offline", LOG_LEVEL="debug", PRODUCER_SECRETS_JSON=json.dumps({"demo": "demo-webhook-secret-0123456789"}), \
+	           META_APP_SECRET="local-meta-app-secret", META_VERIFY_TOKEN="local-meta-verify-token", \
+	           PRODUCER_SECRETS_PARAM="", META_APP_SECRET_PARAM="", META_VERIFY_TOKEN_PARAM=""); \
 	  print(json.dumps({"Parameters": p}, indent=2))' > $(INFRA_ROOT)/.local/sam-env.json
 	@echo "wrote .local/sam-env.json"
 
