@@ -145,4 +145,3 @@ func TestLocalTokensBadKeySet(t *testing.T) {
 		t.Fatalf("then an error naming %s; got %v", resources.EnvLocalTokenJWKS, err)
 	}
 }
-
