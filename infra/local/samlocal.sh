@@ -214,9 +214,16 @@ up() {
 		trap - EXIT INT TERM
 		echo
 		log "stopping"
-		local p
-		for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+		local p i
+		# SAM removes its warm containers on SIGINT; TERM if it lingers.
+		for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null || true; done
+		for ((i = 0; i < 50; i++)); do
+			kill -0 "${pids[@]}" 2>/dev/null || break
+			sleep 0.2
+		done
+		for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
 		for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+		remove_containers
 		if [[ "$started_docker" == 1 ]]; then stop_docker; else stop_proxy; fi
 		if [[ "$started_stack" == 1 ]]; then bash "$ROOT/infra/local/stack.sh" stop || true; fi
 	}
@@ -254,6 +261,13 @@ wait_port() {
 	done
 }
 
+# remove_containers removes Lambda containers of this project's image left
+# behind (a SAM process that was killed), on whichever daemon SAM used.
+remove_containers() {
+	docker ps -aq --filter label=sam.cli.container.type=lambda --filter "ancestor=${BASE_IMAGE%%:*}:rapid-$ARCH" 2>/dev/null |
+		xargs -r docker rm -f >/dev/null 2>&1 || true
+}
+
 stop_proxy() {
 	local pid
 	if [[ -f "$DDIR/samdocker.pid" ]] && pid="$(cat "$DDIR/samdocker.pid")" && kill -0 "$pid" 2>/dev/null; then
@@ -270,8 +284,7 @@ stop_docker() {
 		return 0
 	fi
 	log "stopping dockerd (pid $pid)"
-	DOCKER_HOST="unix://$DDIR/docker.sock" docker ps -q --filter label=sam.cli.container.type=lambda 2>/dev/null |
-		xargs -r env DOCKER_HOST="unix://$DDIR/docker.sock" docker rm -f >/dev/null 2>&1 || true
+	DOCKER_HOST="unix://$DDIR/docker.sock" remove_containers
 	kill "$pid" 2>/dev/null || true
 	for ((i = 0; i < 100; i++)); do
 		kill -0 "$pid" 2>/dev/null || return 0
