@@ -200,42 +200,47 @@ prepare() {
 
 # ---------------------------------------------------------------- serve
 
+# What `up` started, for its cleanup (globals: the EXIT trap runs after up
+# has returned).
+PIDS=()
+STARTED_DOCKER=0
+STARTED_STACK=0
+
 up() {
-	local t0=$SECONDS started_docker=0 started_stack=0
-	ours_pid >/dev/null || started_docker=1
-	bash "$ROOT/infra/local/stack.sh" status >/dev/null 2>&1 || started_stack=1
+	local t0=$SECONDS
+	ours_pid >/dev/null || STARTED_DOCKER=1
+	bash "$ROOT/infra/local/stack.sh" status >/dev/null 2>&1 || STARTED_STACK=1
 	prepare
-	ours_pid >/dev/null || started_docker=0
+	ours_pid >/dev/null || STARTED_DOCKER=0
 	(cd "$ROOT" && go build -o bin/local/lambdafeed ./infra/cmd/lambdafeed && go build -o bin/local/token ./infra/cmd/token)
 	local common=(--template "$BUILD_DIR/template.yaml" --env-vars "$LOCAL/sam-env.json" --parameter-overrides "$PARAMS"
 		--invoke-image "$BASE_IMAGE" --skip-pull-image --docker-network host --warm-containers EAGER)
-	local pids=()
 	cleanup() {
 		trap - EXIT INT TERM
 		echo
 		log "stopping"
 		local p i
 		# SAM removes its warm containers on SIGINT; TERM if it lingers.
-		for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null || true; done
+		for p in "${PIDS[@]}"; do kill -INT "$p" 2>/dev/null || true; done
 		for ((i = 0; i < 50; i++)); do
-			kill -0 "${pids[@]}" 2>/dev/null || break
+			kill -0 "${PIDS[@]}" 2>/dev/null || break
 			sleep 0.2
 		done
-		for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-		for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+		for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+		for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
 		remove_containers
-		if [[ "$started_docker" == 1 ]]; then stop_docker; else stop_proxy; fi
-		if [[ "$started_stack" == 1 ]]; then bash "$ROOT/infra/local/stack.sh" stop || true; fi
+		if [[ "$STARTED_DOCKER" == 1 ]]; then stop_docker; else stop_proxy; fi
+		if [[ "$STARTED_STACK" == 1 ]]; then bash "$ROOT/infra/local/stack.sh" stop || true; fi
 	}
 	trap cleanup EXIT INT TERM
 	(cd "$ROOT" && exec "$SAM" local start-api "${common[@]}" --host 127.0.0.1 --port "$SAM_PORT" >"$LOCAL/sam-api.log" 2>&1) &
-	pids+=($!)
+	PIDS+=($!)
 	(cd "$ROOT" && exec "$SAM" local start-lambda "${common[@]}" --host 127.0.0.1 --port "$SAM_LAMBDA_PORT" >"$LOCAL/sam-lambda.log" 2>&1) &
-	pids+=($!)
+	PIDS+=($!)
 	wait_port "$SAM_PORT" "$LOCAL/sam-api.log"
 	wait_port "$SAM_LAMBDA_PORT" "$LOCAL/sam-lambda.log"
 	(cd "$ROOT" && exec bin/local/lambdafeed -lambda "http://127.0.0.1:$SAM_LAMBDA_PORT" >"$LOCAL/lambdafeed.log" 2>&1) &
-	pids+=($!)
+	PIDS+=($!)
 	cat <<MSG
 
 Customer Cloud Home is running under SAM CLI (each function in its Lambda container; ready in $((SECONDS - t0))s).
@@ -250,7 +255,7 @@ Try:
 
 Ctrl-C stops everything this command started.
 MSG
-	wait "${pids[0]}"
+	wait "${PIDS[0]}"
 }
 
 wait_port() {
