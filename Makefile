@@ -4,13 +4,13 @@
 SHELL := /bin/bash
 PROFILE ?= Admin
 ORG ?= demo
-GO_TEST_PKGS = $(shell go list ./... | grep -v -E '/infra$$|/infra/cdk|/infra/iac|/infra/local/webui$$')
+GO_TEST_PKGS = $(shell go list ./... | grep -v -E '/infra$$|/infra/cdk|/infra/iac|/infra/local/webui$$|/infra/samlocal$$')
 STATICCHECK := .cache/bin/staticcheck
 FUZZTIME ?= 10s
 
 include infra/infra.mk
 
-.PHONY: run test test-steps go-test fuzz lint bench stack stop reset token seed schemathesis crashcheck web web-test web-bench
+.PHONY: run test test-steps go-test fuzz lint bench stack stop reset token seed schemathesis crashcheck web web-test web-bench sam-local sam-test
 
 run:
 	bash infra/local/run.sh
@@ -23,6 +23,7 @@ stack:
 
 stop:
 	bash infra/local/stack.sh stop
+	bash infra/local/samlocal.sh stop
 
 # The local stack keeps its data under .local/data/; this wipes it on purpose.
 reset:
@@ -38,7 +39,7 @@ test:
 	fi; \
 	$(MAKE) --no-print-directory test-steps
 
-test-steps: stack web go-test web-test fuzz schemathesis infra-test
+test-steps: stack web go-test web-test fuzz schemathesis infra-test sam-test
 
 # The API against docs/openapi.yaml by schemathesis (about 1-2 minutes).
 schemathesis: stack
@@ -48,6 +49,22 @@ schemathesis: stack
 # kill -9 of the runner during make run, restart, nothing lost (a few minutes).
 crashcheck:
 	bash infra/local/crashcheck.sh
+
+# The SAM CLI way: each function in its Lambda container (README, "Two ways
+# to run it"). SAM_PORT is start-api's port (default 3001).
+sam-local:
+	bash infra/local/samlocal.sh up
+
+# sam local invoke of every function and start-api end to end (infra/samlocal).
+# Without root or Docker it skips locally, saying so; under CI it fails.
+sam-test:
+	@rc=0; bash infra/local/samlocal.sh prepare || rc=$$?; \
+	if [ $$rc = 3 ]; then \
+		if [ -n "$$CI" ]; then echo "sam-test: Docker cannot start (see above); CI needs it" >&2; exit 1; fi; \
+		echo "sam-test: SKIPPED: no Docker here (see above); the sam local tests did not run" >&2; exit 0; \
+	elif [ $$rc != 0 ]; then exit $$rc; fi; \
+	start=$$(date +%s); go test -count=1 -v -timeout 20m ./infra/samlocal/; rc=$$?; \
+	echo "sam-test: go test took $$(( $$(date +%s) - start ))s"; exit $$rc
 
 # The race detector is on: the debit handler, rollup and runner are concurrent.
 # It needs a C compiler (cgo); .ci/run installs gcc, so in CI it is never

@@ -165,6 +165,8 @@ var samMutations = []struct {
 	{"page over plain HTTP", "ViewerProtocolPolicy: redirect-to-https", "ViewerProtocolPolicy: allow-all", "Web.WebDistribution"},
 	{"no origin access control", "            OriginAccessControlId: !GetAtt WebOriginAccessControl.Id\n", "", "Web.WebDistribution"},
 	{"CORS without the page's origin", `!Sub "https://${WebDistribution.DomainName}", `, "", "CORS.AllowOrigins"},
+	{"architecture fixed", "    Architectures: [!Ref Architecture]\n", "    Architectures: [x86_64]\n", "Architectures"},
+	{"architecture default", "Default: arm64", "Default: x86_64", "Parameters.Architecture.Default"},
 }
 
 // TestDriftIsDetected proves the drift test can fail: every mutation of

@@ -23,6 +23,13 @@ INFRA_FUNCTIONS := home-api:HomeApiFunction debit:DebitFunction rollup:RollupFun
 # version checks.
 INFRA_ENV := SAM_CLI_TELEMETRY=0 CDK_DISABLE_VERSION_CHECK=1 CDK_DISABLE_CLI_TELEMETRY=true AWS_EC2_METADATA_DISABLED=true
 
+# The bootstraps' GOARCH: arm64, as deployed, into bin/<function>/ (what the
+# CDK app zips). `make sam-local` and its tests build for the host instead
+# (INFRA_GOARCH=amd64 on x86_64, with the template's Architecture=x86_64), into
+# bin/<goarch>/<function>/, so a host build never lands where a deploy reads.
+INFRA_GOARCH ?= arm64
+INFRA_BIN := bin$(if $(filter arm64,$(INFRA_GOARCH)),,/$(INFRA_GOARCH))
+
 infra_fn_name = $(word 1,$(subst :, ,$1))
 infra_fn_id = $(word 2,$(subst :, ,$1))
 
@@ -35,11 +42,11 @@ build: $(foreach f,$(INFRA_FUNCTIONS),build-$(call infra_fn_name,$f))
 define INFRA_FN_RULES
 .PHONY: build-$(call infra_fn_name,$1) build-$(call infra_fn_id,$1)
 build-$(call infra_fn_name,$1):
-	cd $(INFRA_ROOT) && CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -tags lambda.norpc -trimpath -ldflags="-s -w" -o bin/$(call infra_fn_name,$1)/bootstrap ./functions/$(call infra_fn_name,$1)
+	cd $(INFRA_ROOT) && CGO_ENABLED=0 GOOS=linux GOARCH=$(INFRA_GOARCH) go build -tags lambda.norpc -trimpath -ldflags="-s -w" -o $(INFRA_BIN)/$(call infra_fn_name,$1)/bootstrap ./functions/$(call infra_fn_name,$1)
 build-$(call infra_fn_id,$1): build-$(call infra_fn_name,$1)
 	@test -n "$$(ARTIFACTS_DIR)" || { echo "ARTIFACTS_DIR is not set (this target is for sam build)" >&2; exit 1; }
 	mkdir -p "$$(ARTIFACTS_DIR)"
-	cp $(INFRA_ROOT)/bin/$(call infra_fn_name,$1)/bootstrap "$$(ARTIFACTS_DIR)/bootstrap"
+	cp $(INFRA_ROOT)/$(INFRA_BIN)/$(call infra_fn_name,$1)/bootstrap "$$(ARTIFACTS_DIR)/bootstrap"
 endef
 $(foreach f,$(INFRA_FUNCTIONS),$(eval $(call INFRA_FN_RULES,$f)))
 
@@ -79,13 +86,17 @@ infra-test: infra-tools
 # stack's .local/stack.env (infra/local/stack.sh start): the emulators'
 # endpoints, the table and queue names there, the offline sentiment classifier
 # and local webhook secrets (events/webhook.json is signed for org "demo" with
-# demo-webhook-secret). sam local passes only variables template.yaml declares.
+# demo-webhook-secret-0123456789, re-signed by the tests), and the local token key set (LOCAL_TOKEN_JWKS: home-api
+# verifies `make token`'s tokens itself, as start-api runs no JWT authorizer).
+# sam local passes only variables template.yaml declares.
 infra-sam-env:
 	@test -f $(INFRA_ROOT)/.local/stack.env || { echo "no .local/stack.env: run infra/local/stack.sh start first" >&2; exit 1; }
-	set -a && . $(INFRA_ROOT)/.local/stack.env && set +a && python3 -c 'import json, os; \
-	  p = {k: os.environ[k] for k in ("DYNAMODB_ENDPOINT", "SQS_ENDPOINT", "TABLE_NAME", "EVENTS_QUEUE_URL", "DLQ_URL")}; \
-	  p.update(SENTIMENT_PROVIDER="offline", LOG_LEVEL="debug", PRODUCER_SECRETS_JSON=json.dumps({"demo": "demo-webhook-secret"}), \
-	           META_APP_SECRET="local-meta-app-secret", META_VERIFY_TOKEN="local-meta-verify-token"); \
+	set -a && . $(INFRA_ROOT)/.local/stack.env && set +a && \
+	LOCAL_TOKEN_JWKS="$$(cd $(INFRA_ROOT) && go run ./infra/cmd/token -jwks)" && export LOCAL_TOKEN_JWKS && python3 -c 'import json, os; \
+	  p = {k: os.environ[k] for k in ("DYNAMODB_ENDPOINT", "SQS_ENDPOINT", "TABLE_NAME", "EVENTS_QUEUE_URL", "DLQ_URL", "LOCAL_TOKEN_JWKS")}; \
+	  p.update(SENTIMENT_PROVIDER="offline", LOG_LEVEL="debug", PRODUCER_SECRETS_JSON=json.dumps({"demo": "demo-webhook-secret-0123456789"}), \
+	           META_APP_SECRET="local-meta-app-secret", META_VERIFY_TOKEN="local-meta-verify-token", \
+	           PRODUCER_SECRETS_PARAM="", META_APP_SECRET_PARAM="", META_VERIFY_TOKEN_PARAM=""); \
 	  print(json.dumps({"Parameters": p}, indent=2))' > $(INFRA_ROOT)/.local/sam-env.json
 	@echo "wrote .local/sam-env.json"
 

@@ -128,7 +128,7 @@ func sortedList(l []string) string {
 // The deployment settings both templates share beyond shared/resources.
 const (
 	Runtime              = "provided.al2023"
-	Architecture         = "arm64"
+	Architecture         = "arm64" // the Architecture parameter's default
 	Handler              = "bootstrap"
 	PayloadFormat        = "2.0"
 	IdentitySource       = "$request.header.Authorization"
@@ -223,7 +223,7 @@ func Expected() (*Model, error) {
 			return nil, err
 		}
 		fm := FunctionModel{
-			Runtime: Runtime, Architectures: "[" + Architecture + "]", Handler: Handler,
+			Runtime: Runtime, Architectures: "[" + Value{Ref: ParamArchitecture}.String() + "]", Handler: Handler,
 			MemorySize: itoa(f.MemoryMB), Timeout: itoa(int(f.Timeout.Seconds())),
 			Environment: map[string]string{},
 			Role:        Value{Ref: RoleID(f), Attr: "Arn"}.String(),

@@ -27,7 +27,11 @@ const (
 	ParamJwtAudience = "JwtAudience"
 	ParamCorsOrigins = "CorsAllowOrigins"
 	ParamLogLevel    = "LogLevel"
-	ParamAlarmEmail  = "AlarmEmail"
+	// ParamArchitecture is every function's instruction set: arm64 (the
+	// default) in AWS; `make sam-local` gives the host's, so its containers
+	// run natively instead of under emulation (README, "Two ways to run it").
+	ParamArchitecture = "Architecture"
+	ParamAlarmEmail   = "AlarmEmail"
 )
 
 // Condition names.
@@ -58,6 +62,8 @@ func Parameters() []Parameter {
 			Description: "Origins allowed by the HTTP API's CORS configuration."},
 		{Name: ParamLogLevel, Type: "String", Default: ptr("info"), AllowedValues: []string{"debug", "info", "warn", "error"},
 			Description: "Log level of every function."},
+		{Name: ParamArchitecture, Type: "String", Default: ptr(Architecture), AllowedValues: []string{Architecture, "x86_64"},
+			Description: "Instruction set of every function. arm64 in AWS; make sam-local passes the host's, so its containers run natively."},
 	}
 	for _, env := range ssmEnvNames() {
 		ps = append(ps, Parameter{
@@ -127,6 +133,7 @@ var LocalOnlyEnv = []string{
 	resources.EnvProducerSecretsJSON,
 	resources.EnvMetaAppSecret,
 	resources.EnvMetaVerifyToken,
+	resources.EnvLocalTokenJWKS,
 }
 
 // SentimentProvider is SENTIMENT_PROVIDER in AWS.

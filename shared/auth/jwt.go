@@ -198,3 +198,39 @@ func (k *LocalKey) JWKS() ([]byte, error) {
 	}}}
 	return json.Marshal(doc)
 }
+
+// ParseJWKS reads an RSA public key set (JWKS JSON, as JWKS writes it) into
+// keys by key id. Keys that are not RSA signing keys are refused.
+func ParseJWKS(raw []byte) (map[string]*rsa.PublicKey, error) {
+	var doc struct {
+		Keys []struct {
+			Kty, Use, Kid, N, E string
+		} `json:"keys"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil, fmt.Errorf("jwks: %w", err)
+	}
+	if len(doc.Keys) == 0 {
+		return nil, errors.New("jwks: no keys")
+	}
+	out := make(map[string]*rsa.PublicKey, len(doc.Keys))
+	for i, k := range doc.Keys {
+		if k.Kty != "RSA" || (k.Use != "" && k.Use != "sig") || k.Kid == "" {
+			return nil, fmt.Errorf("jwks: keys[%d]: want an RSA signing key with a kid", i)
+		}
+		n, err := base64.RawURLEncoding.DecodeString(k.N)
+		if err != nil {
+			return nil, fmt.Errorf("jwks: keys[%d].n: %w", i, err)
+		}
+		e, err := base64.RawURLEncoding.DecodeString(k.E)
+		if err != nil {
+			return nil, fmt.Errorf("jwks: keys[%d].e: %w", i, err)
+		}
+		pub := &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(new(big.Int).SetBytes(e).Int64())}
+		if pub.N.BitLen() < 2048 || pub.E < 3 {
+			return nil, fmt.Errorf("jwks: keys[%d]: weak RSA key", i)
+		}
+		out[k.Kid] = pub
+	}
+	return out, nil
+}

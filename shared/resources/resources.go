@@ -29,6 +29,11 @@ const (
 	EnvMetaVerifyTokenParam = "META_VERIFY_TOKEN_PARAM"
 	EnvMetaAppSecret        = "META_APP_SECRET"
 	EnvMetaVerifyToken      = "META_VERIFY_TOKEN"
+	// EnvLocalTokenJWKS turns on home-api's own bearer token check for
+	// `sam local start-api`, which skips HTTP API JWT authorizers: the local
+	// key set (JWKS JSON) that signs `make token`'s tokens. Local only: no
+	// AWS template ever sets it (docs/DEPLOY.md, "Tokens under sam local").
+	EnvLocalTokenJWKS = "LOCAL_TOKEN_JWKS"
 )
 
 // KeyType is a DynamoDB attribute type used in a key.

@@ -333,7 +333,7 @@ func (b *builder) functionDefs() error {
 		fn := awslambda.NewFunction(b.stack, jsii.String(iac.FunctionID(f)), &awslambda.FunctionProps{
 			Description:  jsii.String(fmt.Sprintf("%s (%s)", f.Name, f.Kind)),
 			Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
-			Architecture: awslambda.Architecture_ARM_64(),
+			Architecture: awslambda.Architecture_Custom(b.params[iac.ParamArchitecture].ValueAsString(), nil),
 			Handler:      jsii.String(iac.Handler),
 			Code:         awslambda.Code_FromAsset(jsii.String(codeDir), nil),
 			MemorySize:   jsii.Number(f.MemoryMB),

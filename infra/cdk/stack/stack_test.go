@@ -155,7 +155,7 @@ func TestFunctions(t *testing.T) {
 		check(t, f.Name+" runtime, arch, handler, memory, timeout", func() {
 			tpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), obj{
 				"Runtime":       "provided.al2023",
-				"Architectures": []any{"arm64"},
+				"Architectures": []any{obj{"Ref": "Architecture"}},
 				"Handler":       "bootstrap",
 				"MemorySize":    f.MemoryMB,
 				"Timeout":       int(f.Timeout.Seconds()),

@@ -17,6 +17,7 @@ func main() {
 	profile := flag.String("profile", "Admin", "access profile: Admin, Operator, AdvancedAgent, Viewer or Agent")
 	org := flag.String("org", "demo", "organization id")
 	ttl := flag.Duration("ttl", 12*time.Hour, "token lifetime")
+	jwks := flag.Bool("jwks", false, "print the local key's public key set (JWKS) instead of a token")
 	flag.Parse()
 	root, err := local.Root()
 	if err != nil {
@@ -27,6 +28,15 @@ func main() {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "token:", err)
 		os.Exit(1)
+	}
+	if *jwks {
+		doc, err := key.JWKS()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "token:", err)
+			os.Exit(1)
+		}
+		fmt.Println(string(doc))
+		return
 	}
 	tok, err := key.Mint(auth.TokenRequest{Org: *org, Profile: *profile, TTL: *ttl}, time.Now())
 	if err != nil {

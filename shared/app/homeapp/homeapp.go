@@ -4,11 +4,14 @@ package homeapp
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 
 	"github.com/customercloud/home/shared/app"
+	"github.com/customercloud/home/shared/auth"
 	"github.com/customercloud/home/shared/home"
+	"github.com/customercloud/home/shared/resources"
 )
 
 // New builds the Home API's HTTP handler from its environment.
@@ -17,5 +20,14 @@ func New(ctx context.Context, getenv app.Getenv, log *slog.Logger) (http.Handler
 	if err != nil {
 		return nil, err
 	}
-	return home.New(st, log), nil
+	h := home.New(st, log)
+	if jwks := getenv(resources.EnvLocalTokenJWKS); jwks != "" {
+		keys, err := auth.ParseJWKS([]byte(jwks))
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s: %w", app.ErrConfig, resources.EnvLocalTokenJWKS, err)
+		}
+		log.Warn("local token verification on (" + resources.EnvLocalTokenJWKS + "): for sam local only")
+		return localTokens(auth.NewVerifier(auth.LocalIssuer, auth.LocalAudience, keys), h, log), nil
+	}
+	return h, nil
 }
