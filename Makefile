@@ -74,7 +74,7 @@ go-test:
 	@if [ -z "$(RACE)" ]; then \
 		if [ -n "$$CI" ]; then echo "go-test: no C compiler for go test -race (apt-get install gcc)" >&2; exit 1; fi; \
 		echo "go-test: no C compiler: running without -race (apt-get install gcc to enable it)" >&2; fi
-	go test $(RACE) -count=1 -timeout 20m $(GO_TEST_PKGS)
+	go test $(RACE) -count=1 -timeout 40m $(GO_TEST_PKGS)
 
 # Every decoder's fuzz target, for a bounded time each.
 fuzz:
