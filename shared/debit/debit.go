@@ -24,6 +24,7 @@ import (
 
 	"github.com/customercloud/home/shared/event"
 	"github.com/customercloud/home/shared/ingest"
+	"github.com/customercloud/home/shared/interactionz"
 	"github.com/customercloud/home/shared/localdate"
 	"github.com/customercloud/home/shared/sentiment"
 	"github.com/customercloud/home/shared/store"
@@ -52,7 +53,26 @@ type Processor struct {
 	now       func() time.Time
 	// Parallel bounds how many message groups are written at once.
 	Parallel int
+	// afterCommit, if set, is told which organizations' cycles each batch
+	// may have changed, once the batch's writes are done.
+	afterCommit AfterCommit
 }
+
+// Touch is an organization's billing cycle that a batch's events may have
+// changed: a billable event's cycle, or the current cycle for a seat change.
+type Touch struct {
+	Org        string
+	CycleStart localdate.Date
+}
+
+// AfterCommit runs after a batch is written, with the cycles it touched
+// (redelivered events included: what they debited may be committed while
+// what followed the debit was not). It must not fail the batch: threshold
+// notifications never block metering.
+type AfterCommit func(ctx context.Context, touched []Touch)
+
+// WithAfterCommit sets the post-commit hook.
+func (p *Processor) WithAfterCommit(h AfterCommit) *Processor { p.afterCommit = h; return p }
 
 // New builds a processor.
 func New(st Store, dlq DeadLetter, cls sentiment.Classifier, log *slog.Logger) *Processor {
@@ -118,7 +138,12 @@ func (p *Processor) Handle(ctx context.Context, batch events.SQSEvent) (events.S
 		g.items = append(g.items, item{msg: m, ev: ev})
 	}
 	p.classifyAll(ctx, order)
-	failed := p.applyGroups(ctx, order, now)
+	failed, b := p.applyGroups(ctx, order, now)
+	if p.afterCommit != nil {
+		if ts := touched(order, b, failed, now); len(ts) > 0 {
+			p.afterCommit(ctx, ts)
+		}
+	}
 	for _, m := range batch.Records {
 		if failed[m.MessageId] {
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
@@ -184,7 +209,7 @@ func (p *Processor) poison(ctx context.Context, m events.SQSMessage, cause error
 
 // applyGroups reads every state the batch needs at once, then runs the
 // groups in parallel; it returns the ids of the messages that failed.
-func (p *Processor) applyGroups(ctx context.Context, order []*group, now time.Time) map[string]bool {
+func (p *Processor) applyGroups(ctx context.Context, order []*group, now time.Time) (map[string]bool, store.Batch) {
 	var orgs []string
 	seenOrg := map[string]bool{}
 	var contacts []store.ContactRef
@@ -212,7 +237,7 @@ func (p *Processor) applyGroups(ctx context.Context, order []*group, now time.Ti
 					failed[it.msg.MessageId] = true
 				}
 			}
-			return failed
+			return failed, b
 		}
 		for _, o := range orgs {
 			if !b.Profiles[o].Exists {
@@ -249,7 +274,44 @@ func (p *Processor) applyGroups(ctx context.Context, order []*group, now time.Ti
 		}(g)
 	}
 	wg.Wait()
-	return failed
+	return failed, b
+}
+
+// touched lists, once each, the cycles of the batch's applied billable
+// events and, for seat changes, the current cycle.
+func touched(order []*group, b store.Batch, failed map[string]bool, now time.Time) []Touch {
+	var out []Touch
+	seen := map[Touch]bool{}
+	add := func(t Touch) {
+		if !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	for _, g := range order {
+		if g.org == "" {
+			continue
+		}
+		prof, ok := b.Profiles[g.org]
+		if !ok {
+			continue
+		}
+		loc := prof.Plan.Location()
+		for _, it := range g.items {
+			if it.poison != nil || failed[it.msg.MessageId] {
+				continue
+			}
+			switch {
+			case it.ev.Type == event.UserAdded || it.ev.Type == event.UserRemoved:
+				add(Touch{Org: g.org, CycleStart: prof.Plan.Cycle(localdate.Of(now, loc)).From})
+			default:
+				if _, billable := interactionz.Classify(it.ev); billable {
+					add(Touch{Org: g.org, CycleStart: prof.Plan.Cycle(localdate.Of(it.ev.Time, loc)).From})
+				}
+			}
+		}
+	}
+	return out
 }
 
 // applyGroup applies a group's runs of valid events, one conditional write

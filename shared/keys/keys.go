@@ -10,6 +10,8 @@
 //	contact state            ORG#<org>#C#<shard>        <contactId>
 //	ledger entry             ORG#<org>#LEDGER           <windowStart>#<lane>#<contactId>
 //	provider account map     PROVIDER#<provider>#<acct> MAP
+//	threshold marks (outbox) ORG#<org>                  ALERTS#<cycleStart>
+//	notification webhook     ORG#<org>                  WEBHOOK
 //
 // Organization profiles carry gsi1pk="ORG", gsi1sk=<org> (a sparse index) so
 // scheduled rollups can list organizations without a scan.
@@ -93,3 +95,11 @@ func LedgerBound(t time.Time) string { return t.UTC().Format(LedgerTimeFormat) }
 func ProviderAccount(provider, account string) Key {
 	return Key{"PROVIDER#" + strings.ToLower(provider) + "#" + account, "MAP"}
 }
+
+// Alerts holds an organization's threshold marks for the billing cycle that
+// starts on cycleStart: one attribute per (resource, threshold) crossed, the
+// outbox of its notification.
+func Alerts(org, cycleStart string) Key { return Key{Org(org), "ALERTS#" + cycleStart} }
+
+// NotificationWebhook is the organization's outgoing webhook subscription.
+func NotificationWebhook(org string) Key { return Key{Org(org), "WEBHOOK"} }
