@@ -29,6 +29,9 @@ type Model struct {
 	Alarms       map[string]AlarmModel
 	Topics       []string
 	Outputs      []string
+	// Raw are resources compared property for property (the notifications
+	// bus, its rule, the queue policy): "Type Render(Properties)" by ID.
+	Raw map[string]string
 	// Other lists resources of a type the reader does not model, so that an
 	// unexpected resource on one side still shows up as drift.
 	Other map[string]string
@@ -148,6 +151,7 @@ func newModel() *Model {
 		Routes:       map[string]RouteModel{},
 		Authorizers:  map[string]AuthorizerModel{},
 		Alarms:       map[string]AlarmModel{},
+		Raw:          map[string]string{},
 	}
 }
 
@@ -158,6 +162,13 @@ func Expected() (*Model, error) {
 	m.Topics = []string{AlarmTopicID}
 	m.Outputs = []string{OutputAPIURL, OutputDLQURL, OutputEventsQueueURL, OutputTableName}
 	m.Other = map[string]string{}
+	raws, err := NotificationResources()
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range raws {
+		m.Raw[r.ID] = r.Type + " " + Render(r.Properties)
+	}
 	for _, p := range Parameters() {
 		pm := ParamModel{Type: p.Type, AllowedPattern: p.AllowedPattern}
 		if p.Default != nil {

@@ -274,8 +274,16 @@ func (e *Env) NewTable(t testing.TB) string {
 // receive or with ChangeMessageVisibility.
 func (e *Env) NewQueues(t testing.TB) (eventsURL, dlqURL string) {
 	t.Helper()
+	urls := e.NewQueueSet(t, resources.Queues)
+	return urls[resources.EventsQueue.Name], urls[resources.EventsDLQ.Name]
+}
+
+// NewQueueSet creates copies of defs under a unique prefix, deleted when the
+// test ends, and returns their URLs by name.
+func (e *Env) NewQueueSet(t testing.TB, defs []resources.QueueDef) map[string]string {
+	t.Helper()
 	longest := 0
-	for _, d := range resources.Queues {
+	for _, d := range defs {
 		longest = max(longest, len(d.Name))
 	}
 	// prefix = "t-" + name + "-" + 8 hex + "-"; the longest queue name must
@@ -283,12 +291,12 @@ func (e *Env) NewQueues(t testing.TB) (eventsURL, dlqURL string) {
 	const fixed = len("t-") + len("-") + 8 + len("-")
 	room := provision.MaxQueueNameLen - longest - fixed
 	if room < 0 {
-		t.Fatalf("testenv: queue names in resources.Queues are too long for a test prefix")
+		t.Fatalf("testenv: queue names are too long for a test prefix")
 	}
 	prefix := "t-" + sanitize(t.Name(), "_-", room) + "-" + randHex(4) + "-"
 	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 	defer cancel()
-	urls, err := provision.CreateQueues(ctx, e.SQS, resources.Queues, prefix)
+	urls, err := provision.CreateQueues(ctx, e.SQS, defs, prefix)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 		defer cancel()
@@ -301,7 +309,7 @@ func (e *Env) NewQueues(t testing.TB) (eventsURL, dlqURL string) {
 	if err != nil {
 		t.Fatalf("testenv: %v", err)
 	}
-	return urls[resources.EventsQueue.Name], urls[resources.EventsDLQ.Name]
+	return urls
 }
 
 // sanitize keeps letters, digits and the given punctuation of s, maps every

@@ -12,13 +12,19 @@ import (
 	"os"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"github.com/customercloud/home/shared/alerts"
 	"github.com/customercloud/home/shared/awscfg"
+	"github.com/customercloud/home/shared/bus"
 	"github.com/customercloud/home/shared/deadletter"
 	"github.com/customercloud/home/shared/debit"
 	"github.com/customercloud/home/shared/home"
+	"github.com/customercloud/home/shared/localdate"
+	"github.com/customercloud/home/shared/metrics"
 	"github.com/customercloud/home/shared/resources"
 	"github.com/customercloud/home/shared/rollup"
 	"github.com/customercloud/home/shared/sentiment"
@@ -123,7 +129,12 @@ func Debit(ctx context.Context, getenv Getenv, log *slog.Logger) (SQSHandler, er
 	if err != nil {
 		return nil, err
 	}
-	p := debit.New(st, deadletter.New(awscfg.SQSWith(cfg, getenv), dlqURL), cls, log)
+	b, err := Bus(ctx, getenv)
+	if err != nil {
+		return nil, err
+	}
+	p := debit.New(st, deadletter.New(awscfg.SQSWith(cfg, getenv), dlqURL), cls, log).
+		WithAfterCommit(NotifyHook(alerts.NewNotifier(st, b, log), log))
 	return p.Handle, nil
 }
 
@@ -136,9 +147,97 @@ func Rollup(ctx context.Context, getenv Getenv, log *slog.Logger) (ScheduledHand
 	if err != nil {
 		return nil, err
 	}
-	r := rollup.New(st, log)
+	b, err := Bus(ctx, getenv)
+	if err != nil {
+		return nil, err
+	}
+	r := rollup.New(st, log).WithAfterOrg(SweepHook(alerts.NewNotifier(st, b, log), log))
 	return func(ctx context.Context, ev events.EventBridgeEvent) (rollup.Summary, error) {
 		log.InfoContext(ctx, "scheduled rollup", "eventId", ev.ID)
 		return r.All(ctx)
 	}, nil
+}
+
+// Bus is where threshold notifications go: the EventBridge bus named by
+// NOTIFICATIONS_BUS_NAME in AWS; on this machine, the local runner's
+// stand-ins for the bus's targets (NOTIFICATIONS_QUEUE_URL, which tests
+// read, and WEBHOOK_QUEUE_URL, which the notify function consumes), each
+// message the event as EventBridge delivers it to an SQS target.
+func Bus(ctx context.Context, getenv Getenv) (alerts.Bus, error) {
+	cfg, err := awscfg.LoadWith(ctx, getenv)
+	if err != nil {
+		return nil, err
+	}
+	if awscfg.IsLocal(getenv) {
+		var targets []string
+		for _, name := range []string{resources.EnvNotificationsQueueURL, resources.EnvWebhookQueueURL} {
+			if u := getenv(name); u != "" {
+				targets = append(targets, u)
+			}
+		}
+		return bus.LocalSQS{API: awscfg.SQSWith(cfg, getenv), Targets: targets, BusName: resources.NotificationsBus.Name}, nil
+	}
+	name, err := need(getenv, resources.EnvNotificationsBus)
+	if err != nil {
+		return nil, err
+	}
+	return bus.EventBridge{API: eventbridge.NewFromConfig(cfg), BusName: name}, nil
+}
+
+// NotifyHook is the debit processor's post-commit hook: a threshold check
+// of every cycle the batch touched. A failed check is logged and left to
+// the next check of the organization (a later batch or the sweep); it never
+// fails the batch.
+func NotifyHook(n *alerts.Notifier, log *slog.Logger) debit.AfterCommit {
+	return func(ctx context.Context, ts []debit.Touch) {
+		for _, t := range ts {
+			if _, err := n.Run(ctx, alerts.Check{Org: t.Org, CycleStart: t.CycleStart}); err != nil {
+				log.WarnContext(ctx, "threshold check failed; the next check of the organization retries it",
+					"org", t.Org, "cycle", t.CycleStart.String(), "error", err.Error())
+			}
+		}
+	}
+}
+
+// SweepHook is the rollup's per-organization threshold sweep: the current
+// cycle with its channel packages' mass sends (known only to the rollup),
+// and the previous cycle, so pending notifications of either are published.
+func SweepHook(n *alerts.Notifier, log *slog.Logger) rollup.AfterOrg {
+	return func(ctx context.Context, org string, cur localdate.Range, snap metrics.Snapshot) {
+		pk := map[string]int64{}
+		if snap.CycleStart == cur.From.String() {
+			for ch, u := range snap.MassSends {
+				pk[ch] = int64(u.Cycle)
+			}
+		}
+		prev := localdate.CycleStart(cur.From.AddDays(-1), cur.From.Day())
+		for _, c := range []alerts.Check{{Org: org, CycleStart: cur.From, Packages: pk}, {Org: org, CycleStart: prev}} {
+			if _, err := n.Run(ctx, c); err != nil {
+				log.WarnContext(ctx, "threshold sweep failed", "org", org, "cycle", c.CycleStart.String(), "error", err.Error())
+			}
+		}
+	}
+}
+
+// Notify builds the notify function's handler: outgoing webhooks, signed,
+// with backoff on the webhooks queue.
+func Notify(ctx context.Context, getenv Getenv, log *slog.Logger) (SQSHandler, error) {
+	st, err := tableStore(ctx, getenv)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := awscfg.LoadWith(ctx, getenv)
+	if err != nil {
+		return nil, err
+	}
+	var vis alerts.Visibility
+	if u := getenv(resources.EnvWebhookQueueURL); u != "" {
+		vis = bus.Visibility{API: awscfg.SQSWith(cfg, getenv), QueueURL: u}
+	}
+	client := alerts.PublicOnlyClient()
+	if awscfg.IsLocal(getenv) {
+		// Receivers on this machine are the point of a local run.
+		client = &http.Client{Timeout: alerts.DeliveryTimeout}
+	}
+	return alerts.NewDeliverer(st, client, vis, log).Handle, nil
 }

@@ -33,6 +33,8 @@ type Store interface {
 	PutPlan(ctx context.Context, org string, p plan.Plan) error
 	DayTotals(ctx context.Context, org, from, to string) ([]store.DayTotal, error)
 	Ledger(ctx context.Context, org string, from, to time.Time, cursor string, limit int32) ([]store.LedgerEntry, string, error)
+	GetRollup(ctx context.Context, org string) (store.Rollup, error)
+	PutWebhookSubscription(ctx context.Context, org string, w store.WebhookSubscription) error
 }
 
 // API is the Home API handler.
@@ -49,6 +51,8 @@ func New(st Store, log *slog.Logger) *API {
 	a.mux.HandleFunc("GET /v1/home", a.withPrincipal(a.home))
 	a.mux.HandleFunc("GET /v1/consumption", a.withPrincipal(a.adminOnly(a.consumption)))
 	a.mux.HandleFunc("PUT /v1/plan", a.withPrincipal(a.adminOnly(a.putPlan)))
+	a.mux.HandleFunc("GET /v1/consumption/cycles", a.withPrincipal(a.adminOnly(a.cycles)))
+	a.mux.HandleFunc("PUT /v1/notifications/webhook", a.withPrincipal(a.adminOnly(a.putWebhook)))
 	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		problem.Write(w, http.StatusNotFound, "no such route")
 	})

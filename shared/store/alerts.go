@@ -90,14 +90,20 @@ type WebhookSubscription struct {
 	Exists    bool
 }
 
-// PutWebhookSubscription registers (or replaces) the organization's webhook.
+// PutWebhookSubscription registers (or replaces) the organization's webhook
+// (UpdateItem: the Home API's role has no PutItem).
 func (st *Store) PutWebhookSubscription(ctx context.Context, org string, w WebhookSubscription) error {
-	item := key(keys.NotificationWebhook(org))
-	item["url"] = s(w.URL)
-	item["secret"] = s(w.Secret)
-	item["updatedAt"] = s(w.UpdatedAt.UTC().Format(time.RFC3339Nano))
-	if _, err := st.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &st.table, Item: item,
-		ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal}); err != nil {
+	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                &st.table,
+		Key:                      key(keys.NotificationWebhook(org)),
+		UpdateExpression:         aws.String("SET #u = :u, #s = :s, #t = :t"),
+		ExpressionAttributeNames: map[string]string{"#u": "url", "#s": "secret", "#t": "updatedAt"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":u": s(w.URL), ":s": s(w.Secret), ":t": s(w.UpdatedAt.UTC().Format(time.RFC3339Nano)),
+		},
+		ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
+	})
+	if err != nil {
 		return fmt.Errorf("put webhook subscription %s: %w", org, err)
 	}
 	return nil

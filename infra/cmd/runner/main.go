@@ -59,6 +59,10 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	notifyH, err := app.Notify(ctx, getenv, app.Logger(getenv, "notify"))
+	if err != nil {
+		return err
+	}
 	var routes []runner.Route
 	for _, f := range []struct {
 		def resources.FunctionDef
@@ -88,6 +92,7 @@ func run() error {
 			_, err := rollupH(ctx, ev)
 			return err
 		},
+		Notify: runner.SQSHandler(notifyH), NotifyQueueURL: getenv(resources.EnvWebhookQueueURL),
 		Log: log,
 	})
 	addr := "127.0.0.1:" + orDefault(getenv("PORT"), "3000")
