@@ -262,6 +262,10 @@ func (a *API) consumption(w http.ResponseWriter, r *http.Request, p auth.Princip
 		a.internal(w, r, err)
 		return
 	}
+	if wantsCSV(r) {
+		a.exportCSV(w, r, p, q, loc, daily)
+		return
+	}
 	entries, next, err := a.st.Ledger(r.Context(), p.Org, q.From.Start(loc), q.To.AddDays(1).Start(loc), q.Cursor, q.Limit)
 	if errors.Is(err, store.ErrBadCursor) {
 		problem.Write(w, http.StatusBadRequest, "invalid query", problem.Field{Field: "cursor", Reason: "not a cursor of this range"})

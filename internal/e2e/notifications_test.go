@@ -1,4 +1,4 @@
-package alerts_test
+package e2e
 
 import (
 	"bytes"
