@@ -52,6 +52,10 @@ type Check struct {
 	Org        string
 	CycleStart localdate.Date
 	Packages   map[string]int64
+	// PendingOnly publishes pending marks past their lease without claiming
+	// new crossings: the sweep of a closed cycle, which must not notify a
+	// past cycle against a plan changed since.
+	PendingOnly bool
 }
 
 // Validate checks the input.
@@ -116,6 +120,8 @@ func (n *Notifier) Run(ctx context.Context, c Check) (Result, error) {
 			// Pending past its lease: whoever claimed it died before
 			// publishing or before marking it sent. Same notification.
 			prev, v = raw, markValue{State: statePending, ClaimedAt: now.UnixMilli(), Notification: old.Notification}
+		} else if c.PendingOnly {
+			continue
 		} else {
 			v = markValue{State: statePending, ClaimedAt: now.UnixMilli(), Notification: NewNotification(c.Org, cyc, x, now)}
 		}

@@ -201,7 +201,9 @@ func NotifyHook(n *alerts.Notifier, log *slog.Logger) debit.AfterCommit {
 
 // SweepHook is the rollup's per-organization threshold sweep: the current
 // cycle with its channel packages' mass sends (known only to the rollup),
-// and the previous cycle, so pending notifications of either are published.
+// and the previous cycle's pending notifications only (a closed cycle is
+// not judged again against a plan changed since; late debits into it are
+// checked by the debit hook).
 func SweepHook(n *alerts.Notifier, log *slog.Logger) rollup.AfterOrg {
 	return func(ctx context.Context, org string, cur localdate.Range, snap metrics.Snapshot) {
 		pk := map[string]int64{}
@@ -211,7 +213,7 @@ func SweepHook(n *alerts.Notifier, log *slog.Logger) rollup.AfterOrg {
 			}
 		}
 		prev := localdate.CycleStart(cur.From.AddDays(-1), cur.From.Day())
-		for _, c := range []alerts.Check{{Org: org, CycleStart: cur.From, Packages: pk}, {Org: org, CycleStart: prev}} {
+		for _, c := range []alerts.Check{{Org: org, CycleStart: cur.From, Packages: pk}, {Org: org, CycleStart: prev, PendingOnly: true}} {
 			if _, err := n.Run(ctx, c); err != nil {
 				log.WarnContext(ctx, "threshold sweep failed", "org", org, "cycle", c.CycleStart.String(), "error", err.Error())
 			}
