@@ -82,6 +82,11 @@ fuzz:
 	go test ./shared/webhook -run '^$$' -fuzz '^FuzzMetaPayload$$' -fuzztime $(FUZZTIME)
 	go test ./shared/webhook -run '^$$' -fuzz '^FuzzBatch$$' -fuzztime $(FUZZTIME)
 	go test ./shared/webhook -run '^$$' -fuzz '^FuzzSignatureHeaders$$' -fuzztime $(FUZZTIME)
+	go test ./shared/alerts -run '^$$' -fuzz '^FuzzDecodeEnvelope$$' -fuzztime $(FUZZTIME)
+	go test ./shared/alerts -run '^$$' -fuzz '^FuzzMark$$' -fuzztime $(FUZZTIME)
+	go test ./shared/alerts -run '^$$' -fuzz '^FuzzSignature$$' -fuzztime $(FUZZTIME)
+	go test ./shared/alerts -run '^$$' -fuzz '^FuzzThresholds$$' -fuzztime $(FUZZTIME)
+	go test ./shared/home -run '^$$' -fuzz '^FuzzWebhookRequest$$' -fuzztime $(FUZZTIME)
 
 $(STATICCHECK):
 	GOBIN=$(abspath .cache/bin) go install honnef.co/go/tools/cmd/staticcheck@v0.8.2

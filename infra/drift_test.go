@@ -307,8 +307,19 @@ func TestSampleEvents(t *testing.T) {
 			}
 			rec := recs[0].(map[string]any)
 			var body map[string]any
-			if rec["eventSource"] != "aws:sqs" || json.Unmarshal([]byte(rec["body"].(string)), &body) != nil ||
-				body["specversion"] != "1.0" || pathOf(rec, "attributes", "MessageGroupId") == nil {
+			q, err := iac.QueueByName(f.Queue)
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch {
+			case !q.FIFO:
+				// A queue fed by an EventBridge rule: the body is the event.
+				if rec["eventSource"] != "aws:sqs" || json.Unmarshal([]byte(rec["body"].(string)), &body) != nil ||
+					body["version"] != "0" || body["detail-type"] == nil || body["detail"] == nil {
+					t.Errorf("events/%s.json: not an SQS record with an EventBridge event body", f.Name)
+				}
+			case rec["eventSource"] != "aws:sqs" || json.Unmarshal([]byte(rec["body"].(string)), &body) != nil ||
+				body["specversion"] != "1.0" || pathOf(rec, "attributes", "MessageGroupId") == nil:
 				t.Errorf("events/%s.json: not an SQS FIFO record with a CloudEvents body", f.Name)
 			}
 		case resources.Scheduled:

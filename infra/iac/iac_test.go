@@ -59,6 +59,8 @@ func TestLogicalIDs(t *testing.T) {
 		TableID(resources.Table):             "MainTable",
 		QueueID(resources.EventsQueue):       "EventsQueue",
 		QueueID(resources.EventsDLQ):         "EventsDlqQueue",
+		QueueID(resources.WebhooksQueue):     "WebhooksQueue",
+		QueueID(resources.WebhooksDLQ):       "WebhooksDlqQueue",
 		FunctionID(resources.HomeAPI):        "HomeApiFunction",
 		RoleID(resources.Debit):              "DebitFunctionRole",
 		LogGroupID(resources.Rollup):         "RollupLogGroup",
@@ -69,7 +71,7 @@ func TestLogicalIDs(t *testing.T) {
 			t.Errorf("got %q, want %q", got, want)
 		}
 	}
-	if dl := DeadLetterQueues(); len(dl) != 1 || dl[0].Name != resources.EventsDLQ.Name {
+	if dl := DeadLetterQueues(); len(dl) != 2 || dl[0].Name != resources.EventsDLQ.Name || dl[1].Name != resources.WebhooksDLQ.Name {
 		t.Errorf("dead-letter queues %v", dl)
 	}
 }

@@ -32,6 +32,9 @@ type Model struct {
 	// Web is the Home page's hosting (web.go): each resource's type and
 	// rendered properties, by logical ID.
 	Web map[string]string
+	// Raw are resources compared property for property (the notifications
+	// bus, its rule, the queue policy): "Type Render(Properties)" by ID.
+	Raw map[string]string
 	// Other lists resources of a type the reader does not model, so that an
 	// unexpected resource on one side still shows up as drift.
 	Other map[string]string
@@ -152,6 +155,7 @@ func newModel() *Model {
 		Authorizers:  map[string]AuthorizerModel{},
 		Alarms:       map[string]AlarmModel{},
 		Web:          map[string]string{},
+		Raw:          map[string]string{},
 	}
 }
 
@@ -166,6 +170,13 @@ func Expected() (*Model, error) {
 		m.Web[w.ID] = w.Type + " " + Render(w.Properties)
 	}
 	m.Other = map[string]string{}
+	raws, err := NotificationResources()
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range raws {
+		m.Raw[r.ID] = r.Type + " " + Render(r.Properties)
+	}
 	for _, p := range Parameters() {
 		pm := ParamModel{Type: p.Type, AllowedPattern: p.AllowedPattern}
 		if p.Default != nil {

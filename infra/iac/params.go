@@ -159,6 +159,10 @@ func EnvValue(env string) (Value, error) {
 		return Value{Literal: SentimentProvider}, nil
 	case env == resources.EnvLogLevel:
 		return Value{Ref: ParamLogLevel}, nil
+	case env == resources.EnvNotificationsBus:
+		return Value{Ref: BusID}, nil
+	case env == resources.EnvWebhookQueueURL:
+		return Value{Ref: QueueID(resources.WebhooksQueue)}, nil
 	case IsSSMEnv(env):
 		return Value{Ref: ParamForEnv(env)}, nil
 	}

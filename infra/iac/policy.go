@@ -30,8 +30,10 @@ var tableAccess = map[string]struct {
 }{
 	resources.HomeAPI.Name: {Actions: []string{"GetItem", "BatchGetItem", "Query", "UpdateItem"}},
 	resources.Debit.Name:   {Actions: []string{"BatchGetItem", "UpdateItem", "PutItem"}},
-	resources.Rollup.Name:  {Actions: []string{"Query", "GetItem", "PutItem"}, Indexes: []string{"gsi1"}},
+	// The sweep's threshold check reads with BatchGetItem and marks with UpdateItem.
+	resources.Rollup.Name:  {Actions: []string{"Query", "GetItem", "PutItem", "BatchGetItem", "UpdateItem"}, Indexes: []string{"gsi1"}},
 	resources.Webhook.Name: {Actions: []string{"GetItem"}},
+	resources.Notify.Name:  {Actions: []string{"GetItem"}},
 }
 
 // readActions and writeActions classify DynamoDB item actions, to hold the
@@ -71,7 +73,8 @@ func Statements(f resources.FunctionDef) ([]Statement, error) {
 		if err != nil {
 			return nil, fmt.Errorf("function %s: %w", f.Name, err)
 		}
-		sts = append(sts, Statement{Sid: "Consume" + camel(baseName(q.Name)), Actions: consumeActions,
+		acts := slices.Clone(consumeActions)
+		sts = append(sts, Statement{Sid: "Consume" + camel(baseName(q.Name)), Actions: acts,
 			Resources: []string{Value{Ref: QueueID(q), Attr: "Arn"}.String()}})
 	}
 	for _, name := range f.SendsTo {
@@ -92,6 +95,10 @@ func Statements(f resources.FunctionDef) ([]Statement, error) {
 	}
 	if len(params) > 0 {
 		sts = append(sts, Statement{Sid: "ReadParameters", Actions: []string{"ssm:GetParameters"}, Resources: params})
+	}
+
+	if f.PutsEvents {
+		sts = append(sts, Statement{Sid: "PublishNotifications", Actions: []string{"events:PutEvents"}, Resources: []string{busArn()}})
 	}
 
 	if f.Comprehend {

@@ -96,6 +96,8 @@ func (r *reader) read() error {
 			// Read with the function that uses them.
 		case "AWS::CloudWatch::Alarm":
 			r.alarm(id, res)
+		case "AWS::Events::EventBus", "AWS::SQS::QueuePolicy":
+			r.m.Raw[id] = res.Type + " " + Render(map[string]any(res.Properties))
 		case "AWS::SNS::Topic":
 			r.m.Topics = append(r.m.Topics, id)
 		case "AWS::S3::Bucket", "AWS::S3::BucketPolicy", "AWS::CloudFront::OriginAccessControl",
@@ -426,7 +428,7 @@ func (r *reader) rule(id string, res Resource) error {
 	p := res.Properties
 	expr := Render(p["ScheduleExpression"])
 	if expr == "" {
-		r.m.Other[id] = res.Type + " (not a schedule)"
+		r.m.Raw[id] = res.Type + " " + Render(map[string]any(p))
 		return nil
 	}
 	targets := asList(p["Targets"])

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"strconv"
 	"sync"
 	"testing"
@@ -22,8 +23,11 @@ import (
 	"github.com/customercloud/home/infra/local/runner"
 	"github.com/customercloud/home/internal/ddbmeter"
 	"github.com/customercloud/home/internal/testenv"
+	"github.com/customercloud/home/shared/alerts"
 	"github.com/customercloud/home/shared/app"
+	"github.com/customercloud/home/shared/app/debitapp"
 	"github.com/customercloud/home/shared/auth"
+	"github.com/customercloud/home/shared/bus"
 	"github.com/customercloud/home/shared/deadletter"
 	"github.com/customercloud/home/shared/debit"
 	"github.com/customercloud/home/shared/event"
@@ -63,6 +67,35 @@ type Pipeline struct {
 	Publisher *queue.SQSPublisher
 	Clock     *Clock
 	Key       *auth.LocalKey
+
+	// With Options.Notifications: the local bus's target queue the tests
+	// read, the webhooks queue the notify handler consumes, the notifier
+	// hooked after each debit batch, and the deliverer.
+	NotificationsURL string
+	WebhooksURL      string
+	Bus              alerts.Bus
+	Notifier         *alerts.Notifier
+	Deliverer        *alerts.Deliverer
+}
+
+// Notifications turn on threshold notifications in a pipeline.
+type Notifications struct {
+	// WebhookClient is the deliverer's HTTP client (a TLS test server's).
+	WebhookClient *http.Client
+}
+
+// processBus is the local bus inside the simulated process: once the meter
+// has crashed the process, it is gone too.
+type processBus struct {
+	meter *ddbmeter.Meter
+	inner alerts.Bus
+}
+
+func (b processBus) Publish(ctx context.Context, ns []alerts.Notification) error {
+	if b.meter.Crashed() {
+		return ddbmeter.ErrCrashed
+	}
+	return b.inner.Publish(ctx, ns)
 }
 
 // Options tune the pipeline.
@@ -75,6 +108,8 @@ type Options struct {
 	// Retry is the debit handler's schedule for transient failures, on the
 	// real queue (ChangeMessageVisibility); nil is TestRetry.
 	Retry *debit.Retry
+	// Notifications, if set, wires threshold notifications (needs queues).
+	Notifications *Notifications
 }
 
 // TestRetry is debit.DefaultRetry in seconds instead of minutes (SQS counts
@@ -114,7 +149,8 @@ func New(t testing.TB, o Options) *Pipeline {
 	p.Key = key
 	var dlq debit.DeadLetter = noDLQ{}
 	if !o.NoQueue {
-		p.QueueURL, p.DLQURL = env.NewQueues(t)
+		urls := env.NewQueueSet(t, resources.Queues)
+		p.QueueURL, p.DLQURL, p.WebhooksURL = urls[resources.EventsQueue.Name], urls[resources.EventsDLQ.Name], urls[resources.WebhooksQueue.Name]
 		dlq = deadletter.New(env.SQS, p.DLQURL)
 		pub, err := queue.NewSQSPublisher(queue.SQSConfig{API: env.SQS, QueueURL: p.QueueURL})
 		if err != nil {
@@ -132,6 +168,21 @@ func New(t testing.TB, o Options) *Pipeline {
 			t.Fatalf("retry: %v", err)
 		}
 	}
+	var notify runner.SQSHandler
+	if o.Notifications != nil {
+		if o.NoQueue {
+			t.Fatal("pipeline: notifications need queues")
+		}
+		p.NotificationsURL = env.NewQueueSet(t, []resources.QueueDef{resources.LocalNotificationsQueue})[resources.LocalNotificationsQueue.Name]
+		p.Bus = processBus{meter: p.Meter, inner: bus.LocalSQS{API: env.SQS, Targets: []string{p.NotificationsURL, p.WebhooksURL},
+			BusName: resources.NotificationsBus.Name, Now: p.Clock.Now}}
+		p.Notifier = alerts.NewNotifier(p.Store, p.Bus, o.Log).WithClock(p.Clock.Now)
+		p.Processor.WithAfterCommit(debitapp.NotifyHook(p.Notifier, o.Log))
+		// Retries come back after a second, not the production backoff.
+		p.Deliverer = alerts.NewDeliverer(p.Store, o.Notifications.WebhookClient, bus.Visibility{API: env.SQS, QueueURL: p.WebhooksURL}, o.Log).
+			WithRetryDelay(func(int) time.Duration { return time.Second })
+		notify = p.Deliverer.Handle
+	}
 	proxy := app.Proxy(p.API)
 	var routes []runner.Route
 	for _, r := range resources.HomeAPI.Routes {
@@ -141,6 +192,7 @@ func New(t testing.TB, o Options) *Pipeline {
 		Routes: routes, Verifier: key.Verifier(), CORSOrigins: []string{"http://localhost:5173"},
 		SQS: env.SQS, QueueURL: p.QueueURL, QueueARN: "arn:aws:sqs:us-east-1:000000000000:test",
 		Debit: p.Processor.Handle, Log: o.Log,
+		Notify: notify, NotifyQueueURL: p.WebhooksURL,
 	})
 	return p
 }

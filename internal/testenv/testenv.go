@@ -290,6 +290,14 @@ func (e *Env) NewQueuesWithRedrive(t testing.TB, maxReceiveCount int) (eventsURL
 			defs[i].MaxReceiveCount = maxReceiveCount
 		}
 	}
+	urls := e.NewQueueSet(t, defs)
+	return urls[resources.EventsQueue.Name], urls[resources.EventsDLQ.Name]
+}
+
+// NewQueueSet creates copies of defs under a unique prefix, deleted when the
+// test ends, and returns their URLs by name.
+func (e *Env) NewQueueSet(t testing.TB, defs []resources.QueueDef) map[string]string {
+	t.Helper()
 	longest := 0
 	for _, d := range defs {
 		longest = max(longest, len(d.Name))
@@ -299,7 +307,7 @@ func (e *Env) NewQueuesWithRedrive(t testing.TB, maxReceiveCount int) (eventsURL
 	const fixed = len("t-") + len("-") + 8 + len("-")
 	room := provision.MaxQueueNameLen - longest - fixed
 	if room < 0 {
-		t.Fatalf("testenv: queue names in resources.Queues are too long for a test prefix")
+		t.Fatalf("testenv: queue names are too long for a test prefix")
 	}
 	prefix := "t-" + sanitize(t.Name(), "_-", room) + "-" + randHex(4) + "-"
 	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
@@ -317,7 +325,7 @@ func (e *Env) NewQueuesWithRedrive(t testing.TB, maxReceiveCount int) (eventsURL
 	if err != nil {
 		t.Fatalf("testenv: %v", err)
 	}
-	return urls[resources.EventsQueue.Name], urls[resources.EventsDLQ.Name]
+	return urls
 }
 
 // sanitize keeps letters, digits and the given punctuation of s, maps every

@@ -26,6 +26,7 @@ import (
 	"github.com/customercloud/home/shared/event"
 	"github.com/customercloud/home/shared/geo"
 	"github.com/customercloud/home/shared/ingest"
+	"github.com/customercloud/home/shared/interactionz"
 	"github.com/customercloud/home/shared/localdate"
 	"github.com/customercloud/home/shared/resources"
 	"github.com/customercloud/home/shared/sentiment"
@@ -115,7 +116,26 @@ type Processor struct {
 	retry     Retry
 	// Parallel bounds how many message groups are written at once.
 	Parallel int
+	// afterCommit, if set, is told which organizations' cycles each batch
+	// may have changed, once the batch's writes are done.
+	afterCommit AfterCommit
 }
+
+// Touch is an organization's billing cycle that a batch's events may have
+// changed: a billable event's cycle, or the current cycle for a seat change.
+type Touch struct {
+	Org        string
+	CycleStart localdate.Date
+}
+
+// AfterCommit runs after a batch is written, with the cycles it touched
+// (redelivered events included: what they debited may be committed while
+// what followed the debit was not). It must not fail the batch: threshold
+// notifications never block metering.
+type AfterCommit func(ctx context.Context, touched []Touch)
+
+// WithAfterCommit sets the post-commit hook.
+func (p *Processor) WithAfterCommit(h AfterCommit) *Processor { p.afterCommit = h; return p }
 
 // New builds a processor. Without WithRetry, failed messages come back after
 // the queue's visibility timeout.
@@ -219,8 +239,17 @@ func (p *Processor) Handle(ctx context.Context, batch events.SQSEvent) (events.S
 		g.items = append(g.items, item{msg: m, ev: ev, target: targetOf(ev)})
 	}
 	p.classifyAll(ctx, order)
-	failed := p.applyGroups(ctx, order, now)
+	failed, b := p.applyGroups(ctx, order, now)
+	var ts []Touch
+	if p.afterCommit != nil {
+		// Before holdBack, which drops the messages it dead-letters from
+		// the failures: those were not applied either.
+		ts = touched(order, b, failed, now)
+	}
 	failed = p.holdBack(ctx, batch, failed)
+	if len(ts) > 0 {
+		p.afterCommit(ctx, ts)
+	}
 	for _, m := range batch.Records {
 		if _, ok := failed[m.MessageId]; ok {
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
@@ -342,8 +371,9 @@ func (p *Processor) poison(ctx context.Context, m events.SQSMessage, cause error
 }
 
 // applyGroups reads every state the batch needs at once, then runs the
-// groups in parallel; it returns the messages that failed, with the cause.
-func (p *Processor) applyGroups(ctx context.Context, order []*group, now time.Time) map[string]error {
+// groups in parallel; it returns the messages that failed, with the cause,
+// and the state it read.
+func (p *Processor) applyGroups(ctx context.Context, order []*group, now time.Time) (map[string]error, store.Batch) {
 	var orgs []string
 	seenOrg := map[string]bool{}
 	var contacts []store.ContactRef
@@ -384,7 +414,7 @@ func (p *Processor) applyGroups(ctx context.Context, order []*group, now time.Ti
 					failed[it.msg.MessageId] = fmt.Errorf("load batch: %w", err)
 				}
 			}
-			return failed
+			return failed, b
 		}
 		for _, o := range orgs {
 			if !b.Profiles[o].Exists {
@@ -421,7 +451,46 @@ func (p *Processor) applyGroups(ctx context.Context, order []*group, now time.Ti
 		}(g)
 	}
 	wg.Wait()
-	return failed
+	return failed, b
+}
+
+// touched lists, once each, the cycles of the batch's applied billable
+// events and, for seat changes, the current cycle, by each event's own
+// target organization.
+func touched(order []*group, b store.Batch, failed map[string]error, now time.Time) []Touch {
+	var out []Touch
+	seen := map[Touch]bool{}
+	add := func(t Touch) {
+		if !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	for _, g := range order {
+		for _, it := range g.items {
+			if it.poison != nil {
+				continue
+			}
+			if _, bad := failed[it.msg.MessageId]; bad {
+				continue
+			}
+			org := it.target.ref.Org
+			prof, ok := b.Profiles[org]
+			if !ok {
+				continue
+			}
+			loc := prof.Plan.Location()
+			switch {
+			case it.ev.Type == event.UserAdded || it.ev.Type == event.UserRemoved:
+				add(Touch{Org: org, CycleStart: prof.Plan.Cycle(localdate.Of(now, loc)).From})
+			default:
+				if _, billable := interactionz.Classify(it.ev); billable {
+					add(Touch{Org: org, CycleStart: prof.Plan.Cycle(localdate.Of(it.ev.Time, loc)).From})
+				}
+			}
+		}
+	}
+	return out
 }
 
 // applyGroup applies a group's runs of valid events of one target, one

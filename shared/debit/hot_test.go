@@ -107,7 +107,7 @@ func TestOracleHotContact(t *testing.T) {
 			}
 		}
 		later = keep
-		c, f := drain(t, org, src, proc, p, r)
+		c, f := drain(t, org, src, proc, p, r, nil)
 		crashes, faults = crashes+c, faults+f
 		b, err := p.Store.LoadBatch(ctx, []string{org}, []store.ContactRef{{Org: org, Contact: hot}})
 		if err != nil {

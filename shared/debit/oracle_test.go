@@ -19,6 +19,7 @@ import (
 	"github.com/customercloud/home/internal/gen"
 	"github.com/customercloud/home/internal/oracle"
 	"github.com/customercloud/home/internal/pipeline"
+	"github.com/customercloud/home/shared/alerts"
 	"github.com/customercloud/home/shared/debit"
 	"github.com/customercloud/home/shared/event"
 	"github.com/customercloud/home/shared/localdate"
@@ -144,7 +145,11 @@ func envInt(name string, def int) int {
 // DynamoDB errors before and after writes, transactions cancelled by
 // conflicting ones (retried by the store), and crashes mid-batch followed by
 // redelivery of the whole batch: debits, day totals and cycle totals must
-// match exactly. ORACLE_ROUNDS scales it (default 25 streams).
+// match exactly. Threshold notifications are checked the same way: random
+// limits and thresholds (interactionz, seats, expert agents' caps), a plan
+// change mid-stream, the post-commit hook crashing with the batch, and the
+// scheduled sweep; every crossing the recount reaches must be notified once
+// (0 missing, 0 duplicate ids). ORACLE_ROUNDS scales it (default 25 streams).
 func TestOracleUnderFailure(t *testing.T) {
 	rounds := envInt("ORACLE_ROUNDS", 25)
 	now := time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)
@@ -156,17 +161,28 @@ func TestOracleUnderFailure(t *testing.T) {
 	}
 	log := slog.New(slog.NewJSONHandler(logOut, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	proc := debit.New(p.Store, dlq, sentiment.Offline{}, log).WithClock(p.Clock.Now)
+	bus := &recordingBus{meter: p.Meter}
+	proc.WithAfterCommit(alertHook(alerts.NewNotifier(p.Store, bus, log).WithClock(p.Clock.Now)))
 	totalEvents, crashes, faults := 0, 0, 0
+	notified, repeats, planChanges := 0, 0, 0
 	for round := 0; round < rounds; round++ {
 		seed := uint64(envInt("ORACLE_SEED", 1000) + round)
 		r := rand.New(rand.NewPCG(seed, 7))
 		org := fmt.Sprintf("oracle%03d", round)
 		pl := plan.Default()
 		pl.CycleStartDay = 1 + r.IntN(28)
+		randomThresholds(r, &pl)
+		pl2 := pl
+		randomThresholds(r, &pl2)
+		changeAt := 3 + r.IntN(40)
+		current := pl.Cycle(localdate.Of(now, pl.Location())).From
+		wantAlerts := map[string]bool{}
+		oldPlan, changedThisRound := pl, false
 		if err := p.Store.PutPlan(context.Background(), org, pl); err != nil {
 			t.Fatal(err)
 		}
 		s := gen.Generate(gen.Options{Org: org, Contacts: 8 + r.IntN(12), Days: 14, Now: now, Intensity: 0.4, Seed: seed})
+		withExpertAgents(s.Events)
 		// Arrival order: per-contact FIFO order with some late arrivals
 		// (adjacent swaps) and producer duplicates; contacts interleaved.
 		byGroup := map[string][]event.Event{}
@@ -207,11 +223,42 @@ func TestOracleUnderFailure(t *testing.T) {
 			}
 		}
 		totalEvents += len(arrival)
-		c, f := drain(t, org, src, proc, p, r)
+		c, f := drain(t, org, src, proc, p, r, func(iter int) {
+			if iter != changeAt {
+				return
+			}
+			// A plan change mid-cycle. The sweep runs first (it runs
+			// every 5 minutes; a plan change is rare): what was reached
+			// under the old plan is owed under it.
+			usage := ledgerUsage(t, p, org, pl)
+			prof, err := p.Store.GetProfile(context.Background(), org)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sweep(t, p, bus, org, cyclesOf(usage, current), now.Add(alerts.DefaultLease+time.Second))
+			expectedCrossings(pl, usage, current, len(prof.State.Users), wantAlerts)
+			if err := p.Store.PutPlan(context.Background(), org, pl2); err != nil {
+				t.Fatal(err)
+			}
+			oldPlan, changedThisRound = pl, true
+			pl = pl2
+			planChanges++
+		})
 		crashes += c
 		faults += f
 		want := oracle.Run(arrival, oracle.Options{Plan: pl, Now: now, Classify: classify})
 		compareBilling(t, p, org, want)
+		usage := ledgerUsage(t, p, org, pl)
+		mayAlerts := map[string]bool{}
+		expectedCrossings(pl, nil, current, peakSeats(arrival), mayAlerts)
+		if planChanges > 0 && changedThisRound {
+			expectedCrossings(oldPlan, nil, current, peakSeats(arrival), mayAlerts)
+		}
+		sweep(t, p, bus, org, cyclesOf(usage, current), now.Add(2*(alerts.DefaultLease+time.Second)))
+		expectedCrossings(pl, usage, current, want.Users, wantAlerts)
+		got := bus.of(org)
+		repeats += compareNotifications(t, org, wantAlerts, mayAlerts, got)
+		notified += len(wantAlerts)
 	}
 	conflicts := p.Meter.Counts().Conflicts
 	if conflicts == 0 {
@@ -219,18 +266,28 @@ func TestOracleUnderFailure(t *testing.T) {
 	}
 	t.Logf("%d streams, %d events, %d simulated crashes, %d transaction conflicts, %d failed messages redelivered, %d poison messages set aside",
 		rounds, totalEvents, crashes, conflicts, faults, len(dlq.msgs))
+	t.Logf("notifications: %d crossings notified exactly once (0 missing, 0 duplicate ids) over %d plan changes; %d repeated deliveries of an id after a crash between publish and mark",
+		notified, planChanges, repeats)
+	if notified == 0 {
+		t.Fatal("no threshold was crossed: the notification path went untested")
+	}
 }
 
 // drain delivers the source's messages until none is left, batch by batch,
 // with random DynamoDB failures, transaction conflicts and crashes; a
 // crashed batch comes back whole, failed messages come back at the head of
 // their group (the FIFO rule is checked), and some processed ones are
-// delivered again. It returns the crashes and failed messages.
-func drain(t *testing.T, org string, src *fifoSource, proc *debit.Processor, p *pipeline.Pipeline, r *rand.Rand) (crashes, faults int) {
+// delivered again. before, if not nil, runs before each batch with its
+// index (the threshold test changes the plan there). It returns the crashes
+// and failed messages.
+func drain(t *testing.T, org string, src *fifoSource, proc *debit.Processor, p *pipeline.Pipeline, r *rand.Rand, before func(iter int)) (crashes, faults int) {
 	t.Helper()
 	for iter := 0; !src.empty(); iter++ {
 		if iter > 20000 {
 			t.Fatalf("%s: the stream does not drain: some group fails forever", org)
+		}
+		if before != nil {
+			before(iter)
 		}
 		b := src.batch()
 		ev := events.SQSEvent{}

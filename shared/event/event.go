@@ -98,6 +98,9 @@ type Data struct {
 	Public     *bool  `json:"public,omitempty"`
 	System     string `json:"system,omitempty"`
 	UserID     string `json:"userId,omitempty"`
+	// ExpertAgentID names the expert agent of a message.sent whose sender
+	// is expert_agent, so its Interactionz are counted per agent.
+	ExpertAgentID string `json:"expertAgentId,omitempty"`
 }
 
 // Event is one decoded CloudEvent of the contract.
@@ -374,6 +377,10 @@ func (e Event) validate(now time.Time, timeAlreadyBad bool) *ValidationError {
 		enum("sender", d.Sender, true, SenderCampaign, SenderAgent, SenderBot, SenderExpertAgent, SenderAutoReply)
 		area(false)
 		id("campaignId", d.CampaignID, false)
+		id("expertAgentId", d.ExpertAgentID, false)
+		if d.ExpertAgentID != "" && d.Sender != SenderExpertAgent {
+			add("data.expertAgentId", "only for sender expert_agent")
+		}
 	case MessageReceived:
 		id("contactId", d.ContactID, true)
 		channel(true)

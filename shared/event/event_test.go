@@ -3,7 +3,9 @@ package event
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
+	"time"
 )
 
 // TestDecodeTimeBounds: given an otherwise valid message.received, when its
@@ -47,5 +49,34 @@ func TestDecodeTimeBounds(t *testing.T) {
 				t.Fatalf("given time %q, fields = %+v, want time: %s", c.time, ve.Fields, c.reason)
 			}
 		})
+	}
+}
+
+// TestExpertAgentID: given message.sent events, when they carry an
+// expertAgentId, then it is accepted only with sender expert_agent and in
+// the form of the contract's ids, and the field is named otherwise.
+func TestExpertAgentID(t *testing.T) {
+	now := time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)
+	base := `{"specversion":"1.0","id":"x","source":"s","type":"message.sent","time":"2026-11-20T14:00:00Z","orgid":"o","data":{"contactId":"c","channel":"whatsapp",`
+	for _, c := range []struct {
+		data string
+		ok   bool
+	}{
+		{`"sender":"expert_agent","expertAgentId":"xa-billing"}}`, true},
+		{`"sender":"expert_agent"}}`, true},
+		{`"sender":"agent","expertAgentId":"xa-billing"}}`, false},
+		{`"sender":"expert_agent","expertAgentId":"has space"}}`, false},
+		{`"sender":"expert_agent","expertAgentId":7}}`, false},
+	} {
+		ev, err := Decode([]byte(base+c.data), now)
+		if c.ok {
+			if err != nil {
+				t.Errorf("%s: %v", c.data, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), "data") {
+			t.Errorf("%s: accepted (%+v) or unnamed: %v", c.data, ev.Data, err)
+		}
 	}
 }

@@ -37,6 +37,8 @@ type Store interface {
 	PutPlan(ctx context.Context, org string, p plan.Plan) error
 	DayTotals(ctx context.Context, org, from, to string) ([]store.DayTotal, error)
 	Ledger(ctx context.Context, org string, from, to time.Time, cursor string, limit int32) ([]store.LedgerEntry, string, error)
+	GetRollup(ctx context.Context, org string) (store.Rollup, error)
+	PutWebhookSubscription(ctx context.Context, org string, w store.WebhookSubscription) error
 }
 
 // API is the Home API handler.
@@ -53,6 +55,8 @@ func New(st Store, log *slog.Logger) *API {
 	a.mux.HandleFunc("GET /v1/home", a.withPrincipal(a.home))
 	a.mux.HandleFunc("GET /v1/consumption", a.withPrincipal(a.adminOnly(a.consumption)))
 	a.mux.HandleFunc("PUT /v1/plan", a.withPrincipal(a.adminOnly(a.putPlan)))
+	a.mux.HandleFunc("GET /v1/consumption/cycles", a.withPrincipal(a.adminOnly(a.cycles)))
+	a.mux.HandleFunc("PUT /v1/notifications/webhook", a.withPrincipal(a.adminOnly(a.putWebhook)))
 	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		problem.Write(w, http.StatusNotFound, "no such route")
 	})
@@ -282,6 +286,10 @@ func (a *API) consumption(w http.ResponseWriter, r *http.Request, p auth.Princip
 	daily, err := a.st.DayTotals(r.Context(), p.Org, q.From.String(), q.To.String())
 	if err != nil {
 		a.internal(w, r, err)
+		return
+	}
+	if wantsCSV(r) {
+		a.exportCSV(w, r, p, q, loc, daily)
 		return
 	}
 	entries, next, err := a.st.Ledger(r.Context(), p.Org, q.From.Start(loc), q.To.AddDays(1).Start(loc), q.Cursor, q.Limit)

@@ -147,6 +147,9 @@ type Debit struct {
 	EventID   string
 	Source    string
 	EventType event.Type
+	// ExpertAgentID is the expert agent whose message opened the window
+	// ("" for other lanes or when the event names none).
+	ExpertAgentID string
 }
 
 // Result is what applying one event did.
@@ -349,6 +352,9 @@ func (s *ContactState) applyBilling(ev event.Event, date localdate.Date, c Conte
 		i = len(s.Windows) - 1
 		res.Debit = &Debit{Lane: lane, Channel: channelOf(ev), Window: win, Date: date,
 			EventID: ev.ID, Source: ev.Source, EventType: ev.Type}
+		if lane == interactionz.LaneExpertAgent {
+			res.Debit.ExpertAgentID = ev.Data.ExpertAgentID
+		}
 	}
 	if outcome != interactionz.Absorbed && ev.Type == event.MessageReceived && c.Sentiment != "" {
 		w := &s.Windows[i]

@@ -11,6 +11,8 @@
 //	spilled identities       ORG#<org>#ID#<contactId>   <eventPeriod>#<version>
 //	ledger entry             ORG#<org>#LEDGER#<lshard>  <windowStart>#<lane>#<contactId>
 //	provider account map     PROVIDER#<provider>#<acct> MAP
+//	threshold marks (outbox) ORG#<org>                  ALERTS#<cycleStart>
+//	notification webhook     ORG#<org>                  WEBHOOK
 //
 // Organization profiles carry gsi1pk="ORG", gsi1sk=<org> (a sparse index) so
 // scheduled rollups can list organizations without a scan.
@@ -138,3 +140,11 @@ func LedgerBound(t time.Time) string { return t.UTC().Format(LedgerTimeFormat) }
 func ProviderAccount(provider, account string) Key {
 	return Key{"PROVIDER#" + strings.ToLower(provider) + "#" + account, "MAP"}
 }
+
+// Alerts holds an organization's threshold marks for the billing cycle that
+// starts on cycleStart: one attribute per (resource, threshold) crossed, the
+// outbox of its notification.
+func Alerts(org, cycleStart string) Key { return Key{Org(org), "ALERTS#" + cycleStart} }
+
+// NotificationWebhook is the organization's outgoing webhook subscription.
+func NotificationWebhook(org string) Key { return Key{Org(org), "WEBHOOK"} }

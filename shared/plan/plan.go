@@ -27,6 +27,8 @@ type Plan struct {
 	Packages map[string]int `json:"packages,omitempty"`
 	// TimeZone is the organization's IANA zone for dates and cycles.
 	TimeZone string `json:"timeZone,omitempty"`
+	// Thresholds are the notification thresholds (nil: the defaults).
+	Thresholds *Thresholds `json:"thresholds,omitempty"`
 }
 
 // Default is the plan of an organization that has none yet: Starter.
@@ -75,6 +77,9 @@ func (p Plan) Validate() error {
 		if _, err := localdate.Load(p.TimeZone); err != nil {
 			errs = append(errs, FieldError{"timeZone", "unknown IANA time zone"})
 		}
+	}
+	if p.Thresholds != nil {
+		errs = append(errs, p.Thresholds.Validate()...)
 	}
 	return errors.Join(errs...)
 }

@@ -34,6 +34,15 @@ const (
 	// key set (JWKS JSON) that signs `make token`'s tokens. Local only: no
 	// AWS template ever sets it (docs/DEPLOY.md, "Tokens under sam local").
 	EnvLocalTokenJWKS = "LOCAL_TOKEN_JWKS"
+	// EnvNotificationsBus is the EventBridge bus threshold notifications go
+	// to (its name in AWS; locally the runner plays it).
+	EnvNotificationsBus = "NOTIFICATIONS_BUS_NAME"
+	// EnvWebhookQueueURL is the queue of outgoing notification webhooks
+	// (the notify function delays retries on it).
+	EnvWebhookQueueURL = "WEBHOOK_QUEUE_URL"
+	// EnvNotificationsQueueURL is local only: the SQS queue standing for a
+	// target of the bus, which tests and people read.
+	EnvNotificationsQueueURL = "NOTIFICATIONS_QUEUE_URL"
 )
 
 // KeyType is a DynamoDB attribute type used in a key.
@@ -119,6 +128,22 @@ type FunctionDef struct {
 	TableWrite bool
 	SendsTo    []string // queue names it sends messages to
 	Comprehend bool     // calls comprehend:DetectSentiment
+	// PutsEvents: publishes to the notifications bus (events:PutEvents).
+	PutsEvents bool
+	// ChangesVisibility: delays its own queue's failed messages
+	// (sqs:ChangeMessageVisibility), for backoff. Every queue consumer
+	// holds that action already (iac.consumeActions); this documents it.
+	ChangesVisibility bool
+}
+
+// BusDef describes an EventBridge custom bus and the rule that feeds the
+// outgoing webhooks' queue from it.
+type BusDef struct {
+	Name string
+	// DetailTypes are the detail-types the rule sends to RuleTarget.
+	DetailTypes []string
+	Source      string
+	RuleTarget  string // queue name
 }
 
 // Authorizer claims: the token's organization and access profile.
@@ -168,7 +193,41 @@ var (
 		HighThroughput:    true,
 	}
 
-	Queues = []QueueDef{EventsDLQ, EventsQueue}
+	// WebhooksDLQ holds outgoing webhooks given up on.
+	WebhooksDLQ = QueueDef{
+		Name:              "cch-webhooks-dlq",
+		VisibilityTimeout: 60 * time.Second,
+		Retention:         14 * 24 * time.Hour,
+	}
+
+	// WebhooksQueue feeds the notify function from the notifications bus;
+	// retries back off (ChangeMessageVisibility) and end in WebhooksDLQ.
+	WebhooksQueue = QueueDef{
+		Name:              "cch-webhooks",
+		VisibilityTimeout: 60 * time.Second,
+		Retention:         4 * 24 * time.Hour,
+		DeadLetter:        WebhooksDLQ.Name,
+		MaxReceiveCount:   8,
+	}
+
+	Queues = []QueueDef{EventsDLQ, EventsQueue, WebhooksDLQ, WebhooksQueue}
+
+	// LocalNotificationsQueue exists only on this machine: the local
+	// runner's stand-in for a target of the notifications bus, which tests
+	// and people read (NOTIFICATIONS_QUEUE_URL). Not part of the stack.
+	LocalNotificationsQueue = QueueDef{
+		Name:              "cch-notifications-local",
+		VisibilityTimeout: 30 * time.Second,
+		Retention:         4 * 24 * time.Hour,
+	}
+
+	// NotificationsBus is the custom bus of threshold notifications.
+	NotificationsBus = BusDef{
+		Name:        "cch-notifications",
+		Source:      "cch.interactionz",
+		DetailTypes: []string{"interactionz.threshold.crossed"},
+		RuleTarget:  WebhooksQueue.Name,
+	}
 
 	HomeAPI = FunctionDef{
 		Name: "home-api", Kind: HTTP, MemoryMB: 256, Timeout: 10 * time.Second,
@@ -177,6 +236,8 @@ var (
 			{Method: "GET", Path: "/v1/home", Authorized: true},
 			{Method: "GET", Path: "/v1/consumption", Authorized: true},
 			{Method: "PUT", Path: "/v1/plan", Authorized: true},
+			{Method: "GET", Path: "/v1/consumption/cycles", Authorized: true},
+			{Method: "PUT", Path: "/v1/notifications/webhook", Authorized: true},
 		},
 		TableRead: true, TableWrite: true,
 	}
@@ -185,19 +246,33 @@ var (
 		Name: "debit", Kind: Queue, MemoryMB: 256, Timeout: 10 * time.Second,
 		// EnvEventsQueueURL: failed messages are held back on their own
 		// queue (ChangeMessageVisibility), which needs its URL.
-		Env:       []string{EnvTableName, EnvEventsQueueURL, EnvDeadLetterURL, EnvSentimentProvider, EnvLogLevel},
+		Env:       []string{EnvTableName, EnvEventsQueueURL, EnvDeadLetterURL, EnvSentimentProvider, EnvLogLevel, EnvNotificationsBus},
 		Queue:     EventsQueue.Name,
 		BatchSize: 10,
 		TableRead: true, TableWrite: true,
 		SendsTo:    []string{EventsDLQ.Name},
 		Comprehend: true,
+		PutsEvents: true,
 	}
 
 	Rollup = FunctionDef{
 		Name: "rollup", Kind: Scheduled, MemoryMB: 512, Timeout: 5 * time.Minute,
-		Env:       []string{EnvTableName, EnvLogLevel},
+		Env:       []string{EnvTableName, EnvLogLevel, EnvNotificationsBus},
 		Schedule:  "rate(5 minutes)",
 		TableRead: true, TableWrite: true,
+		// The sweep: package thresholds and pending notifications.
+		PutsEvents: true,
+	}
+
+	// Notify delivers outgoing notification webhooks from WebhooksQueue.
+	Notify = FunctionDef{
+		Name: "notify", Kind: Queue, MemoryMB: 128, Timeout: 30 * time.Second,
+		Env:       []string{EnvTableName, EnvWebhookQueueURL, EnvLogLevel},
+		Queue:     WebhooksQueue.Name,
+		BatchSize: 10,
+		TableRead: true,
+		// Backoff between attempts.
+		ChangesVisibility: true,
 	}
 
 	Webhook = FunctionDef{
@@ -213,7 +288,7 @@ var (
 		SendsTo:   []string{EventsQueue.Name},
 	}
 
-	Functions = []FunctionDef{HomeAPI, Debit, Rollup, Webhook}
+	Functions = []FunctionDef{HomeAPI, Debit, Rollup, Webhook, Notify}
 )
 
 // CORS is the HTTP API's CORS configuration; AllowOrigins is set per

@@ -24,7 +24,16 @@ type Runner struct {
 	now func() time.Time
 	// Parallel bounds organizations rolled up at once.
 	Parallel int
+	// afterOrg, if set, runs after each organization's snapshot is stored.
+	afterOrg AfterOrg
 }
+
+// AfterOrg is told each organization's current cycle and new snapshot
+// (the threshold sweep). It must not fail the rollup.
+type AfterOrg func(ctx context.Context, org string, cycle localdate.Range, snap metrics.Snapshot)
+
+// WithAfterOrg sets the per-organization hook.
+func (r *Runner) WithAfterOrg(h AfterOrg) *Runner { r.afterOrg = h; return r }
 
 // New returns a runner.
 func New(st *store.Store, log *slog.Logger) *Runner {
@@ -70,6 +79,9 @@ func (r *Runner) Org(ctx context.Context, org string) (metrics.Snapshot, Stats, 
 	}
 	if err := r.st.PutRollup(ctx, org, snap); err != nil {
 		return snap, stats, err
+	}
+	if r.afterOrg != nil {
+		r.afterOrg(ctx, org, prof.Plan.Cycle(today), snap)
 	}
 	return snap, stats, nil
 }

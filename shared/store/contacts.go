@@ -331,6 +331,9 @@ func (st *Store) ledgerPuts(c ContactRef, debits []ingest.Debit) []types.Transac
 		item["eventId"] = s(d.EventID)
 		item["eventSource"] = s(d.Source)
 		item["eventType"] = s(string(d.EventType))
+		if d.ExpertAgentID != "" {
+			item["expertAgentId"] = s(d.ExpertAgentID)
+		}
 		item[attrTTL] = exp
 		out = append(out, types.TransactWriteItem{Put: &types.Put{
 			TableName: &st.table, Item: item,
@@ -346,6 +349,8 @@ const (
 	TotalAttr     = "total"
 	LanePrefix    = "lane_"
 	ChannelPrefix = "ch_"
+	// AgentPrefix counts an expert agent's Interactionz.
+	AgentPrefix = "xa_"
 )
 
 type orgDebit struct {
@@ -369,6 +374,9 @@ func (st *Store) totalUpdates(debits []orgDebit) []types.TransactWriteItem {
 		c[TotalAttr]++
 		c[LanePrefix+string(d.Lane)]++
 		c[ChannelPrefix+d.Channel]++
+		if d.ExpertAgentID != "" {
+			c[AgentPrefix+d.ExpertAgentID]++
+		}
 	}
 	for _, od := range debits {
 		bump(keys.DayTotals(od.org, od.d.Date.String(), od.shard), od.d)

@@ -26,6 +26,9 @@ type Totals struct {
 	Total    int64            `json:"total"`
 	Lanes    map[string]int64 `json:"lanes"`
 	Channels map[string]int64 `json:"channels"`
+	// ExpertAgents are the expert_agent lane's Interactionz per agent that
+	// named itself (expertAgentId).
+	ExpertAgents map[string]int64 `json:"expertAgents,omitempty"`
 }
 
 func decodeTotals(item map[string]types.AttributeValue) Totals {
@@ -43,6 +46,11 @@ func decodeTotals(item map[string]types.AttributeValue) Totals {
 			t.Lanes[strings.TrimPrefix(name, LanePrefix)] = i
 		case strings.HasPrefix(name, ChannelPrefix):
 			t.Channels[strings.TrimPrefix(name, ChannelPrefix)] = i
+		case strings.HasPrefix(name, AgentPrefix):
+			if t.ExpertAgents == nil {
+				t.ExpertAgents = map[string]int64{}
+			}
+			t.ExpertAgents[strings.TrimPrefix(name, AgentPrefix)] = i
 		}
 	}
 	return t
@@ -147,6 +155,12 @@ func (t *Totals) add(o Totals) {
 	for k, v := range o.Channels {
 		t.Channels[k] += v
 	}
+	for k, v := range o.ExpertAgents {
+		if t.ExpertAgents == nil {
+			t.ExpertAgents = map[string]int64{}
+		}
+		t.ExpertAgents[k] += v
+	}
 }
 
 // DayTotal is one day's totals.
@@ -208,6 +222,8 @@ type LedgerEntry struct {
 	EventID     string `json:"eventId"`
 	EventSource string `json:"eventSource"`
 	EventType   string `json:"eventType"`
+	// ExpertAgentID is set on expert_agent debits whose event named the agent.
+	ExpertAgentID string `json:"expertAgentId,omitempty"`
 }
 
 // ErrBadCursor means a pagination cursor was not one this API issued.
@@ -280,7 +296,8 @@ func (st *Store) Ledger(ctx context.Context, org string, from, to time.Time, cur
 	for _, it := range all {
 		out = append(out, LedgerEntry{ContactID: str(it, "contactId"), Lane: str(it, "lane"), Channel: str(it, "channel"),
 			WindowStart: str(it, "windowStart"), WindowEnd: str(it, "windowEnd"), Date: str(it, "date"),
-			EventID: str(it, "eventId"), EventSource: str(it, "eventSource"), EventType: str(it, "eventType")})
+			EventID: str(it, "eventId"), EventSource: str(it, "eventSource"), EventType: str(it, "eventType"),
+			ExpertAgentID: str(it, "expertAgentId")})
 	}
 	next := ""
 	if more && len(all) > 0 {

@@ -58,7 +58,7 @@ func New(scope constructs.Construct, id string, props *Props) (awscdk.Stack, err
 	s := awscdk.NewStack(scope, jsii.String(id), &sp)
 	b := builder{stack: s, props: props, params: map[string]awscdk.CfnParameter{},
 		queues: map[string]awssqs.Queue{}, functions: map[string]awslambda.Function{}}
-	for _, step := range []func() error{b.parameters, b.table, b.queueDefs, b.alarmTopic, b.functionDefs, b.httpAPI, b.alarms, b.web, b.outputs} {
+	for _, step := range []func() error{b.parameters, b.table, b.queueDefs, b.notifications, b.alarmTopic, b.functionDefs, b.httpAPI, b.alarms, b.web, b.outputs} {
 		if err := step(); err != nil {
 			return nil, err
 		}
@@ -282,6 +282,25 @@ func retention(days int) (awslogs.RetentionDays, error) {
 // functionDefs creates, per function, its log group, its own role with the
 // statements iac derives from the definition, the function itself and its
 // trigger (queue mapping or schedule; routes come with the API).
+// notifications adds the notifications bus, its rule to the webhooks queue
+// and that queue's policy, exactly as infra/iac describes them (L1
+// resources, so both templates carry the same properties).
+func (b *builder) notifications() error {
+	raws, err := iac.NotificationResources()
+	if err != nil {
+		return err
+	}
+	for _, r := range raws {
+		props := map[string]interface{}{}
+		for k, v := range r.Properties {
+			props[k] = v
+		}
+		res := awscdk.NewCfnResource(b.stack, jsii.String(r.ID), &awscdk.CfnResourceProps{Type: jsii.String(r.Type), Properties: &props})
+		res.OverrideLogicalId(jsii.String(r.ID))
+	}
+	return nil
+}
+
 func (b *builder) functionDefs() error {
 	days, err := retention(iac.LogRetentionDays)
 	if err != nil {

@@ -120,7 +120,14 @@ func TestTable(t *testing.T) {
 }
 
 func TestQueues(t *testing.T) {
-	check(t, "two queues", func() { tpl.ResourceCountIs(jsii.String("AWS::SQS::Queue"), jsii.Number(2)) })
+	check(t, "four queues", func() { tpl.ResourceCountIs(jsii.String("AWS::SQS::Queue"), jsii.Number(4)) })
+	check(t, "webhooks queue: standard, redrive to its DLQ after 8 receives, encrypted", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::SQS::Queue"), obj{
+			"VisibilityTimeout":    60,
+			"SqsManagedSseEnabled": true,
+			"RedrivePolicy":        obj{"deadLetterTargetArn": getAtt("WebhooksDlqQueue", "Arn"), "maxReceiveCount": 8},
+		})
+	})
 	check(t, "events queue: FIFO, high throughput, redrive to the DLQ after 5 receives, encrypted", func() {
 		tpl.HasResourceProperties(jsii.String("AWS::SQS::Queue"), obj{
 			"FifoQueue":              true,
@@ -144,6 +151,9 @@ func TestQueues(t *testing.T) {
 	if vt := resources.EventsQueue.VisibilityTimeout; vt < resources.Debit.Timeout {
 		t.Errorf("events queue visibility %v < debit timeout %v", vt, resources.Debit.Timeout)
 	}
+	if vt := resources.WebhooksQueue.VisibilityTimeout; vt < resources.Notify.Timeout {
+		t.Errorf("webhooks queue visibility %v < notify timeout %v", vt, resources.Notify.Timeout)
+	}
 }
 
 func TestFunctions(t *testing.T) {
@@ -165,8 +175,9 @@ func TestFunctions(t *testing.T) {
 	}
 	want := map[string][]string{
 		"HomeApiFunction": {"LOG_LEVEL", "TABLE_NAME"},
-		"DebitFunction":   {"DLQ_URL", "EVENTS_QUEUE_URL", "LOG_LEVEL", "SENTIMENT_PROVIDER", "TABLE_NAME"},
-		"RollupFunction":  {"LOG_LEVEL", "TABLE_NAME"},
+		"DebitFunction":   {"DLQ_URL", "EVENTS_QUEUE_URL", "LOG_LEVEL", "NOTIFICATIONS_BUS_NAME", "SENTIMENT_PROVIDER", "TABLE_NAME"},
+		"RollupFunction":  {"LOG_LEVEL", "NOTIFICATIONS_BUS_NAME", "TABLE_NAME"},
+		"NotifyFunction":  {"LOG_LEVEL", "TABLE_NAME", "WEBHOOK_QUEUE_URL"},
 		"WebhookFunction": {"EVENTS_QUEUE_URL", "LOG_LEVEL", "META_APP_SECRET_PARAM", "META_VERIFY_TOKEN_PARAM", "PRODUCER_SECRETS_PARAM", "TABLE_NAME"},
 	}
 	for id, names := range want {
@@ -227,10 +238,18 @@ var wantActions = map[string]map[string][]string{
 		"ConsumeEvents":   {"sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"},
 		"SendToEventsDlq": {"sqs:SendMessage"},
 		"DetectSentiment": {"comprehend:DetectSentiment"},
+		// Threshold notifications, to the notifications bus only.
+		"PublishNotifications": {"events:PutEvents"},
 	},
 	"RollupFunction": {
-		"Logs":  {"logs:CreateLogStream", "logs:PutLogEvents"},
-		"Table": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"},
+		"Logs":                 {"logs:CreateLogStream", "logs:PutLogEvents"},
+		"Table":                {"dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
+		"PublishNotifications": {"events:PutEvents"},
+	},
+	"NotifyFunction": {
+		"Logs":            {"logs:CreateLogStream", "logs:PutLogEvents"},
+		"Table":           {"dynamodb:GetItem"},
+		"ConsumeWebhooks": {"sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"},
 	},
 	"WebhookFunction": {
 		"Logs":           {"logs:CreateLogStream", "logs:PutLogEvents"},
@@ -246,11 +265,16 @@ var wantResources = map[string]map[string][]any{
 	"DebitFunction": {
 		"Logs": {getAtt("DebitLogGroup", "Arn")}, "Table": {getAtt("MainTable", "Arn")},
 		"ConsumeEvents": {getAtt("EventsQueue", "Arn")}, "SendToEventsDlq": {getAtt("EventsDlqQueue", "Arn")},
-		"DetectSentiment": {"*"},
+		"DetectSentiment": {"*"}, "PublishNotifications": {getAtt("NotificationsBus", "Arn")},
 	},
 	"RollupFunction": {
-		"Logs":  {getAtt("RollupLogGroup", "Arn")},
-		"Table": {getAtt("MainTable", "Arn"), obj{"Fn::Sub": "${MainTable.Arn}/index/gsi1"}},
+		"Logs":                 {getAtt("RollupLogGroup", "Arn")},
+		"Table":                {getAtt("MainTable", "Arn"), obj{"Fn::Sub": "${MainTable.Arn}/index/gsi1"}},
+		"PublishNotifications": {getAtt("NotificationsBus", "Arn")},
+	},
+	"NotifyFunction": {
+		"Logs": {getAtt("NotifyLogGroup", "Arn")}, "Table": {getAtt("MainTable", "Arn")},
+		"ConsumeWebhooks": {getAtt("WebhooksQueue", "Arn")},
 	},
 	"WebhookFunction": {
 		"Logs": {getAtt("WebhookLogGroup", "Arn")}, "Table": {getAtt("MainTable", "Arn")},
@@ -351,8 +375,16 @@ func TestDebitEventSource(t *testing.T) {
 			"FunctionResponseTypes": []any{"ReportBatchItemFailures"},
 		})
 	})
-	check(t, "one event source mapping", func() {
-		tpl.ResourceCountIs(jsii.String("AWS::Lambda::EventSourceMapping"), jsii.Number(1))
+	check(t, "notify consumes the webhooks queue, batch of 10, partial batch failures", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::Lambda::EventSourceMapping"), obj{
+			"EventSourceArn":        getAtt("WebhooksQueue", "Arn"),
+			"FunctionName":          ref("NotifyFunction"),
+			"BatchSize":             resources.Notify.BatchSize,
+			"FunctionResponseTypes": []any{"ReportBatchItemFailures"},
+		})
+	})
+	check(t, "two event source mappings", func() {
+		tpl.ResourceCountIs(jsii.String("AWS::Lambda::EventSourceMapping"), jsii.Number(2))
 	})
 }
 
@@ -414,8 +446,8 @@ func TestAuthorizerAndRoutes(t *testing.T) {
 }
 
 func TestAlarms(t *testing.T) {
-	check(t, "DLQ depth, events queue age, and errors and throttles per function", func() {
-		tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(2+2*len(resources.Functions)))
+	check(t, "DLQ depth (events, webhooks), events queue age, and errors and throttles per function", func() {
+		tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(3+2*len(resources.Functions)))
 	})
 	check(t, "events queue oldest-message age alarm", func() {
 		tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), obj{
@@ -434,7 +466,7 @@ func TestAlarms(t *testing.T) {
 		})
 	})
 	for _, metric := range []string{"Errors", "Throttles"} {
-		for _, f := range []string{"HomeApiFunction", "DebitFunction", "RollupFunction", "WebhookFunction"} {
+		for _, f := range []string{"HomeApiFunction", "DebitFunction", "RollupFunction", "WebhookFunction", "NotifyFunction"} {
 			check(t, f+" "+metric+" alarm", func() {
 				tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), obj{
 					"Namespace": "AWS/Lambda", "MetricName": metric,
@@ -508,4 +540,28 @@ func TestNewErrors(t *testing.T) {
 	if _, err := RepoRoot("/"); err == nil {
 		t.Error("RepoRoot found a go.mod above /")
 	}
+}
+
+// TestNotificationsBus: the custom bus, a rule sending only threshold
+// notifications to the webhooks queue, and a queue policy letting only
+// that rule (EventBridge, with aws:SourceArn) send there.
+func TestNotificationsBus(t *testing.T) {
+	check(t, "one custom bus", func() { tpl.ResourceCountIs(jsii.String("AWS::Events::EventBus"), jsii.Number(1)) })
+	check(t, "rule on the bus to the webhooks queue", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::Events::Rule"), obj{
+			"EventBusName": ref("NotificationsBus"),
+			"EventPattern": obj{"source": []any{"cch.interactionz"}, "detail-type": []any{"interactionz.threshold.crossed"}},
+			"Targets":      []any{obj{"Arn": getAtt("WebhooksQueue", "Arn"), "Id": "webhooks"}},
+		})
+	})
+	check(t, "only the rule may send to the webhooks queue", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::SQS::QueuePolicy"), obj{
+			"Queues": []any{ref("WebhooksQueue")},
+			"PolicyDocument": like(obj{"Statement": []any{obj{
+				"Effect": "Allow", "Principal": obj{"Service": "events.amazonaws.com"}, "Action": "sqs:SendMessage",
+				"Resource":  getAtt("WebhooksQueue", "Arn"),
+				"Condition": obj{"ArnEquals": obj{"aws:SourceArn": getAtt("NotificationsToWebhooksRule", "Arn")}},
+			}}}),
+		})
+	})
 }

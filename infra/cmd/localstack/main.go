@@ -62,6 +62,10 @@ func run(ctx context.Context, envFile string) error {
 	if events == "" || dlq == "" {
 		return errors.New("resources.Queues lacks the events queue or its dead-letter queue")
 	}
+	local, err := provision.CreateQueues(ctx, q, []resources.QueueDef{resources.LocalNotificationsQueue}, "")
+	if err != nil {
+		return err
+	}
 
 	port := os.Getenv("PORT")
 	if port == "" {
@@ -73,6 +77,8 @@ func run(ctx context.Context, envFile string) error {
 		{resources.EnvTableName, resources.Table.Name},
 		{resources.EnvEventsQueueURL, events},
 		{resources.EnvDeadLetterURL, dlq},
+		{resources.EnvWebhookQueueURL, urls[resources.WebhooksQueue.Name]},
+		{resources.EnvNotificationsQueueURL, local[resources.LocalNotificationsQueue.Name]},
 		{"EVENTS_QUEUE_NAME", resources.EventsQueue.Name},
 		{"DLQ_NAME", resources.EventsDLQ.Name},
 		{"AWS_REGION", cfg.Region},

@@ -21,6 +21,7 @@ import (
 	"github.com/customercloud/home/shared/app"
 	"github.com/customercloud/home/shared/app/debitapp"
 	"github.com/customercloud/home/shared/app/homeapp"
+	"github.com/customercloud/home/shared/app/notifyapp"
 	"github.com/customercloud/home/shared/app/rollupapp"
 	"github.com/customercloud/home/shared/app/webhookapp"
 	"github.com/customercloud/home/shared/auth"
@@ -64,6 +65,10 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	notifyH, err := notifyapp.New(ctx, getenv, app.Logger(getenv, "notify"))
+	if err != nil {
+		return err
+	}
 	var routes []runner.Route
 	for _, f := range []struct {
 		def resources.FunctionDef
@@ -97,6 +102,7 @@ func run() error {
 			_, err := rollupH(ctx, ev)
 			return err
 		},
+		Notify: runner.SQSHandler(notifyH), NotifyQueueURL: getenv(resources.EnvWebhookQueueURL),
 		Log:    log,
 		Static: page,
 	})

@@ -69,6 +69,11 @@ type Config struct {
 	RollupEvery time.Duration
 	Rollup      ScheduledHandler
 
+	// Notify consumes NotifyQueueURL (the outgoing webhooks queue, which
+	// the local bus feeds) like its event source mapping; nil for none.
+	Notify         SQSHandler
+	NotifyQueueURL string
+
 	Log *slog.Logger
 
 	// Static answers what no route matches (the Home page and the local
@@ -305,8 +310,17 @@ func (r *Runner) event(req *http.Request, rt Route, body []byte, claims map[stri
 // fails the whole batch. It returns how many messages were received
 // and how many failed.
 func (r *Runner) PollOnce(ctx context.Context, wait time.Duration) (received, failed int, err error) {
+	return r.poll(ctx, r.cfg.QueueURL, r.cfg.QueueARN, r.cfg.Debit, wait)
+}
+
+// PollNotifyOnce is PollOnce for the notify function's queue.
+func (r *Runner) PollNotifyOnce(ctx context.Context, wait time.Duration) (received, failed int, err error) {
+	return r.poll(ctx, r.cfg.NotifyQueueURL, "arn:aws:sqs:us-east-1:000000000000:"+resources.WebhooksQueue.Name, r.cfg.Notify, wait)
+}
+
+func (r *Runner) poll(ctx context.Context, queueURL, queueARN string, handler SQSHandler, wait time.Duration) (received, failed int, err error) {
 	out, err := r.cfg.SQS.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
-		QueueUrl:                    &r.cfg.QueueURL,
+		QueueUrl:                    &queueURL,
 		MaxNumberOfMessages:         int32(r.cfg.BatchSize),
 		WaitTimeSeconds:             int32(wait / time.Second),
 		MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameAll},
@@ -324,7 +338,7 @@ func (r *Runner) PollOnce(ctx context.Context, wait time.Duration) (received, fa
 		rec := events.SQSMessage{
 			MessageId: aws.ToString(m.MessageId), ReceiptHandle: aws.ToString(m.ReceiptHandle),
 			Body: aws.ToString(m.Body), Md5OfBody: aws.ToString(m.MD5OfBody), Attributes: m.Attributes,
-			EventSource: "aws:sqs", EventSourceARN: r.cfg.QueueARN, AWSRegion: "us-east-1",
+			EventSource: "aws:sqs", EventSourceARN: queueARN, AWSRegion: "us-east-1",
 		}
 		if len(m.MessageAttributes) > 0 {
 			rec.MessageAttributes = map[string]events.SQSMessageAttribute{}
@@ -334,10 +348,10 @@ func (r *Runner) PollOnce(ctx context.Context, wait time.Duration) (received, fa
 		}
 		batch.Records = append(batch.Records, rec)
 	}
-	resp, herr := r.cfg.Debit(ctx, batch)
+	resp, herr := handler(ctx, batch)
 	failedIDs := map[string]bool{}
 	if herr != nil {
-		r.cfg.Log.Error("debit handler error: whole batch will be retried", "messages", len(batch.Records), "error", herr.Error())
+		r.cfg.Log.Error("handler error: whole batch will be retried", "queue", queueARN, "messages", len(batch.Records), "error", herr.Error())
 		return len(batch.Records), len(batch.Records), nil
 	}
 	for _, f := range resp.BatchItemFailures {
@@ -350,7 +364,7 @@ func (r *Runner) PollOnce(ctx context.Context, wait time.Duration) (received, fa
 		}
 	}
 	if len(del) > 0 {
-		res, err := r.cfg.SQS.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: &r.cfg.QueueURL, Entries: del})
+		res, err := r.cfg.SQS.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: &queueURL, Entries: del})
 		if err != nil {
 			return len(batch.Records), len(failedIDs), fmt.Errorf("delete: %w", err)
 		}
@@ -364,6 +378,18 @@ func (r *Runner) PollOnce(ctx context.Context, wait time.Duration) (received, fa
 // Poll runs the event source mapping until ctx ends.
 func (r *Runner) Poll(ctx context.Context) {
 	var wg sync.WaitGroup
+	if r.cfg.Notify != nil && r.cfg.NotifyQueueURL != "" {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				if _, _, err := r.PollNotifyOnce(ctx, time.Second); err != nil && ctx.Err() == nil {
+					r.cfg.Log.Warn("notify poll failed", "error", err.Error())
+					time.Sleep(500 * time.Millisecond)
+				}
+			}
+		}()
+	}
 	for i := 0; i < r.cfg.Pollers; i++ {
 		wg.Add(1)
 		go func() {

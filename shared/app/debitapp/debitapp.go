@@ -10,7 +10,9 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/customercloud/home/shared/alerts"
 	"github.com/customercloud/home/shared/app"
+	"github.com/customercloud/home/shared/app/busapp"
 	"github.com/customercloud/home/shared/awscfg"
 	"github.com/customercloud/home/shared/awscfg/sqscfg"
 	"github.com/customercloud/home/shared/deadletter"
@@ -59,9 +61,29 @@ func New(ctx context.Context, getenv app.Getenv, log *slog.Logger) (SQSHandler, 
 		return nil, err
 	}
 	client := sqscfg.New(cfg, getenv)
+	b, err := busapp.New(ctx, getenv)
+	if err != nil {
+		return nil, err
+	}
 	p, err := debit.New(st, deadletter.New(client, dlqURL), cls, log).WithRetry(visibility.New(client, queueURL), debit.DefaultRetry)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", app.ErrConfig, err)
 	}
+	p.WithAfterCommit(NotifyHook(alerts.NewNotifier(st, b, log), log))
 	return p.Handle, nil
+}
+
+// NotifyHook is the debit processor's post-commit hook: a threshold check
+// of every cycle the batch touched. A failed check is logged and left to
+// the next check of the organization (a later batch or the sweep); it never
+// fails the batch.
+func NotifyHook(n *alerts.Notifier, log *slog.Logger) debit.AfterCommit {
+	return func(ctx context.Context, ts []debit.Touch) {
+		for _, t := range ts {
+			if _, err := n.Run(ctx, alerts.Check{Org: t.Org, CycleStart: t.CycleStart}); err != nil {
+				log.WarnContext(ctx, "threshold check failed; the next check of the organization retries it",
+					"org", t.Org, "cycle", t.CycleStart.String(), "error", err.Error())
+			}
+		}
+	}
 }

@@ -1,0 +1,44 @@
+// Package busapp builds where threshold notifications go, for the two
+// functions that publish them (debit after a commit, rollup in its sweep);
+// it is apart from shared/app so that the functions that do not publish
+// link neither the EventBridge nor the SQS client for it.
+package busapp
+
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+
+	"github.com/customercloud/home/shared/alerts"
+	"github.com/customercloud/home/shared/app"
+	"github.com/customercloud/home/shared/awscfg"
+	"github.com/customercloud/home/shared/awscfg/sqscfg"
+	"github.com/customercloud/home/shared/bus"
+	"github.com/customercloud/home/shared/resources"
+)
+
+// New is where threshold notifications go: the EventBridge bus named by
+// NOTIFICATIONS_BUS_NAME in AWS; on this machine, the local runner's
+// stand-ins for the bus's targets (NOTIFICATIONS_QUEUE_URL, which tests
+// read, and WEBHOOK_QUEUE_URL, which the notify function consumes), each
+// message the event as EventBridge delivers it to an SQS target.
+func New(ctx context.Context, getenv app.Getenv) (alerts.Bus, error) {
+	cfg, err := awscfg.LoadWith(ctx, getenv)
+	if err != nil {
+		return nil, err
+	}
+	if awscfg.IsLocal(getenv) {
+		var targets []string
+		for _, name := range []string{resources.EnvNotificationsQueueURL, resources.EnvWebhookQueueURL} {
+			if u := getenv(name); u != "" {
+				targets = append(targets, u)
+			}
+		}
+		return bus.LocalSQS{API: sqscfg.New(cfg, getenv), Targets: targets, BusName: resources.NotificationsBus.Name}, nil
+	}
+	name, err := app.Need(getenv, resources.EnvNotificationsBus)
+	if err != nil {
+		return nil, err
+	}
+	return bus.EventBridge{API: eventbridge.NewFromConfig(cfg), BusName: name}, nil
+}

@@ -1,0 +1,45 @@
+// Package notifyapp builds the notify function's handler: it links the
+// alerts' delivery, the store and the SQS client (backoff on its queue),
+// and nothing of the other functions.
+package notifyapp
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/customercloud/home/shared/alerts"
+	"github.com/customercloud/home/shared/app"
+	"github.com/customercloud/home/shared/awscfg"
+	"github.com/customercloud/home/shared/awscfg/sqscfg"
+	"github.com/customercloud/home/shared/bus"
+	"github.com/customercloud/home/shared/resources"
+)
+
+// SQSHandler is the notify function's Lambda signature.
+type SQSHandler func(context.Context, events.SQSEvent) (events.SQSEventResponse, error)
+
+// New builds the notify function's handler from its environment: outgoing
+// webhooks, signed, with backoff on the webhooks queue.
+func New(ctx context.Context, getenv app.Getenv, log *slog.Logger) (SQSHandler, error) {
+	st, err := app.TableStore(ctx, getenv)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := awscfg.LoadWith(ctx, getenv)
+	if err != nil {
+		return nil, err
+	}
+	var vis alerts.Visibility
+	if u := getenv(resources.EnvWebhookQueueURL); u != "" {
+		vis = bus.Visibility{API: sqscfg.New(cfg, getenv), QueueURL: u}
+	}
+	client := alerts.PublicOnlyClient()
+	if awscfg.IsLocal(getenv) {
+		// Receivers on this machine are the point of a local run.
+		client = &http.Client{Timeout: alerts.DeliveryTimeout}
+	}
+	return alerts.NewDeliverer(st, client, vis, log).Handle, nil
+}

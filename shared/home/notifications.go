@@ -1,0 +1,85 @@
+package home
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/customercloud/home/shared/alerts"
+	"github.com/customercloud/home/shared/auth"
+	"github.com/customercloud/home/shared/problem"
+	"github.com/customercloud/home/shared/store"
+)
+
+// WebhookRequest is PUT /v1/notifications/webhook's body.
+type WebhookRequest struct {
+	URL string `json:"url"`
+}
+
+// Validate checks the URL.
+func (q WebhookRequest) Validate() []problem.Field {
+	if q.URL == "" {
+		return []problem.Field{{Field: "url", Reason: "required"}}
+	}
+	if err := alerts.ValidateWebhookURL(q.URL); err != nil {
+		return []problem.Field{{Field: "url", Reason: err.Error()}}
+	}
+	return nil
+}
+
+// WebhookRegistration is the answer: where notifications go and the
+// signing secret, shown this once (registering again rotates it).
+type WebhookRegistration struct {
+	URL    string `json:"url"`
+	Secret string `json:"secret"`
+}
+
+// DecodeWebhookRequest reads the body strictly: one JSON object with only
+// known fields; the problem fields name what is wrong.
+func DecodeWebhookRequest(raw []byte) (WebhookRequest, []problem.Field) {
+	var q WebhookRequest
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&q); err != nil {
+		return q, []problem.Field{{Field: jsonField(err), Reason: "malformed or of the wrong type"}}
+	}
+	if dec.More() {
+		return q, []problem.Field{{Field: "body", Reason: "trailing data after the object"}}
+	}
+	return q, q.Validate()
+}
+
+func (a *API) putWebhook(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		problem.Write(w, http.StatusUnsupportedMediaType, "send application/json")
+		return
+	}
+	raw, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		problem.Write(w, http.StatusBadRequest, "unreadable body")
+		return
+	}
+	if len(raw) > maxBody {
+		problem.Write(w, http.StatusRequestEntityTooLarge, "the body is at most 16 KiB")
+		return
+	}
+	q, fs := DecodeWebhookRequest(raw)
+	if len(fs) > 0 {
+		problem.Write(w, http.StatusBadRequest, "invalid webhook", fs...)
+		return
+	}
+	secret, err := alerts.NewSecret()
+	if err != nil {
+		a.internal(w, r, err)
+		return
+	}
+	if err := a.st.PutWebhookSubscription(r.Context(), p.Org, store.WebhookSubscription{URL: q.URL, Secret: secret, UpdatedAt: a.now()}); err != nil {
+		a.internal(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	_ = json.NewEncoder(w).Encode(WebhookRegistration{URL: q.URL, Secret: secret})
+}
