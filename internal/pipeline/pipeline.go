@@ -28,6 +28,7 @@ import (
 	"github.com/customercloud/home/shared/app/debitapp"
 	"github.com/customercloud/home/shared/auth"
 	"github.com/customercloud/home/shared/bus"
+	"github.com/customercloud/home/shared/bus/delay"
 	"github.com/customercloud/home/shared/deadletter"
 	"github.com/customercloud/home/shared/debit"
 	"github.com/customercloud/home/shared/event"
@@ -179,7 +180,7 @@ func New(t testing.TB, o Options) *Pipeline {
 		p.Notifier = alerts.NewNotifier(p.Store, p.Bus, o.Log).WithClock(p.Clock.Now)
 		p.Processor.WithAfterCommit(debitapp.NotifyHook(p.Notifier, o.Log))
 		// Retries come back after a second, not the production backoff.
-		p.Deliverer = alerts.NewDeliverer(p.Store, o.Notifications.WebhookClient, bus.Visibility{API: env.SQS, QueueURL: p.WebhooksURL}, o.Log).
+		p.Deliverer = alerts.NewDeliverer(p.Store, o.Notifications.WebhookClient, delay.Visibility{API: env.SQS, QueueURL: p.WebhooksURL}, o.Log).
 			WithRetryDelay(func(int) time.Duration { return time.Second })
 		notify = p.Deliverer.Handle
 	}

@@ -119,25 +119,3 @@ func (b LocalSQS) Publish(ctx context.Context, ns []alerts.Notification) error {
 	}
 	return errors.Join(errs...)
 }
-
-// VisibilityAPI is the SQS call that delays a message.
-type VisibilityAPI interface {
-	ChangeMessageVisibility(ctx context.Context, in *sqs.ChangeMessageVisibilityInput, opts ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityOutput, error)
-}
-
-// Visibility delays a failed message's next delivery on a queue (backoff).
-type Visibility struct {
-	API      VisibilityAPI
-	QueueURL string
-}
-
-// Delay hides the message for d (SQS allows at most 12 hours).
-func (v Visibility) Delay(ctx context.Context, receiptHandle string, d time.Duration) error {
-	secs := int32(min(d, 12*time.Hour) / time.Second)
-	if _, err := v.API.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{
-		QueueUrl: aws.String(v.QueueURL), ReceiptHandle: aws.String(receiptHandle), VisibilityTimeout: secs,
-	}); err != nil {
-		return fmt.Errorf("change visibility: %w", err)
-	}
-	return nil
-}

@@ -14,7 +14,7 @@ import (
 	"github.com/customercloud/home/shared/app"
 	"github.com/customercloud/home/shared/awscfg"
 	"github.com/customercloud/home/shared/awscfg/sqscfg"
-	"github.com/customercloud/home/shared/bus"
+	"github.com/customercloud/home/shared/bus/delay"
 	"github.com/customercloud/home/shared/resources"
 )
 
@@ -34,7 +34,7 @@ func New(ctx context.Context, getenv app.Getenv, log *slog.Logger) (SQSHandler, 
 	}
 	var vis alerts.Visibility
 	if u := getenv(resources.EnvWebhookQueueURL); u != "" {
-		vis = bus.Visibility{API: sqscfg.New(cfg, getenv), QueueURL: u}
+		vis = delay.Visibility{API: sqscfg.New(cfg, getenv), QueueURL: u}
 	}
 	client := alerts.PublicOnlyClient()
 	if awscfg.IsLocal(getenv) {
