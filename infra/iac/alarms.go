@@ -47,12 +47,15 @@ const (
 func AgeAlarmID(q resources.QueueDef) string { return camel(baseName(q.Name)) + "AgeAlarm" }
 
 // Alarms lists the alarms: the depth of each dead-letter queue, the age of
-// the oldest message of each queue a dead-letter queue backs, and errors
-// and throttles of each function.
+// the oldest message of each FIFO queue a dead-letter queue backs, and
+// errors and throttles of each function. A standard queue gets no age
+// alarm: there (the outgoing webhooks) an old message is a customer's
+// receiver being down and backed off from, not a blocked group of ours;
+// what is given up on shows in its dead-letter queue's depth alarm.
 func Alarms() []Alarm {
 	var out []Alarm
 	for _, q := range resources.Queues {
-		if q.DeadLetter == "" {
+		if q.DeadLetter == "" || !q.FIFO {
 			continue
 		}
 		out = append(out, Alarm{
