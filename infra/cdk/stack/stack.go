@@ -227,12 +227,15 @@ func (b *builder) queueDefs() error {
 				dlq = &awssqs.DeadLetterQueue{Queue: target, MaxReceiveCount: jsii.Number(q.MaxReceiveCount)}
 			}
 			qp := &awssqs.QueueProps{
-				Fifo:                      jsii.Bool(q.FIFO),
-				ContentBasedDeduplication: jsii.Bool(false),
-				VisibilityTimeout:         awscdk.Duration_Seconds(jsii.Number(q.VisibilityTimeout.Seconds())),
-				RetentionPeriod:           awscdk.Duration_Seconds(jsii.Number(q.Retention.Seconds())),
-				Encryption:                awssqs.QueueEncryption_SQS_MANAGED,
-				DeadLetterQueue:           dlq,
+				Fifo:              jsii.Bool(q.FIFO),
+				VisibilityTimeout: awscdk.Duration_Seconds(jsii.Number(q.VisibilityTimeout.Seconds())),
+				RetentionPeriod:   awscdk.Duration_Seconds(jsii.Number(q.Retention.Seconds())),
+				Encryption:        awssqs.QueueEncryption_SQS_MANAGED,
+				DeadLetterQueue:   dlq,
+			}
+			if q.FIFO {
+				// A standard queue has no such property (cfn-lint E3501).
+				qp.ContentBasedDeduplication = jsii.Bool(false)
 			}
 			if q.HighThroughput {
 				qp.DeduplicationScope = awssqs.DeduplicationScope_MESSAGE_GROUP
