@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -117,11 +118,29 @@ func ValidateWebhookURL(raw string) error {
 	if len(raw) > 2048 {
 		return errors.New("at most 2048 characters")
 	}
+	// A URI is printable ASCII (RFC 3986): an international name is
+	// written in punycode, other characters percent-encoded.
+	for i := 0; i < len(raw); i++ {
+		if raw[i] <= ' ' || raw[i] >= 0x7f {
+			return errors.New("must be a URI: printable ASCII, no spaces (percent-encode the rest)")
+		}
+	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || u.Fragment != "" {
 		return errors.New("must be an absolute https:// URL without credentials or fragment")
 	}
+	if !validHost(u.Hostname()) {
+		return errors.New("must name a host: a DNS name or an IP address")
+	}
 	return nil
+}
+
+// dnsName is a host name's form: letters, digits, hyphens and dots.
+var dnsName = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$`)
+
+// validHost reports whether h is a DNS name or an IP address.
+func validHost(h string) bool {
+	return net.ParseIP(h) != nil || (len(h) <= 253 && dnsName.MatchString(h) && !strings.Contains(h, ".."))
 }
 
 // Subscriptions is where the deliverer finds an organization's webhook.

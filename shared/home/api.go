@@ -245,11 +245,19 @@ func (a *API) consumption(w http.ResponseWriter, r *http.Request, p auth.Princip
 	query := r.URL.Query()
 	q := ConsumptionQuery{From: cyc.From, To: today, Limit: 100, Cursor: query.Get("cursor")}
 	var fs []problem.Field
-	// A parameter given empty (?to=) is not a default: it is refused.
-	for _, name := range []string{"from", "to", "cursor", "limit"} {
-		if query.Has(name) && query.Get(name) == "" {
+	// A parameter given empty (?to=) is not a default: it is refused; so
+	// is one given twice (which would one mean?).
+	for _, name := range []string{"from", "to", "cursor", "limit", "view"} {
+		switch {
+		case len(query[name]) > 1:
+			fs = append(fs, problem.Field{Field: name, Reason: "must be given at most once"})
+		case query.Has(name) && query.Get(name) == "":
 			fs = append(fs, problem.Field{Field: name, Reason: "must not be empty"})
 		}
+	}
+	// view picks the CSV table; it is checked whatever the Accept header.
+	if v := query.Get("view"); v != "" && v != "ledger" && v != "daily" && len(query["view"]) == 1 {
+		fs = append(fs, problem.Field{Field: "view", Reason: "must be ledger or daily"})
 	}
 	for _, f := range []struct {
 		name string
