@@ -464,7 +464,9 @@ func jsonField(err error) string {
 		return te.Field
 	}
 	if s := err.Error(); strings.HasPrefix(s, "json: unknown field ") {
-		return strings.Trim(strings.TrimPrefix(s, "json: unknown field "), `"`)
+		if f := strings.Trim(strings.TrimPrefix(s, "json: unknown field "), `"`); f != "" {
+			return f
+		}
 	}
 	return "body"
 }

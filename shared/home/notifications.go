@@ -1,7 +1,6 @@
 package home
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -36,17 +35,13 @@ type WebhookRegistration struct {
 	Secret string `json:"secret"`
 }
 
-// DecodeWebhookRequest reads the body strictly: one JSON object with only
-// known fields; the problem fields name what is wrong.
+// DecodeWebhookRequest reads the body strictly, as PUT /v1/plan does
+// (decodeStrict: one JSON value, only known fields, no nulls); the problem
+// fields name what is wrong.
 func DecodeWebhookRequest(raw []byte) (WebhookRequest, []problem.Field) {
 	var q WebhookRequest
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&q); err != nil {
+	if err := decodeStrict(raw, &q); err != nil {
 		return q, []problem.Field{{Field: jsonField(err), Reason: "malformed or of the wrong type"}}
-	}
-	if dec.More() {
-		return q, []problem.Field{{Field: "body", Reason: "trailing data after the object"}}
 	}
 	return q, q.Validate()
 }
