@@ -1,6 +1,7 @@
 // Package app is what every function's builder shares: the logger, the
 // configuration errors and the table's store. The builders themselves are
-// one package per function (homeapp, debitapp, rollupapp, webhookapp), each
+// one package per function (homeapp, debitapp, rollupapp, webhookapp,
+// notifyapp; busapp builds the notifications bus for debit and rollup), each
 // building its handler from its environment, once, at init; the Lambda mains
 // and the local runner call the same builders, so what runs locally is what
 // runs in AWS. They are apart so that each function links only what it uses:
