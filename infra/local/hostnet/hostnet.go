@@ -156,6 +156,12 @@ func (p *Proxy) Handler() http.Handler {
 		ErrorLog:      slog.NewLogLogger(p.Log.Handler(), slog.LevelWarn),
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// dockerd answers a build while its context is still arriving. By
+		// default Go's HTTP/1 server drains (and, for a chunked upload,
+		// steals up to 256 KB of) the request body once the answer starts,
+		// which cut SAM's first image build in a cold CI run; full duplex
+		// lets the upload and the answer stream together.
+		_ = http.NewResponseController(w).EnableFullDuplex()
 		if r.Method == http.MethodPost && createPath.MatchString(r.URL.Path) {
 			body, err := io.ReadAll(io.LimitReader(r.Body, 8<<20))
 			if err != nil {
