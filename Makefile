@@ -29,14 +29,13 @@ stop:
 reset:
 	bash infra/local/stack.sh reset
 
-# make test stops the emulators it started (an in-memory stack: nothing to
-# keep), and leaves a stack that was already running alone.
+# make test stops the emulators and the Docker daemon it started (an
+# in-memory stack: nothing to keep), and leaves ones already running alone.
 test:
 	@started=0; bash infra/local/stack.sh status >/dev/null 2>&1 || started=1; \
-	if [ $$started = 1 ]; then \
-		trap 'bash infra/local/stack.sh stop' EXIT; \
-		STACK_IN_MEMORY=1 bash infra/local/stack.sh start; \
-	fi; \
+	docker_up=0; pid=$$(cat .local/docker/dockerd.pid 2>/dev/null) && kill -0 "$$pid" 2>/dev/null && docker_up=1; \
+	trap '[ $$started = 1 ] && bash infra/local/stack.sh stop; [ $$docker_up = 1 ] || bash infra/local/samlocal.sh stop >/dev/null' EXIT; \
+	if [ $$started = 1 ]; then STACK_IN_MEMORY=1 bash infra/local/stack.sh start; fi; \
 	$(MAKE) --no-print-directory test-steps
 
 test-steps: stack web go-test web-test fuzz schemathesis infra-test sam-test
