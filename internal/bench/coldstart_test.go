@@ -294,6 +294,8 @@ func BenchmarkColdStart(b *testing.B) {
 		resources.EnvProducerSecretsParam: "/cch/producer-secrets",
 		resources.EnvMetaAppSecretParam:   "/cch/meta/app-secret",
 		resources.EnvMetaVerifyTokenParam: "/cch/meta/verify-token",
+		resources.EnvNotificationsBus:     resources.NotificationsBus.Name,
+		resources.EnvWebhookQueueURL:      si.srv.URL + "/000000000000/" + resources.WebhooksQueue.Name,
 	}
 	lambdaEnv := func(name string) []string {
 		return []string{

@@ -12,9 +12,9 @@ const mod = "github.com/customercloud/home/"
 // Packages a function links only if it needs them: each costs package init
 // (and binary size) at every cold start of whatever links it.
 const (
-	phoneParser = "github.com/nyaruka/phonenumbers" // 8–11 ms of init
+	phoneParser = "github.com/nyaruka/phonenumbers" // 8–15 ms of init: no function links it (geo parses phones itself)
 	geoParser   = mod + "shared/geo"
-	ssmClient   = "github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmClient   = "github.com/aws/aws-sdk-go-v2/service/ssm" // 1.4 MB of schemas at init: no function links it (secrets.SSM makes the one call)
 	comprehend  = "github.com/aws/aws-sdk-go-v2/service/comprehend"
 	sqsClient   = "github.com/aws/aws-sdk-go-v2/service/sqs"
 	eventBridge = "github.com/aws/aws-sdk-go-v2/service/eventbridge"
@@ -33,8 +33,9 @@ func deps(t *testing.T, pkg string) []string {
 // TestEachFunctionLinksOnlyWhatItUses holds the structure that keeps cold
 // starts lean: given each function's main package, when its link graph is
 // listed, then it has its own domain package and builder and none of the
-// other functions', and the phone parser, SSM, Comprehend and SQS clients
-// only where that function uses them. The cold-start benchmark
+// other functions', the phone parsing (shared/geo), Comprehend and SQS
+// clients only where that function uses them, and neither
+// nyaruka/phonenumbers nor the SDK's SSM client anywhere. The cold-start benchmark
 // (internal/bench, BenchmarkColdStart) measures what this buys.
 func TestEachFunctionLinksOnlyWhatItUses(t *testing.T) {
 	// notify's domain, shared/alerts, is shared with the publishers (debit
@@ -48,9 +49,9 @@ func TestEachFunctionLinksOnlyWhatItUses(t *testing.T) {
 	// back with SQS.
 	uses := map[string][]string{
 		"home-api": {},
-		"debit":    {phoneParser, geoParser, comprehend, sqsClient, eventBridge},
+		"debit":    {geoParser, comprehend, sqsClient, eventBridge},
 		"rollup":   {sqsClient, eventBridge},
-		"webhook":  {ssmClient, sqsClient},
+		"webhook":  {sqsClient},
 		"notify":   {sqsClient},
 	}
 	optional := []string{phoneParser, geoParser, ssmClient, comprehend, sqsClient, eventBridge}

@@ -3,23 +3,16 @@
 // interactions per state, and the phone is the only location signal the
 // platform has for a contact, so this is the one place that knows how to read
 // it. The states and their area codes are package uf; this package adds the
-// phone parser, whose package init costs 8–11 ms, so only what reads phones
-// (the debit) links it.
+// phone parsing, only what reads phones (the debit) links it. It reads
+// phones as nyaruka/phonenumbers does with default region BR (contacts
+// imported from Brazilian CSVs arrive as bare digits), without linking that
+// library: its package init decodes every region's metadata, 8–15 ms of each
+// cold start (see parse.go).
 package geo
 
 import (
-	"github.com/nyaruka/phonenumbers"
-
 	"github.com/customercloud/home/shared/geo/uf"
 )
-
-// brazilCountryCode is Brazil's ITU calling code; only numbers carrying it
-// have a DDD.
-const brazilCountryCode = 55
-
-// defaultRegion is the region phonenumbers assumes for numbers written
-// without a "+": contacts imported from Brazilian CSVs arrive as bare digits.
-const defaultRegion = "BR"
 
 // StateOf returns the UF ("SP", "RJ", ...) of a Brazilian phone number from
 // its DDD, or uf.Unknown when the number is not Brazilian, cannot be parsed,
@@ -30,8 +23,8 @@ const defaultRegion = "BR"
 // foreign "+14155552671") and the bare-digits form of CSV imports
 // ("5511987654321") take a fast path that reads the DDD without allocating, because StateOf runs once per contact in
 // the metrics rollup; anything else (spaces, punctuation, national form,
-// trunk prefix 0) is parsed by phonenumbers with default region BR. Both
-// paths give the same answer; a test holds them to it.
+// trunk prefix 0) takes parse.go's port of phonenumbers' parse with default
+// region BR. Both paths give phonenumbers' answer; tests hold them to it.
 func StateOf(phone string) string {
 	if uf, ok := fastState(phone); ok {
 		return uf
@@ -39,16 +32,12 @@ func StateOf(phone string) string {
 	return stateOfParsed(phone)
 }
 
-// stateOfParsed is the general path: phonenumbers handles formatting,
-// national and international prefixes, so every spelling a customer or an
-// import may use resolves the same way.
+// stateOfParsed is the general path: parseBR handles formatting, national
+// and international prefixes, so every spelling a customer or an import may
+// use resolves the same way.
 func stateOfParsed(phone string) string {
-	num, err := phonenumbers.Parse(phone, defaultRegion)
-	if err != nil || num.GetCountryCode() != brazilCountryCode {
-		return uf.Unknown
-	}
-	nsn := phonenumbers.GetNationalSignificantNumber(num)
-	if len(nsn) != 10 && len(nsn) != 11 {
+	nsn, ok := parseBR(phone)
+	if !ok || (len(nsn) != 10 && len(nsn) != 11) {
 		return uf.Unknown
 	}
 	return uf.OfDDD(int(nsn[0]-'0')*10 + int(nsn[1]-'0'))
@@ -57,7 +46,7 @@ func stateOfParsed(phone string) string {
 // fastState answers without parsing for the two spellings the platform
 // stores: "+" followed only by digits (E.164) and bare digits starting with
 // 55 (CSV imports). It reports false for anything else so that StateOf falls
-// back to phonenumbers. It resolves:
+// back to the general path. It resolves:
 //   - "+55" or "55" followed by exactly 10 or 11 digits, the first not 0:
 //     phonenumbers reads these as country code 55 plus that national number
 //     (a Brazilian national number has at most 11 digits, so a 12- or

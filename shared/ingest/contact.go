@@ -41,7 +41,7 @@ type Context struct {
 	// StateOf resolves a contact's phone to its state (UF); the debit passes
 	// geo.StateOf. It is given, not imported, because everything that links
 	// this package for its types (the store, so every function) would
-	// otherwise link the phone parser and its 8–11 ms of package init; nil
+	// otherwise link the phone parsing, which only the debit uses; nil
 	// resolves every phone to uf.Unknown.
 	StateOf func(phone string) string
 }

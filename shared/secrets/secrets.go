@@ -15,9 +15,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 )
 
 // Getter resolves a secret by its parameter name. It is the shape
@@ -25,9 +22,9 @@ import (
 // local runner can supply values without AWS.
 type Getter func(ctx context.Context, name string) (string, error)
 
-// SSMAPI is the part of the SSM client Prefetch uses; *ssm.Client has it.
+// SSMAPI is the SSM call Prefetch makes; *SSM (ssm.go) makes it in AWS.
 type SSMAPI interface {
-	GetParameters(ctx context.Context, in *ssm.GetParametersInput, optFns ...func(*ssm.Options)) (*ssm.GetParametersOutput, error)
+	GetParameters(ctx context.Context, in *GetParametersInput) (*GetParametersOutput, error)
 }
 
 // ErrEmpty reports a parameter that exists but holds no value, which for a
@@ -62,18 +59,17 @@ func Prefetch(ctx context.Context, api SSMAPI, names ...string) (Getter, error) 
 	values := make(map[string]string, len(want))
 	for start := 0; start < len(want); start += maxPerCall {
 		batch := want[start:min(start+maxPerCall, len(want))]
-		out, err := api.GetParameters(ctx, &ssm.GetParametersInput{Names: batch, WithDecryption: aws.Bool(true)})
+		out, err := api.GetParameters(ctx, &GetParametersInput{Names: batch, WithDecryption: true})
 		if err != nil {
 			return nil, fmt.Errorf("secrets: get parameters %q: %w", batch, err)
 		}
 		for _, p := range out.Parameters {
 			// Asked as a name, a name:version or name:label selector, or an
 			// ARN: SSM answers with the bare name plus the selector and ARN.
-			v := aws.ToString(p.Value)
-			values[aws.ToString(p.Name)] = v
-			values[aws.ToString(p.Name)+aws.ToString(p.Selector)] = v
-			if p.ARN != nil {
-				values[aws.ToString(p.ARN)] = v
+			values[p.Name] = p.Value
+			values[p.Name+p.Selector] = p.Value
+			if p.ARN != "" {
+				values[p.ARN] = p.Value
 			}
 		}
 	}

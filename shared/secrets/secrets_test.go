@@ -6,10 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
 )
 
 // recordingSSM stands in for SSM, which has no local emulator in the stack;
@@ -18,25 +14,22 @@ import (
 type recordingSSM struct {
 	values map[string]string
 	fail   error
-	asked  []*ssm.GetParametersInput
+	asked  []*GetParametersInput
 }
 
-func (r *recordingSSM) GetParameters(_ context.Context, in *ssm.GetParametersInput, _ ...func(*ssm.Options)) (*ssm.GetParametersOutput, error) {
+func (r *recordingSSM) GetParameters(_ context.Context, in *GetParametersInput) (*GetParametersOutput, error) {
 	r.asked = append(r.asked, in)
 	if r.fail != nil {
 		return nil, r.fail
 	}
-	out := &ssm.GetParametersOutput{}
+	out := &GetParametersOutput{}
 	for _, n := range in.Names {
 		name, selector := n, ""
 		if i := strings.LastIndex(n, ":"); i > 0 && !strings.HasPrefix(n, "arn:") {
 			name, selector = n[:i], n[i:]
 		}
 		if v, ok := r.values[name]; ok {
-			p := types.Parameter{Name: aws.String(name), Value: aws.String(v), ARN: aws.String("arn:aws:ssm:us-east-1:1:parameter" + name)}
-			if selector != "" {
-				p.Selector = aws.String(selector)
-			}
+			p := Parameter{Name: name, Value: v, ARN: "arn:aws:ssm:us-east-1:1:parameter" + name, Selector: selector}
 			out.Parameters = append(out.Parameters, p)
 		} else {
 			out.InvalidParameters = append(out.InvalidParameters, n)
@@ -66,7 +59,7 @@ func TestPrefetch(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(api.asked) != 1 || !aws.ToBool(api.asked[0].WithDecryption) || len(api.asked[0].Names) != 4 {
+			if len(api.asked) != 1 || !api.asked[0].WithDecryption || len(api.asked[0].Names) != 4 {
 				t.Fatalf("want one GetParameters with decryption for the 4 distinct names, got %+v", api.asked)
 			}
 			got, err := get(context.Background(), tc.param)
@@ -132,9 +125,9 @@ func TestPrefetchFailures(t *testing.T) {
 		}
 	})
 	t.Run("given SSM refuses, when prefetching, then its error is wrapped", func(t *testing.T) {
-		denied := &types.InternalServerError{Message: aws.String("boom")}
+		denied := &SSMError{Status: 500, Code: "InternalServerError", Message: "boom"}
 		_, err := Prefetch(context.Background(), &recordingSSM{fail: denied}, "/a")
-		var ise *types.InternalServerError
+		var ise *SSMError
 		if !errors.As(err, &ise) {
 			t.Fatalf("got %v", err)
 		}

@@ -1,5 +1,5 @@
 // Package debitapp builds the debit function's handler; it is the one
-// builder that links the phone parser (through shared/debit and shared/geo),
+// builder that links the phone parsing (shared/geo, through shared/debit),
 // because the debit is the one function that reads contacts' phones.
 package debitapp
 

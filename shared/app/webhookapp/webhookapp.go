@@ -10,8 +10,6 @@ import (
 	"net/http"
 	"slices"
 
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-
 	"github.com/customercloud/home/shared/app"
 	"github.com/customercloud/home/shared/awscfg"
 	"github.com/customercloud/home/shared/awscfg/sqscfg"
@@ -36,7 +34,7 @@ func New(ctx context.Context, getenv app.Getenv, log *slog.Logger) (http.Handler
 	params := []string{getenv(resources.EnvProducerSecretsParam), getenv(resources.EnvMetaAppSecretParam),
 		getenv(resources.EnvMetaVerifyTokenParam)}
 	if slices.ContainsFunc(params, func(p string) bool { return p != "" }) {
-		if get, err = secrets.Prefetch(ctx, ssm.NewFromConfig(awsCfg), params...); err != nil {
+		if get, err = secrets.Prefetch(ctx, secrets.NewSSM(awsCfg), params...); err != nil {
 			return nil, fmt.Errorf("webhook: %w", err)
 		}
 	}

@@ -1,9 +1,8 @@
 // Package uf is Brazil's states (UF) and the area codes (DDD) that belong to
 // each: the data of the Home's geoDistribution without any phone parsing.
-// It is apart from package geo, which reads a DDD out of a phone number with
-// nyaruka/phonenumbers, because that parser costs 8–11 ms of package init on
-// every cold start of whatever links it; the Home, the rollup and the store
-// need the states, and only the debit needs the parser.
+// It is apart from package geo, which reads a DDD out of a phone number:
+// the Home, the rollup and the store need the states, and only the debit
+// needs the parsing (whose patterns geo compiles on first use).
 package uf
 
 import (
