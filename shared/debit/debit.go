@@ -8,6 +8,12 @@
 // message group. A crash between two writes leaves each group either fully
 // written or not at all; the redelivered batch re-applies the rest and the
 // identities make the written part a no-op.
+//
+// One write path: each run of a contact's events is computed once into a
+// plan (contactWrite) from the state read. The batch's plans that open
+// windows are committed together in one transaction; if it fails, every
+// group goes on its own, committing the same plans; a plan is recomputed
+// only after its contact changed since it was read (store.ErrConflict).
 package debit
 
 import (
@@ -36,8 +42,9 @@ import (
 // Store is what the processor needs from storage.
 type Store interface {
 	LoadBatch(ctx context.Context, orgs []string, contacts []store.ContactRef) (store.Batch, error)
-	SaveContact(ctx context.Context, c store.Contact, next ingest.ContactState, debits []ingest.Debit, cycleOf store.CycleOf) error
-	SaveDebits(ctx context.Context, ws []store.ContactWrite) error
+	// SaveContacts writes contacts' planned states and debits, all or
+	// nothing; store.ErrConflict when one changed since it was read.
+	SaveContacts(ctx context.Context, ws []store.ContactWrite) error
 	SaveOrgState(ctx context.Context, org string, prev int64, state ingest.OrgState) error
 	EnsureOrg(ctx context.Context, org string) error
 	// SpilledIDs reads spilled identities of a contact's event days (the
@@ -400,35 +407,40 @@ func (p *Processor) applyGroups(ctx context.Context, order []*group, now time.Ti
 		b, err = p.store.LoadBatch(ctx, orgs, contacts)
 		if err != nil {
 			p.log.ErrorContext(ctx, "load batch failed", "error", err.Error())
-			// A group's leading poison needs no state: it is set aside
-			// now; the group fails from its first valid event on.
 			for _, g := range order {
-				from := 0
-				for from < len(g.items) && g.items[from].poison != nil {
-					if p.poison(ctx, g.items[from].msg, g.items[from].poison) != nil {
-						break
-					}
-					from++
-				}
-				for _, it := range g.items[from:] {
-					failed[it.msg.MessageId] = fmt.Errorf("load batch: %w", err)
-				}
+				p.failGroup(ctx, g, fmt.Errorf("load batch: %w", err), failed)
 			}
 			return failed, b
 		}
-		for _, o := range orgs {
-			if !b.Profiles[o].Exists {
-				if err := p.store.EnsureOrg(ctx, o); err != nil {
-					p.log.ErrorContext(ctx, "ensure org failed", "org", o, "error", err.Error())
-				}
+	}
+	// An organization seen for the first time is registered in the index
+	// the rollups list before any of its events is applied: if that fails,
+	// its groups fail and come back (EnsureOrg is idempotent) rather than
+	// debit an organization no rollup would ever list, since a later batch
+	// retries the registration only if the organization sends one.
+	blocked := map[string]error{}
+	for _, o := range orgs {
+		if !b.Profiles[o].Exists {
+			if err := p.store.EnsureOrg(ctx, o); err != nil {
+				p.log.ErrorContext(ctx, "ensure org failed; its groups will be retried", "org", o, "error", err.Error())
+				blocked[o] = fmt.Errorf("ensure org: %w", err)
 			}
 		}
 	}
-	done := p.combinedDebits(ctx, order, b, now)
+	var ready []*group
+	for _, g := range order {
+		if err := blockedBy(g, blocked); err != nil {
+			p.failGroup(ctx, g, err, failed)
+			continue
+		}
+		ready = append(ready, g)
+	}
+	plans := p.plan(ready, b, now)
+	done := p.commitCombined(ctx, ready, plans)
 	var mu sync.Mutex
 	sem := make(chan struct{}, max(1, p.Parallel))
 	var wg sync.WaitGroup
-	for _, g := range order {
+	for _, g := range ready {
 		if done[g] {
 			continue
 		}
@@ -437,7 +449,7 @@ func (p *Processor) applyGroups(ctx context.Context, order []*group, now time.Ti
 		go func(g *group) {
 			defer wg.Done()
 			defer func() { <-sem }()
-			from, err := p.applyGroup(ctx, g, b, now)
+			from, err := p.applyGroup(ctx, g, b, now, plans[g])
 			if err == nil {
 				return
 			}
@@ -452,6 +464,34 @@ func (p *Processor) applyGroups(ctx context.Context, order []*group, now time.Ti
 	}
 	wg.Wait()
 	return failed, b
+}
+
+// blockedBy is the error of the first organization of g's valid events
+// that may not be written, or nil.
+func blockedBy(g *group, blocked map[string]error) error {
+	for _, it := range g.items {
+		if it.poison == nil {
+			if err := blocked[it.target.ref.Org]; err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// failGroup fails g's messages with err, from its first valid event on: a
+// group's leading poison needs no state, so it is set aside now.
+func (p *Processor) failGroup(ctx context.Context, g *group, err error, failed map[string]error) {
+	from := 0
+	for from < len(g.items) && g.items[from].poison != nil {
+		if p.poison(ctx, g.items[from].msg, g.items[from].poison) != nil {
+			break
+		}
+		from++
+	}
+	for _, it := range g.items[from:] {
+		failed[it.msg.MessageId] = err
+	}
 }
 
 // touched lists, once each, the cycles of the batch's applied billable
@@ -495,8 +535,9 @@ func touched(order []*group, b store.Batch, failed map[string]error, now time.Ti
 
 // applyGroup applies a group's runs of valid events of one target, one
 // conditional write per run, and sets poison messages aside between them,
-// in order. It returns the index of the first message that failed.
-func (p *Processor) applyGroup(ctx context.Context, g *group, b store.Batch, now time.Time) (int, error) {
+// in order; planned, if not nil, is the group's one run, already computed.
+// It returns the index of the first message that failed.
+func (p *Processor) applyGroup(ctx context.Context, g *group, b store.Batch, now time.Time, planned *contactWrite) (int, error) {
 	profs := map[string]store.Profile{}
 	contacts := map[store.ContactRef]store.Contact{}
 	for i := 0; i < len(g.items); {
@@ -520,8 +561,12 @@ func (p *Processor) applyGroup(ctx context.Context, g *group, b store.Batch, now
 		if !ok {
 			c = b.Contacts[tg.ref]
 		}
+		var w *contactWrite
+		if i == 0 && j == len(g.items) {
+			w = planned
+		}
 		var err error
-		prof, c, err = p.applyRun(ctx, g, tg, g.items[i:j], prof, c, now)
+		prof, c, err = p.applyRun(ctx, g, tg, g.items[i:j], prof, c, now, w)
 		if err != nil {
 			return i, err
 		}
@@ -534,17 +579,24 @@ func (p *Processor) applyGroup(ctx context.Context, g *group, b store.Batch, now
 	return len(g.items), nil
 }
 
-// applyRun applies consecutive valid events of one target with one write,
-// re-reading and re-applying when the state changed since it was read (a
-// redelivery racing a slow attempt: remembered identities make what is
-// already in it a no-op).
-func (p *Processor) applyRun(ctx context.Context, g *group, tg target, run []item, prof store.Profile, c store.Contact, now time.Time) (store.Profile, store.Contact, error) {
+// applyRun applies consecutive valid events of one target with one write:
+// a contact's run commits w, its plan, or computes one if w is nil. When the
+// state changed since it was read (a redelivery racing a slow attempt), it
+// re-reads and recomputes: remembered identities make what is already in
+// it a no-op.
+func (p *Processor) applyRun(ctx context.Context, g *group, tg target, run []item, prof store.Profile, c store.Contact, now time.Time, w *contactWrite) (store.Profile, store.Contact, error) {
 	for attempt := 0; ; attempt++ {
 		var err error
 		if tg.isOrg {
 			prof, err = p.applyOrg(ctx, tg.ref.Org, run, prof, now)
 		} else {
-			c, err = p.applyContact(ctx, g, run, c, prof, now)
+			if w == nil {
+				w, err = p.planContact(ctx, g, run, c, prof, now)
+			}
+			if err == nil {
+				c, err = p.commit(ctx, w)
+			}
+			w = nil // after a conflict, the plan's state is stale
 		}
 		if !errors.Is(err, store.ErrConflict) || attempt >= maxConflictRetries {
 			return prof, c, err
@@ -564,45 +616,118 @@ func (p *Processor) applyRun(ctx context.Context, g *group, tg target, run []ite
 	}
 }
 
-// combinedDebits writes, in one transaction, every group of the batch that
-// opens windows: the organizations' day and cycle totals are then written
-// once per batch instead of once per group, which is most of a debit's
-// cost. It returns the groups it wrote. If the transaction fails (a state
-// changed since read, throttling), nothing was written and those groups go
-// the group-by-group way, which re-reads on conflict.
-func (p *Processor) combinedDebits(ctx context.Context, order []*group, b store.Batch, now time.Time) map[*group]bool {
-	var gs []*group
-	var ws []store.ContactWrite
+// contactWrite is the plan of one run of a contact's events: the state it
+// was computed from and what it computed, once. It is committed as it is,
+// in the batch's combined transaction or on its own; only a conflict (the
+// contact changed since it was read) makes it stale.
+type contactWrite struct {
+	g       *group
+	run     []item
+	c       store.Contact
+	prof    store.Profile
+	now     time.Time
+	spilled ingest.IDSet
+	next    ingest.ContactState
+	debits  []ingest.Debit
+	dups    []item
+	changed bool
+}
+
+// write is the plan as the store writes it.
+func (w *contactWrite) write() store.ContactWrite {
+	return store.ContactWrite{Contact: w.c, Next: w.next, Debits: w.debits, CycleOf: cycleOf(w.prof)}
+}
+
+// plan computes, once, the write of every group that is one run of one
+// contact and needs no spilled identities (which would cost a read here);
+// the others are computed group by group.
+func (p *Processor) plan(order []*group, b store.Batch, now time.Time) map[*group]*contactWrite {
+	plans := map[*group]*contactWrite{}
 	for _, g := range order {
 		tg, ok := oneContact(g)
 		if !ok {
 			continue
 		}
-		prof := b.Profiles[tg.ref.Org]
 		c := b.Contacts[tg.ref]
 		if len(lateDays(g.id, g.items, c)) > 0 {
-			continue // needs its spilled identities: group by group
-		}
-		next, debits, _, changed := compute(g.id, g.items, c, prof, now, nil, p.stateSize)
-		if !changed || len(debits) == 0 {
 			continue
 		}
-		gs = append(gs, g)
-		ws = append(ws, store.ContactWrite{Contact: c, Next: next, Debits: debits, CycleOf: cycleOf(prof)})
+		w := &contactWrite{g: g, run: g.items, c: c, prof: b.Profiles[tg.ref.Org], now: now}
+		w.next, w.debits, w.dups, w.changed = compute(g.id, w.run, c, w.prof, now, nil, p.stateSize)
+		plans[g] = w
+	}
+	return plans
+}
+
+// commitCombined writes, in one transaction, every plan of the batch that
+// opens windows: the organizations' day and cycle totals are then written
+// once per batch instead of once per group, which is most of a debit's
+// cost. It returns the groups it wrote. If the transaction fails (a state
+// changed since read, throttling), nothing was written and those groups go
+// the group-by-group way with the same plans.
+func (p *Processor) commitCombined(ctx context.Context, order []*group, plans map[*group]*contactWrite) map[*group]bool {
+	var ws []*contactWrite
+	for _, g := range order {
+		if w := plans[g]; w != nil && w.changed && len(w.debits) > 0 {
+			ws = append(ws, w)
+		}
 	}
 	done := map[*group]bool{}
 	if len(ws) < 2 {
 		return done // one group alone is the same transaction either way
 	}
-	if err := p.store.SaveDebits(ctx, ws); err != nil {
-		p.log.InfoContext(ctx, "combined debit write failed; writing group by group", "groups", len(gs), "error", err.Error())
+	writes := make([]store.ContactWrite, len(ws))
+	for i, w := range ws {
+		writes[i] = w.write()
+	}
+	if err := p.store.SaveContacts(ctx, writes); err != nil {
+		p.log.InfoContext(ctx, "combined debit write failed; writing group by group", "groups", len(ws), "error", err.Error())
 		return done
 	}
-	for i, g := range gs {
-		done[g] = true
-		p.logDebits(ctx, g, ws[i].Debits)
+	for _, w := range ws {
+		done[w.g] = true
+		p.committed(ctx, w)
 	}
 	return done
+}
+
+// planContact computes the plan of a run from the contact's state c,
+// reading first the spilled identities its late events need.
+func (p *Processor) planContact(ctx context.Context, g *group, run []item, c store.Contact, prof store.Profile, now time.Time) (*contactWrite, error) {
+	w := &contactWrite{g: g, run: run, c: c, prof: prof, now: now}
+	if days := lateDays(g.id, run, c); len(days) > 0 {
+		var err error
+		if w.spilled, err = p.store.SpilledIDs(ctx, c.ContactRef, days); err != nil {
+			return nil, err
+		}
+	}
+	w.next, w.debits, w.dups, w.changed = compute(g.id, run, c, prof, now, w.spilled, p.stateSize)
+	return w, nil
+}
+
+// commit writes one plan on its own and returns the contact as written.
+func (p *Processor) commit(ctx context.Context, w *contactWrite) (store.Contact, error) {
+	if !w.changed {
+		p.committed(ctx, w)
+		return w.c, nil
+	}
+	err := p.store.SaveContacts(ctx, []store.ContactWrite{w.write()})
+	if errors.Is(err, store.ErrStateTooLarge) {
+		return p.isolateOversize(ctx, w)
+	}
+	if err != nil {
+		return w.c, err
+	}
+	p.committed(ctx, w)
+	return store.Contact{ContactRef: w.c.ContactRef, State: w.next, Version: w.c.Version + 1}, nil
+}
+
+// committed logs what a written plan did: its duplicates and its debits.
+func (p *Processor) committed(ctx context.Context, w *contactWrite) {
+	for _, it := range w.dups {
+		p.log.InfoContext(ctx, "duplicate event ignored", "messageId", it.msg.MessageId, "eventId", it.ev.ID, "source", it.ev.Source)
+	}
+	p.logDebits(ctx, w.g, w.debits)
 }
 
 // oneContact reports whether every message of the group is a valid event
@@ -697,42 +822,17 @@ func (p *Processor) logDebits(ctx context.Context, g *group, debits []ingest.Deb
 	}
 }
 
-func (p *Processor) applyContact(ctx context.Context, g *group, run []item, c store.Contact, prof store.Profile, now time.Time) (store.Contact, error) {
-	var spilled ingest.IDSet
-	if days := lateDays(g.id, run, c); len(days) > 0 {
-		var err error
-		if spilled, err = p.store.SpilledIDs(ctx, c.ContactRef, days); err != nil {
-			return c, err
-		}
-	}
-	next, debits, dups, changed := compute(g.id, run, c, prof, now, spilled, p.stateSize)
-	for _, it := range dups {
-		p.log.InfoContext(ctx, "duplicate event ignored", "messageId", it.msg.MessageId, "eventId", it.ev.ID, "source", it.ev.Source)
-	}
-	if !changed {
-		return c, nil
-	}
-	err := p.store.SaveContact(ctx, c, next, debits, cycleOf(prof))
-	if errors.Is(err, store.ErrStateTooLarge) {
-		return p.isolateOversize(ctx, g, run, c, prof, now, spilled)
-	}
-	if err != nil {
-		return c, err
-	}
-	p.logDebits(ctx, g, debits)
-	return store.Contact{ContactRef: c.ContactRef, State: next, Version: c.Version + 1}, nil
-}
-
 // isolateOversize handles a run whose state would pass the item size
 // limit: it keeps the run's events in order while the state still fits,
 // sets each event that would make it too large aside in the dead-letter
 // queue with the reason (its depth alarm fires) and writes the rest, so
 // the group goes on and nothing is dropped silently.
-func (p *Processor) isolateOversize(ctx context.Context, g *group, run []item, c store.Contact, prof store.Profile, now time.Time, spilled ingest.IDSet) (store.Contact, error) {
+func (p *Processor) isolateOversize(ctx context.Context, w *contactWrite) (store.Contact, error) {
+	g, c := w.g, w.c
 	var keep []item
-	for _, it := range run {
+	for _, it := range w.run {
 		trial := append(append([]item(nil), keep...), it)
-		next, _, _, _ := compute(g.id, trial, c, prof, now, spilled, nil)
+		next, _, _, _ := compute(g.id, trial, c, w.prof, w.now, w.spilled, nil)
 		if size, ok := p.store.StateSize(next); !ok {
 			p.log.ErrorContext(ctx, "event set aside: contact state too large", "org", g.org, "group", logID(g.id),
 				"messageId", it.msg.MessageId, "eventId", it.ev.ID, "stateBytes", size)
@@ -746,15 +846,17 @@ func (p *Processor) isolateOversize(ctx context.Context, g *group, run []item, c
 	if len(keep) == 0 {
 		return c, nil
 	}
-	next, debits, _, changed := compute(g.id, keep, c, prof, now, spilled, p.stateSize)
-	if !changed {
+	// The plan of what is kept: a run of its own, computed once.
+	kept := &contactWrite{g: g, run: keep, c: c, prof: w.prof, now: w.now, spilled: w.spilled}
+	kept.next, kept.debits, kept.dups, kept.changed = compute(g.id, keep, c, w.prof, w.now, w.spilled, p.stateSize)
+	if !kept.changed {
 		return c, nil
 	}
-	if err := p.store.SaveContact(ctx, c, next, debits, cycleOf(prof)); err != nil {
+	if err := p.store.SaveContacts(ctx, []store.ContactWrite{kept.write()}); err != nil {
 		return c, err
 	}
-	p.logDebits(ctx, g, debits)
-	return store.Contact{ContactRef: c.ContactRef, State: next, Version: c.Version + 1}, nil
+	p.committed(ctx, kept)
+	return store.Contact{ContactRef: c.ContactRef, State: kept.next, Version: c.Version + 1}, nil
 }
 
 func (p *Processor) applyOrg(ctx context.Context, org string, run []item, prof store.Profile, now time.Time) (store.Profile, error) {

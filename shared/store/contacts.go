@@ -126,14 +126,27 @@ func conflictBackoff(attempt int) time.Duration {
 // CycleOf tells a debit's billing cycle start from its local date.
 type CycleOf func(localdate.Date) localdate.Date
 
-// SaveContact writes a contact's new state if it is still at the version it
-// was read at, with the debits applied since. Without debits this is one
-// conditional UpdateItem; with debits, one transaction (SaveDebits).
-// ErrConflict when the state changed since read.
-func (st *Store) SaveContact(ctx context.Context, c Contact, next ingest.ContactState, debits []ingest.Debit, cycleOf CycleOf) error {
-	if len(debits) > 0 {
-		return st.SaveDebits(ctx, []ContactWrite{{Contact: c, Next: next, Debits: debits, CycleOf: cycleOf}})
+// SaveContacts is the one way contact states are written: each contact's
+// new state if it is still at the version it was read at, with the debits
+// it opened, all or nothing. The store picks the request, here and nowhere
+// else: one contact that opened no window is one conditional UpdateItem (a
+// small state costs 1 write unit, where a transaction costs 2); anything
+// else is one transaction (saveTransaction), so a charge, its explanation
+// and its totals exist together or not at all. ErrConflict when any contact
+// changed since it was read: nothing is written.
+func (st *Store) SaveContacts(ctx context.Context, ws []ContactWrite) error {
+	switch {
+	case len(ws) == 0:
+		return nil
+	case len(ws) == 1 && len(ws[0].Debits) == 0:
+		return st.saveState(ctx, ws[0].Contact, ws[0].Next)
 	}
+	return st.saveTransaction(ctx, ws)
+}
+
+// saveState is one contact's new state without debits, in one conditional
+// UpdateItem.
+func (st *Store) saveState(ctx context.Context, c Contact, next ingest.ContactState) error {
 	update, err := st.contactUpdate(c, next, nil)
 	if err != nil {
 		return err
@@ -170,7 +183,7 @@ const maxTransactItems = 100
 // ErrTooLarge means the writes do not fit one transaction.
 var ErrTooLarge = errors.New("too many items for one transaction")
 
-// SaveDebits writes contacts that opened windows in one transaction: each
+// saveTransaction writes contacts in one transaction: each
 // contact's state (conditional on its version and, per debited lane, on the
 // stored window end being at or before the new window's start, so a debit
 // can never be written while an earlier window of its lane is open, whatever
@@ -179,7 +192,13 @@ var ErrTooLarge = errors.New("too many items for one transaction")
 // contacts the transaction carries. A charge, its explanation and its totals
 // exist together or not at all. ErrConflict when any contact changed since
 // it was read: nothing is written, and the caller retries contact by contact.
-func (st *Store) SaveDebits(ctx context.Context, ws []ContactWrite) error {
+//
+// The totals go to one shard per transaction, keys.TotalShard of its first
+// contact: a batch's combined transaction adds to each totals item once,
+// and a contact written on its own (the debit's group-by-group fallback)
+// adds to its own contact's shard, so the fallback's totals writes spread
+// over all keys.TotalShards shards as its contacts do.
+func (st *Store) saveTransaction(ctx context.Context, ws []ContactWrite) error {
 	var items []types.TransactWriteItem
 	var all []orgDebit
 	for _, w := range ws {
