@@ -276,9 +276,20 @@ func isE164(v string) bool {
 }
 
 // ValidID reports whether s is a valid organization, contact, ticket or user
-// id. The token's organization claim is held to the same rule (package
-// auth), so every id that reaches a key has passed it.
+// id. The token's organization claim (package auth) and the organizations
+// the webhooks are configured for (package webhook) are held to the same
+// rule, so every id that reaches a key has passed it.
 func ValidID(s string) bool { return isID(s) }
+
+// ValidPhone reports whether s is a contact phone the contract accepts
+// (E.164: "+", a digit 1-9, then 7 to 14 digits); the webhooks ask it before
+// they put a provider's sender number on a contact.upserted.
+func ValidPhone(s string) bool { return isE164(s) }
+
+// MaxTextBytes bounds a received message's data.text, in bytes; the
+// webhooks clip a provider's text to it (WhatsApp allows 4096 characters,
+// which can be more bytes).
+const MaxTextBytes = 4096
 
 // PlainText reports whether s is text a person can read back as written:
 // valid UTF-8 without control characters (NUL, newlines, escapes), format
@@ -386,8 +397,8 @@ func (e Event) validate(now time.Time, timeAlreadyBad bool) *ValidationError {
 		channel(true)
 		enum("routedTo", d.RoutedTo, true, RoutedBot, RoutedHuman)
 		area(false)
-		if len(d.Text) > 4096 {
-			add("data.text", "at most 4096 bytes")
+		if len(d.Text) > MaxTextBytes {
+			add("data.text", fmt.Sprintf("at most %d bytes", MaxTextBytes))
 		}
 	case TicketOpened:
 		id("ticketId", d.TicketID, true)

@@ -191,7 +191,10 @@ type ConsumptionQuery struct {
 	Limit    int32
 }
 
-// MaxConsumptionDays bounds a consumption query (the retention of totals).
+// MaxConsumptionDays bounds a consumption query, in days: the range of
+// dates a query names is at most this long, and billing records are kept
+// exactly this long (store.BillingRetention), so a query of the longest
+// range ending today finds all of them.
 const MaxConsumptionDays = 400
 
 // LastDate is the last date a consumption query may name: the ledger is
@@ -211,7 +214,7 @@ func (q ConsumptionQuery) Validate() []httpedge.Field {
 	} else if q.To < q.From {
 		fs = append(fs, httpedge.Field{Field: "to", Reason: "must not be before from"})
 	} else if int(q.To-q.From) >= MaxConsumptionDays {
-		fs = append(fs, httpedge.Field{Field: "to", Reason: "the range is at most 400 days"})
+		fs = append(fs, httpedge.Field{Field: "to", Reason: "the range is at most " + strconv.Itoa(MaxConsumptionDays) + " days"})
 	}
 	if q.Limit < 1 || q.Limit > 500 {
 		fs = append(fs, httpedge.Field{Field: "limit", Reason: "must be 1-500"})
@@ -324,18 +327,28 @@ func (a *API) consumption(w http.ResponseWriter, r *http.Request, p auth.Princip
 // maxBody caps request bodies.
 const maxBody = 16 << 10
 
+// readBody reads a request body of at most maxBody bytes; when it cannot,
+// it has answered (400 unreadable, 413 too large) and reports false.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	raw, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		httpedge.WriteProblem(w, http.StatusBadRequest, "unreadable body")
+		return nil, false
+	}
+	if len(raw) > maxBody {
+		httpedge.WriteProblem(w, http.StatusRequestEntityTooLarge, "the body is at most "+strconv.Itoa(maxBody>>10)+" KiB")
+		return nil, false
+	}
+	return raw, true
+}
+
 func (a *API) putPlan(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
 		httpedge.WriteProblem(w, http.StatusUnsupportedMediaType, "send application/json")
 		return
 	}
-	raw, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-	if err != nil {
-		httpedge.WriteProblem(w, http.StatusBadRequest, "unreadable body")
-		return
-	}
-	if len(raw) > maxBody {
-		httpedge.WriteProblem(w, http.StatusRequestEntityTooLarge, "the body is at most 16 KiB")
+	raw, ok := readBody(w, r)
+	if !ok {
 		return
 	}
 	var pl plan.Plan

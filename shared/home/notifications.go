@@ -2,7 +2,6 @@ package home
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 
@@ -51,13 +50,8 @@ func (a *API) putWebhook(w http.ResponseWriter, r *http.Request, p auth.Principa
 		httpedge.WriteProblem(w, http.StatusUnsupportedMediaType, "send application/json")
 		return
 	}
-	raw, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-	if err != nil {
-		httpedge.WriteProblem(w, http.StatusBadRequest, "unreadable body")
-		return
-	}
-	if len(raw) > maxBody {
-		httpedge.WriteProblem(w, http.StatusRequestEntityTooLarge, "the body is at most 16 KiB")
+	raw, ok := readBody(w, r)
+	if !ok {
 		return
 	}
 	q, fs := DecodeWebhookRequest(raw)

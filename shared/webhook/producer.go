@@ -91,7 +91,7 @@ func decodeProducerBody(body []byte, batch bool, org string, now time.Time, maxE
 			continue
 		}
 		// The organization is the one whose secret signed the request.
-		if ev.OrgID != org && !hasField(err, "orgid") {
+		if ev.OrgID != org && event.ValidID(ev.OrgID) {
 			errs = append(errs, ProblemError{Index: i, Field: "orgid", Reason: "must be the authenticated organization (" + HeaderWebhookOrg + ")"})
 		}
 		events[i] = ev
