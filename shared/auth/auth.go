@@ -14,7 +14,7 @@ import (
 	"github.com/customercloud/home/shared/resources"
 )
 
-// Profile is an access profile (SPEC §2).
+// Profile is an access profile (docs/PRODUCT.md, "Who sees what").
 type Profile string
 
 // The profiles.

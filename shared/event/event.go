@@ -1,8 +1,8 @@
 // Package event is the contract of what enters the events queue: CloudEvents
 // 1.0 in structured JSON mode with the organization in the `orgid` extension
-// and a typed `data` object (SPEC §3). Producers, webhooks and the debit
-// consumer all decode and validate through this one package, so a field rule
-// has exactly one owner.
+// and a typed `data` object (docs/PRODUCT.md, "What enters the system").
+// Producers, webhooks and the debit consumer all decode and validate through
+// this one package, so a field rule has exactly one owner.
 package event
 
 import (
@@ -22,7 +22,7 @@ import (
 // Type is a CloudEvents `type` of the contract.
 type Type string
 
-// The event types of SPEC §3.
+// The event types of docs/PRODUCT.md, "What enters the system".
 const (
 	ContactUpserted      Type = "contact.upserted"
 	ContactDeleted       Type = "contact.deleted"
