@@ -47,6 +47,8 @@ type API struct {
 	log *slog.Logger
 	now func() time.Time
 	mux *http.ServeMux
+	// edge is mux behind the access log.
+	edge http.Handler
 }
 
 // New builds the API.
@@ -60,6 +62,7 @@ func New(st Store, log *slog.Logger) *API {
 	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		httpedge.WriteProblem(w, http.StatusNotFound, "no such route")
 	})
+	a.edge = httpedge.AccessLog(log, a.route, a.mux)
 	return a
 }
 
@@ -67,9 +70,7 @@ func New(st Store, log *slog.Logger) *API {
 func (a *API) WithClock(now func() time.Time) *API { a.now = now; return a }
 
 // ServeHTTP implements http.Handler: one access-log line per request.
-func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	httpedge.AccessLog(a.log, a.route, a.mux).ServeHTTP(w, r)
-}
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.edge.ServeHTTP(w, r) }
 
 // route names a request for the log by the route it matched ("other" for
 // none), never by its raw path.

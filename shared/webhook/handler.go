@@ -68,6 +68,8 @@ type Handler struct {
 	log    *slog.Logger
 	now    func() time.Time
 	replay *replayCache
+	// edge is route behind the access log.
+	edge http.Handler
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -89,14 +91,13 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 		h.now = time.Now
 	}
 	h.replay = newReplayCache(cfg.ReplayCacheSize)
+	h.edge = httpedge.AccessLog(h.log, func(r *http.Request) string { return routeOf(r.URL.Path) }, http.HandlerFunc(h.route))
 	return h, nil
 }
 
 // ServeHTTP routes a request. Unknown paths are 404 and wrong methods 405,
 // both as problem+json. Every answer carries the request id.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	httpedge.AccessLog(h.log, func(r *http.Request) string { return routeOf(r.URL.Path) }, http.HandlerFunc(h.route)).ServeHTTP(w, r)
-}
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.edge.ServeHTTP(w, r) }
 
 func (h *Handler) route(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
