@@ -120,10 +120,9 @@ func Previous30(today Date) Range {
 // for rollups that run after midnight.
 const ActivityDays = 2*PeriodDays + 1
 
-// Retention is ActivityDays' former name.
-//
-// Deprecated: use ActivityDays. Kept only while shared/store/contacts.go,
-// rewritten on another branch, still names it.
+// Retention is ActivityDays' former name, kept only while
+// shared/store/contacts.go, rewritten on another branch, still names it:
+// remove it then.
 const Retention = ActivityDays
 
 // CycleStart is the first date of the billing cycle containing d, for a

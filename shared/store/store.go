@@ -48,10 +48,9 @@ var ErrConflict = errors.New("state changed since read")
 // implements the domain's interfaces it can name that constant directly.
 const BillingRetention = 400 * 24 * time.Hour
 
-// Retention is BillingRetention's former name.
-//
-// Deprecated: use BillingRetention. Kept only while shared/store/contacts.go,
-// rewritten on another branch, still names it.
+// Retention is BillingRetention's former name, kept only while
+// shared/store/contacts.go, rewritten on another branch, still names it:
+// remove it then.
 const Retention = BillingRetention
 
 // Store is the DynamoDB-backed state.
