@@ -259,7 +259,7 @@ func (n *Naive) debit(ctx context.Context, ev event.Event, lane interactionz.Lan
 	if channel == "" {
 		channel = ingest.NoChannel
 	}
-	exp := nv(now.Add(store.Retention).Unix())
+	exp := nv(now.Add(store.BillingRetention).Unix())
 	led := keyOf(keys.Ledger(org, win.Start, string(lane), contact))
 	led["contactId"] = sv(contact)
 	led["lane"] = sv(string(lane))
@@ -370,7 +370,7 @@ func markArea(u *update, area string) {
 
 // dayTTL keeps per-day items as long as the Home can show them.
 func dayTTL(now time.Time) types.AttributeValue {
-	return nv(now.Add(time.Duration(localdate.Retention+2) * 24 * time.Hour).Unix())
+	return nv(now.Add(time.Duration(localdate.ActivityDays+2) * 24 * time.Hour).Unix())
 }
 
 func (n *Naive) contactCounters(ctx context.Context, ev event.Event, date localdate.Date, now time.Time) error {

@@ -1,9 +1,10 @@
 // Package gen generates realistic event streams for an organization: a
 // contact base with Brazilian phones over many DDDs (and some foreign or
-// missing), and conversations of the kinds SPEC §4 bills — mass sends and
-// replies, chatbot sessions, escalations to tickets, internal tickets, expert
-// agents — with customer texts in Portuguese, Spanish and English. The demo
-// seed, the randomized oracle tests and the benchmarks all draw from it.
+// missing), and conversations of the kinds docs/PRODUCT.md ("Interactionz")
+// bills — mass sends and replies, chatbot sessions, escalations to tickets,
+// internal tickets, expert agents — with customer texts in Portuguese,
+// Spanish and English. The demo seed, the randomized oracle tests and the
+// benchmarks all draw from it.
 package gen
 
 import (

@@ -16,6 +16,7 @@ import (
 	"github.com/customercloud/home/shared/localdate"
 	"github.com/customercloud/home/shared/metrics"
 	"github.com/customercloud/home/shared/plan"
+	"github.com/customercloud/home/shared/sentiment"
 )
 
 // Debit is one expected debit.
@@ -55,7 +56,7 @@ type Options struct {
 type window struct {
 	start   time.Time
 	lane    string
-	label   string
+	label   sentiment.Label
 	textAt  time.Time
 	hasText bool
 }
@@ -246,7 +247,7 @@ func Run(evs []event.Event, o Options) Result {
 		}
 		if target != nil && e.Type == event.MessageReceived && d.Text != "" && o.Classify != nil {
 			if l := o.Classify(d.Text); l != "" && (!target.hasText || !e.Time.Before(target.textAt)) {
-				target.label, target.textAt, target.hasText = l, e.Time, true
+				target.label, target.textAt, target.hasText = sentiment.Label(l), e.Time, true
 			}
 		}
 	}
@@ -282,11 +283,11 @@ func Run(evs []event.Event, o Options) Result {
 				continue
 			}
 			switch w.label {
-			case "positive":
+			case sentiment.Positive:
 				m.Satisfaction.Positive++
-			case "neutral":
+			case sentiment.Neutral:
 				m.Satisfaction.Neutral++
-			case "negative":
+			case sentiment.Negative:
 				m.Satisfaction.Negative++
 			}
 			m.Satisfaction.Classified++

@@ -9,7 +9,7 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
-	"github.com/customercloud/home/shared/problem"
+	"github.com/customercloud/home/shared/httpedge"
 )
 
 // Proxy runs an http.Handler as an API Gateway HTTP API (payload 2.0)
@@ -30,8 +30,8 @@ func Proxy(h http.Handler) func(context.Context, events.APIGatewayV2HTTPRequest)
 		if err != nil {
 			return events.APIGatewayV2HTTPResponse{
 				StatusCode: http.StatusBadRequest,
-				Headers:    map[string]string{"Content-Type": problem.ContentType, "Cache-Control": "no-store"},
-				Body:       string(problem.Body(http.StatusBadRequest, "the request's path, query or body cannot be read")),
+				Headers:    httpedge.ProblemHeaders(),
+				Body:       string(httpedge.ProblemBody(http.StatusBadRequest, "the request's path, query or body cannot be read")),
 			}, nil
 		}
 		w := core.NewProxyResponseWriterV2()

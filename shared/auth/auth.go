@@ -14,7 +14,7 @@ import (
 	"github.com/customercloud/home/shared/resources"
 )
 
-// Profile is an access profile (SPEC §2).
+// Profile is an access profile (docs/PRODUCT.md, "Who sees what").
 type Profile string
 
 // The profiles.
@@ -80,8 +80,10 @@ func FromClaims(claims map[string]string) (Principal, error) {
 
 type claimsKey struct{}
 
-// WithClaims carries verified claims in a context (the local runner and
-// tests; in AWS they arrive in the API Gateway request context).
+// WithClaims carries verified claims in a context. Only home-api's own
+// token check under sam local start-api calls it (homeapp's localTokens:
+// SAM runs no JWT authorizer); in AWS and behind the local runner the
+// claims arrive in the API Gateway request context.
 func WithClaims(ctx context.Context, claims map[string]string) context.Context {
 	return context.WithValue(ctx, claimsKey{}, claims)
 }

@@ -1,8 +1,8 @@
 // Package event is the contract of what enters the events queue: CloudEvents
 // 1.0 in structured JSON mode with the organization in the `orgid` extension
-// and a typed `data` object (SPEC §3). Producers, webhooks and the debit
-// consumer all decode and validate through this one package, so a field rule
-// has exactly one owner.
+// and a typed `data` object (docs/PRODUCT.md, "What enters the system").
+// Producers, webhooks and the debit consumer all decode and validate through
+// this one package, so a field rule has exactly one owner.
 package event
 
 import (
@@ -22,7 +22,7 @@ import (
 // Type is a CloudEvents `type` of the contract.
 type Type string
 
-// The event types of SPEC §3.
+// The event types of docs/PRODUCT.md, "What enters the system".
 const (
 	ContactUpserted      Type = "contact.upserted"
 	ContactDeleted       Type = "contact.deleted"
@@ -276,9 +276,20 @@ func isE164(v string) bool {
 }
 
 // ValidID reports whether s is a valid organization, contact, ticket or user
-// id. The token's organization claim is held to the same rule (package
-// auth), so every id that reaches a key has passed it.
+// id. The token's organization claim (package auth) and the organizations
+// the webhooks are configured for (package webhook) are held to the same
+// rule, so every id that reaches a key has passed it.
 func ValidID(s string) bool { return isID(s) }
+
+// ValidPhone reports whether s is a contact phone the contract accepts
+// (E.164: "+", a digit 1-9, then 7 to 14 digits); the webhooks ask it before
+// they put a provider's sender number on a contact.upserted.
+func ValidPhone(s string) bool { return isE164(s) }
+
+// MaxTextBytes bounds a received message's data.text, in bytes; the
+// webhooks clip a provider's text to it (WhatsApp allows 4096 characters,
+// which can be more bytes).
+const MaxTextBytes = 4096
 
 // PlainText reports whether s is text a person can read back as written:
 // valid UTF-8 without control characters (NUL, newlines, escapes), format
@@ -386,8 +397,8 @@ func (e Event) validate(now time.Time, timeAlreadyBad bool) *ValidationError {
 		channel(true)
 		enum("routedTo", d.RoutedTo, true, RoutedBot, RoutedHuman)
 		area(false)
-		if len(d.Text) > 4096 {
-			add("data.text", "at most 4096 bytes")
+		if len(d.Text) > MaxTextBytes {
+			add("data.text", fmt.Sprintf("at most %d bytes", MaxTextBytes))
 		}
 	case TicketOpened:
 		id("ticketId", d.TicketID, true)

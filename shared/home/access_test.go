@@ -91,7 +91,8 @@ func problemFields(t *testing.T, rec *httptest.ResponseRecorder, status int) []s
 
 // TestHomeShapedByProfile: given an organization with activity, when each
 // access profile asks for its Home, then the payload is shaped by the
-// profile (SPEC §2) and everyone who may see it sees the same figures.
+// profile (docs/PRODUCT.md, "Who sees what") and everyone who may see it
+// sees the same figures.
 func TestHomeShapedByProfile(t *testing.T) {
 	p := pipeline.New(t, pipeline.Options{Now: fixtureNow, NoQueue: true})
 	a := loadOrg(t, p, "shape-a", "shape-a", "", 6, 31)

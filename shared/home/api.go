@@ -24,9 +24,9 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 
 	"github.com/customercloud/home/shared/auth"
+	"github.com/customercloud/home/shared/httpedge"
 	"github.com/customercloud/home/shared/localdate"
 	"github.com/customercloud/home/shared/plan"
-	"github.com/customercloud/home/shared/problem"
 	"github.com/customercloud/home/shared/store"
 )
 
@@ -47,6 +47,8 @@ type API struct {
 	log *slog.Logger
 	now func() time.Time
 	mux *http.ServeMux
+	// edge is mux behind the access log.
+	edge http.Handler
 }
 
 // New builds the API.
@@ -58,21 +60,30 @@ func New(st Store, log *slog.Logger) *API {
 	a.mux.HandleFunc("GET /v1/consumption/cycles", a.withPrincipal(a.adminOnly(a.cycles)))
 	a.mux.HandleFunc("PUT /v1/notifications/webhook", a.withPrincipal(a.adminOnly(a.putWebhook)))
 	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		problem.Write(w, http.StatusNotFound, "no such route")
+		httpedge.WriteProblem(w, http.StatusNotFound, "no such route")
 	})
+	a.edge = httpedge.AccessLog(log, a.route, a.mux)
 	return a
 }
 
 // WithClock sets the clock (tests).
 func (a *API) WithClock(now func() time.Time) *API { a.now = now; return a }
 
-// ServeHTTP implements http.Handler.
-func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.mux.ServeHTTP(w, r) }
+// ServeHTTP implements http.Handler: one access-log line per request.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.edge.ServeHTTP(w, r) }
 
-type principalKey struct{}
+// route names a request for the log by the route it matched ("other" for
+// none), never by its raw path.
+func (a *API) route(r *http.Request) string {
+	if _, pattern := a.mux.Handler(r); pattern != "/" && pattern != "" {
+		return pattern
+	}
+	return "other"
+}
 
-// claims are the verified token's claims: from the local runner or tests
-// (auth.WithClaims), or from API Gateway's JWT authorizer context.
+// claims are the verified token's claims: from API Gateway's JWT
+// authorizer context, or, under sam local start-api, which runs no
+// authorizer, from home-api's own check (auth.WithClaims in homeapp).
 func claims(r *http.Request) (map[string]string, bool) {
 	if c, ok := auth.ClaimsFrom(r.Context()); ok {
 		return c, true
@@ -83,51 +94,39 @@ func claims(r *http.Request) (map[string]string, bool) {
 	return nil, false
 }
 
-func requestID(r *http.Request) string {
-	if rc, ok := core.GetAPIGatewayV2ContextFromContext(r.Context()); ok {
-		return rc.RequestID
-	}
-	return r.Header.Get("X-Request-Id")
-}
+// requestID is the request's id (httpedge.RequestIDFrom), for log lines
+// written outside httpedge.Log.
+func requestID(r *http.Request) string { return httpedge.RequestIDFrom(r.Context()) }
 
 func (a *API) withPrincipal(next func(http.ResponseWriter, *http.Request, auth.Principal)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		c, ok := claims(r)
 		if !ok {
-			unauthorized(w)
+			httpedge.Unauthorized(w)
 			return
 		}
 		p, err := auth.FromClaims(c)
 		switch {
 		case errors.Is(err, auth.ErrUnauthenticated):
-			unauthorized(w)
+			httpedge.Unauthorized(w)
 			return
 		case err != nil:
-			problem.Write(w, http.StatusForbidden, "this access profile cannot use this resource")
+			httpedge.WriteProblem(w, http.StatusForbidden, "this access profile cannot use this resource")
 			return
 		}
+		httpedge.Annotate(r.Context(), "org", p.Org, "profile", string(p.Profile))
 		if p.Profile == auth.Agent {
-			problem.Write(w, http.StatusForbidden, "the Agent profile has no Home")
+			httpedge.WriteProblem(w, http.StatusForbidden, "the Agent profile has no Home")
 			return
 		}
-		start := time.Now()
-		next(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)), p)
-		a.log.InfoContext(r.Context(), "request", "requestId", requestID(r), "method", r.Method,
-			"path", r.URL.Path, "org", p.Org, "profile", string(p.Profile), "ms", time.Since(start).Milliseconds())
+		next(w, r, p)
 	}
-}
-
-// unauthorized is a 401, which always names the scheme (RFC 9110 §11.6.1),
-// as the gateway's own 401 does.
-func unauthorized(w http.ResponseWriter) {
-	w.Header().Set("WWW-Authenticate", "Bearer")
-	problem.Write(w, http.StatusUnauthorized, "a valid bearer token is required")
 }
 
 func (a *API) adminOnly(next func(http.ResponseWriter, *http.Request, auth.Principal)) func(http.ResponseWriter, *http.Request, auth.Principal) {
 	return func(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 		if p.Profile != auth.Admin {
-			problem.Write(w, http.StatusForbidden, "only the Admin profile can use this resource")
+			httpedge.WriteProblem(w, http.StatusForbidden, "only the Admin profile can use this resource")
 			return
 		}
 		next(w, r, p)
@@ -135,8 +134,8 @@ func (a *API) adminOnly(next func(http.ResponseWriter, *http.Request, auth.Princ
 }
 
 func (a *API) internal(w http.ResponseWriter, r *http.Request, err error) {
-	a.log.ErrorContext(r.Context(), "request failed", "requestId", requestID(r), "path", r.URL.Path, "error", err.Error())
-	problem.Write(w, http.StatusInternalServerError, "the request could not be completed; retry later")
+	httpedge.Log(r.Context()).ErrorContext(r.Context(), "request failed", "error", err.Error())
+	httpedge.WriteProblem(w, http.StatusInternalServerError, "the request could not be completed; retry later")
 }
 
 func homeDates(now time.Time) func(store.Profile) (string, string) {
@@ -164,8 +163,7 @@ func (a *API) home(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	h.Set("ETag", etag)
 	h.Set("Cache-Control", "private, no-cache")
 	h.Set("Vary", "Authorization")
-	// The Lambda adapter splits header values at commas: rejoin the list.
-	if match(strings.Join(r.Header.Values("If-None-Match"), ","), etag) {
+	if match(httpedge.HeaderList(r, "If-None-Match"), etag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
@@ -194,7 +192,10 @@ type ConsumptionQuery struct {
 	Limit    int32
 }
 
-// MaxConsumptionDays bounds a consumption query (the retention of totals).
+// MaxConsumptionDays bounds a consumption query, in days: the range of
+// dates a query names is at most this long, and billing records are kept
+// exactly this long (store.BillingRetention), so a query of the longest
+// range ending today finds all of them.
 const MaxConsumptionDays = 400
 
 // LastDate is the last date a consumption query may name: the ledger is
@@ -204,20 +205,20 @@ const MaxConsumptionDays = 400
 var LastDate = localdate.FromCivil(9999, 12, 30)
 
 // Validate checks the range and page size.
-func (q ConsumptionQuery) Validate() []problem.Field {
-	var fs []problem.Field
+func (q ConsumptionQuery) Validate() []httpedge.Field {
+	var fs []httpedge.Field
 	if q.From > LastDate {
-		fs = append(fs, problem.Field{Field: "from", Reason: "must be at most " + LastDate.String()})
+		fs = append(fs, httpedge.Field{Field: "from", Reason: "must be at most " + LastDate.String()})
 	}
 	if q.To > LastDate {
-		fs = append(fs, problem.Field{Field: "to", Reason: "must be at most " + LastDate.String()})
+		fs = append(fs, httpedge.Field{Field: "to", Reason: "must be at most " + LastDate.String()})
 	} else if q.To < q.From {
-		fs = append(fs, problem.Field{Field: "to", Reason: "must not be before from"})
+		fs = append(fs, httpedge.Field{Field: "to", Reason: "must not be before from"})
 	} else if int(q.To-q.From) >= MaxConsumptionDays {
-		fs = append(fs, problem.Field{Field: "to", Reason: "the range is at most 400 days"})
+		fs = append(fs, httpedge.Field{Field: "to", Reason: "the range is at most " + strconv.Itoa(MaxConsumptionDays) + " days"})
 	}
 	if q.Limit < 1 || q.Limit > 500 {
-		fs = append(fs, problem.Field{Field: "limit", Reason: "must be 1-500"})
+		fs = append(fs, httpedge.Field{Field: "limit", Reason: "must be 1-500"})
 	}
 	return fs
 }
@@ -244,20 +245,20 @@ func (a *API) consumption(w http.ResponseWriter, r *http.Request, p auth.Princip
 	cyc := prof.Plan.Cycle(today)
 	query := r.URL.Query()
 	q := ConsumptionQuery{From: cyc.From, To: today, Limit: 100, Cursor: query.Get("cursor")}
-	var fs []problem.Field
+	var fs []httpedge.Field
 	// A parameter given empty (?to=) is not a default: it is refused; so
 	// is one given twice (which would one mean?).
 	for _, name := range []string{"from", "to", "cursor", "limit", "view"} {
 		switch {
 		case len(query[name]) > 1:
-			fs = append(fs, problem.Field{Field: name, Reason: "must be given at most once"})
+			fs = append(fs, httpedge.Field{Field: name, Reason: "must be given at most once"})
 		case query.Has(name) && query.Get(name) == "":
-			fs = append(fs, problem.Field{Field: name, Reason: "must not be empty"})
+			fs = append(fs, httpedge.Field{Field: name, Reason: "must not be empty"})
 		}
 	}
 	// view picks the CSV table; it is checked whatever the Accept header.
 	if v := query.Get("view"); v != "" && v != "ledger" && v != "daily" && len(query["view"]) == 1 {
-		fs = append(fs, problem.Field{Field: "view", Reason: "must be ledger or daily"})
+		fs = append(fs, httpedge.Field{Field: "view", Reason: "must be ledger or daily"})
 	}
 	for _, f := range []struct {
 		name string
@@ -266,7 +267,7 @@ func (a *API) consumption(w http.ResponseWriter, r *http.Request, p auth.Princip
 		if v := query.Get(f.name); v != "" {
 			d, err := localdate.Parse(v)
 			if err != nil {
-				fs = append(fs, problem.Field{Field: f.name, Reason: "must be a date YYYY-MM-DD"})
+				fs = append(fs, httpedge.Field{Field: f.name, Reason: "must be a date YYYY-MM-DD"})
 				continue
 			}
 			*f.dst = d
@@ -279,7 +280,7 @@ func (a *API) consumption(w http.ResponseWriter, r *http.Request, p auth.Princip
 			n, err = strconv.Atoi(string(integralNumbers(json.Number(v)).(json.Number)))
 		}
 		if err != nil {
-			fs = append(fs, problem.Field{Field: "limit", Reason: "must be an integer"})
+			fs = append(fs, httpedge.Field{Field: "limit", Reason: "must be an integer"})
 		} else {
 			q.Limit = int32(max(min(n, 1<<20), -1))
 		}
@@ -288,7 +289,7 @@ func (a *API) consumption(w http.ResponseWriter, r *http.Request, p auth.Princip
 		fs = q.Validate()
 	}
 	if len(fs) > 0 {
-		problem.Write(w, http.StatusBadRequest, "invalid query", fs...)
+		httpedge.WriteProblem(w, http.StatusBadRequest, "invalid query", fs...)
 		return
 	}
 	daily, err := a.st.DayTotals(r.Context(), p.Org, q.From.String(), q.To.String())
@@ -302,7 +303,7 @@ func (a *API) consumption(w http.ResponseWriter, r *http.Request, p auth.Princip
 	}
 	entries, next, err := a.st.Ledger(r.Context(), p.Org, q.From.Start(loc), q.To.AddDays(1).Start(loc), q.Cursor, q.Limit)
 	if errors.Is(err, store.ErrBadCursor) {
-		problem.Write(w, http.StatusBadRequest, "invalid query", problem.Field{Field: "cursor", Reason: "not a cursor of this range"})
+		httpedge.WriteProblem(w, http.StatusBadRequest, "invalid query", httpedge.Field{Field: "cursor", Reason: "not a cursor of this range"})
 		return
 	}
 	if err != nil {
@@ -327,27 +328,37 @@ func (a *API) consumption(w http.ResponseWriter, r *http.Request, p auth.Princip
 // maxBody caps request bodies.
 const maxBody = 16 << 10
 
-func (a *API) putPlan(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		problem.Write(w, http.StatusUnsupportedMediaType, "send application/json")
-		return
-	}
+// readBody reads a request body of at most maxBody bytes; when it cannot,
+// it has answered (400 unreadable, 413 too large) and reports false.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	raw, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	if err != nil {
-		problem.Write(w, http.StatusBadRequest, "unreadable body")
-		return
+		httpedge.WriteProblem(w, http.StatusBadRequest, "unreadable body")
+		return nil, false
 	}
 	if len(raw) > maxBody {
-		problem.Write(w, http.StatusRequestEntityTooLarge, "the body is at most 16 KiB")
+		httpedge.WriteProblem(w, http.StatusRequestEntityTooLarge, "the body is at most "+strconv.Itoa(maxBody>>10)+" KiB")
+		return nil, false
+	}
+	return raw, true
+}
+
+func (a *API) putPlan(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		httpedge.WriteProblem(w, http.StatusUnsupportedMediaType, "send application/json")
+		return
+	}
+	raw, ok := readBody(w, r)
+	if !ok {
 		return
 	}
 	var pl plan.Plan
 	if err := decodeStrict(raw, &pl); err != nil {
-		problem.Write(w, http.StatusBadRequest, "the body must be a plan object", problem.Field{Field: jsonField(err), Reason: "malformed or of the wrong type"})
+		httpedge.WriteProblem(w, http.StatusBadRequest, "the body must be a plan object", httpedge.Field{Field: jsonField(err), Reason: "malformed or of the wrong type"})
 		return
 	}
 	if err := pl.Validate(); err != nil {
-		problem.Write(w, http.StatusUnprocessableEntity, "invalid plan", planFields(err)...)
+		httpedge.WriteProblem(w, http.StatusUnprocessableEntity, "invalid plan", planFields(err)...)
 		return
 	}
 	if pl.TimeZone == "" {
@@ -471,8 +482,8 @@ func jsonField(err error) string {
 	return "body"
 }
 
-func planFields(err error) []problem.Field {
-	var out []problem.Field
+func planFields(err error) []httpedge.Field {
+	var out []httpedge.Field
 	var joined interface{ Unwrap() []error }
 	errs := []error{err}
 	if errors.As(err, &joined) {
@@ -481,7 +492,7 @@ func planFields(err error) []problem.Field {
 	for _, e := range errs {
 		var fe plan.FieldError
 		if errors.As(e, &fe) {
-			out = append(out, problem.Field{Field: fe.Field, Reason: fe.Reason})
+			out = append(out, httpedge.Field{Field: fe.Field, Reason: fe.Reason})
 		}
 	}
 	return out

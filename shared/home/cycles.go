@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/customercloud/home/shared/auth"
+	"github.com/customercloud/home/shared/httpedge"
 	"github.com/customercloud/home/shared/localdate"
 	"github.com/customercloud/home/shared/plan"
-	"github.com/customercloud/home/shared/problem"
 	"github.com/customercloud/home/shared/store"
 )
 
@@ -162,12 +162,12 @@ func BuildCycles(pl plan.Plan, days []store.DayTotal, seatsUsed int, snapCycle s
 // day totals of the six cycles, one rollup read (current mass sends).
 func (a *API) cycles(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	if len(r.URL.Query()) > 0 {
-		var fs []problem.Field
+		var fs []httpedge.Field
 		for k := range r.URL.Query() {
-			fs = append(fs, problem.Field{Field: k, Reason: "unknown query parameter"})
+			fs = append(fs, httpedge.Field{Field: k, Reason: "unknown query parameter"})
 		}
 		sort.Slice(fs, func(i, j int) bool { return fs[i].Field < fs[j].Field })
-		problem.Write(w, http.StatusBadRequest, "invalid query", fs...)
+		httpedge.WriteProblem(w, http.StatusBadRequest, "invalid query", fs...)
 		return
 	}
 	prof, err := a.st.GetProfile(r.Context(), p.Org)

@@ -52,7 +52,6 @@ func TestHomeEqualsBruteForce(t *testing.T) {
 		time.Date(2026, 12, 31, 23, 59, 0, 0, time.UTC), // year end
 	}
 	for i := 0; i < 6; i++ {
-		i := i
 		t.Run(fmt.Sprintf("given %s at %s", zones[i], nows[i].Format(time.RFC3339)), func(t *testing.T) {
 			t.Parallel()
 			r := rand.New(rand.NewPCG(uint64(i), 99))

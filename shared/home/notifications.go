@@ -2,13 +2,12 @@ package home
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 
 	"github.com/customercloud/home/shared/alerts"
 	"github.com/customercloud/home/shared/auth"
-	"github.com/customercloud/home/shared/problem"
+	"github.com/customercloud/home/shared/httpedge"
 	"github.com/customercloud/home/shared/store"
 )
 
@@ -18,12 +17,12 @@ type WebhookRequest struct {
 }
 
 // Validate checks the URL.
-func (q WebhookRequest) Validate() []problem.Field {
+func (q WebhookRequest) Validate() []httpedge.Field {
 	if q.URL == "" {
-		return []problem.Field{{Field: "url", Reason: "required"}}
+		return []httpedge.Field{{Field: "url", Reason: "required"}}
 	}
 	if err := alerts.ValidateWebhookURL(q.URL); err != nil {
-		return []problem.Field{{Field: "url", Reason: err.Error()}}
+		return []httpedge.Field{{Field: "url", Reason: err.Error()}}
 	}
 	return nil
 }
@@ -38,31 +37,26 @@ type WebhookRegistration struct {
 // DecodeWebhookRequest reads the body strictly, as PUT /v1/plan does
 // (decodeStrict: one JSON value, only known fields, no nulls); the problem
 // fields name what is wrong.
-func DecodeWebhookRequest(raw []byte) (WebhookRequest, []problem.Field) {
+func DecodeWebhookRequest(raw []byte) (WebhookRequest, []httpedge.Field) {
 	var q WebhookRequest
 	if err := decodeStrict(raw, &q); err != nil {
-		return q, []problem.Field{{Field: jsonField(err), Reason: "malformed or of the wrong type"}}
+		return q, []httpedge.Field{{Field: jsonField(err), Reason: "malformed or of the wrong type"}}
 	}
 	return q, q.Validate()
 }
 
 func (a *API) putWebhook(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		problem.Write(w, http.StatusUnsupportedMediaType, "send application/json")
+		httpedge.WriteProblem(w, http.StatusUnsupportedMediaType, "send application/json")
 		return
 	}
-	raw, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-	if err != nil {
-		problem.Write(w, http.StatusBadRequest, "unreadable body")
-		return
-	}
-	if len(raw) > maxBody {
-		problem.Write(w, http.StatusRequestEntityTooLarge, "the body is at most 16 KiB")
+	raw, ok := readBody(w, r)
+	if !ok {
 		return
 	}
 	q, fs := DecodeWebhookRequest(raw)
 	if len(fs) > 0 {
-		problem.Write(w, http.StatusBadRequest, "invalid webhook", fs...)
+		httpedge.WriteProblem(w, http.StatusBadRequest, "invalid webhook", fs...)
 		return
 	}
 	secret, err := alerts.NewSecret()

@@ -219,7 +219,7 @@ func (s *ContactState) Apply(ev event.Event, c Context) Result {
 }
 
 func (s *ContactState) day(date, today localdate.Date) *Day {
-	if date < today.AddDays(-localdate.Retention) {
+	if date < today.AddDays(-localdate.ActivityDays) {
 		return nil // too old to show on any Home: not kept
 	}
 	i := sort.Search(len(s.Days), func(i int) bool { return s.Days[i].Date >= date })
@@ -377,7 +377,7 @@ func channelOf(ev event.Event) string {
 }
 
 func (s *ContactState) prune(today localdate.Date) {
-	oldest := today.AddDays(-localdate.Retention)
+	oldest := today.AddDays(-localdate.ActivityDays)
 	k := 0
 	for _, d := range s.Days {
 		if d.Date >= oldest {

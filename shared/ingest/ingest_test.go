@@ -69,7 +69,7 @@ func TestRetentionBoundsTheState(t *testing.T) {
 			t.Fatalf("day %d: %v", d, res.Outcome)
 		}
 	}
-	if len(s.Days) > localdate.Retention+1 {
+	if len(s.Days) > localdate.ActivityDays+1 {
 		t.Fatalf("days kept: %d", len(s.Days))
 	}
 	raw, _ := json.Marshal(s)

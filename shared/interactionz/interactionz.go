@@ -1,6 +1,6 @@
-// Package interactionz is the Interactionz billing model (SPEC §4): which
-// events are billable in which lane, and the fixed 24-hour windows that decide
-// whether a billable event debits a credit. It is pure: no storage, no clock.
+// Package interactionz is the Interactionz billing model (docs/PRODUCT.md,
+// "Interactionz"): which events are billable in which lane, and the fixed
+// 24-hour windows that decide whether a billable event debits a credit. It is pure: no storage, no clock.
 package interactionz
 
 import (

@@ -2,8 +2,9 @@ package interactionz
 
 import "github.com/customercloud/home/shared/event"
 
-// Rules is the billing rule table of SPEC §4, the only place it is written
-// down: which events are billable, and in which lane. An event that matches
+// Rules is the billing rule table of docs/PRODUCT.md ("Interactionz"), the
+// only place it is written down: which events are billable, and in which
+// lane. An event that matches
 // no row is not billable.
 var Rules = []Rule{
 	{Type: event.MessageReceived, Field: "routedTo", Value: event.RoutedBot, Lane: LaneBot, Billable: true},

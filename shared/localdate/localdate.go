@@ -115,10 +115,15 @@ func Previous30(today Date) Range {
 	return Range{today.AddDays(-(2*PeriodDays - 1)), today.AddDays(-PeriodDays)}
 }
 
-// Retention is how many past dates of activity ingest keeps per contact:
+// ActivityDays is how many past dates of activity ingest keeps per contact:
 // enough for the current and previous 30-day periods, plus a day of margin
 // for rollups that run after midnight.
-const Retention = 2*PeriodDays + 1
+const ActivityDays = 2*PeriodDays + 1
+
+// Retention is ActivityDays' former name, kept only while
+// shared/store/contacts.go, rewritten on another branch, still names it:
+// remove it then.
+const Retention = ActivityDays
 
 // CycleStart is the first date of the billing cycle containing d, for a
 // cycle that starts on day-of-month startDay (1-28).

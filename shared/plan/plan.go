@@ -1,5 +1,6 @@
-// Package plan is an organization's commercial plan (SPEC §6): the name,
-// when its billing cycle starts, what it includes, and the channel packages.
+// Package plan is an organization's commercial plan (docs/PRODUCT.md,
+// "Plans, seats and channel packages"): the name, when its billing cycle
+// starts, what it includes, and the channel packages.
 // Exceeding a plan never blocks metering; the Home shows the overage.
 package plan
 

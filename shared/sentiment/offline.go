@@ -26,8 +26,8 @@ type Offline struct{}
 
 var _ Classifier = Offline{}
 
-// Classify labels text. It fails only when ctx is already done, so callers
-// that cancel a rollup stop promptly; empty text is Neutral.
+// Classify labels text. It fails only when ctx is already done, so a debit
+// batch whose context ends stops promptly; empty text is Neutral.
 func (Offline) Classify(ctx context.Context, text string) (Label, error) {
 	if err := ctx.Err(); err != nil {
 		return "", fmt.Errorf("sentiment: offline classify: %w", err)

@@ -27,8 +27,8 @@ const (
 )
 
 // Classifier labels one customer message. Implementations must be safe for
-// concurrent use, since the rollup classifies messages in parallel, and must
-// not log the text.
+// concurrent use, since the debit handler classifies a batch's messages in
+// parallel (package debit), and must not log the text.
 type Classifier interface {
 	Classify(ctx context.Context, text string) (Label, error)
 }

@@ -65,7 +65,7 @@ func (st *Store) AlertState(ctx context.Context, org, cycleStart string) (AlertS
 // detects it. ErrConflict when another writer changed it first.
 func (st *Store) PutAlertMark(ctx context.Context, org, cycleStart, mark, value, prev string) error {
 	names := map[string]string{"#m": markPrefix + mark, "#ttl": attrTTL}
-	vals := map[string]types.AttributeValue{":v": s(value), ":ttl": n(st.now().Add(Retention).Unix())}
+	vals := map[string]types.AttributeValue{":v": s(value), ":ttl": n(st.now().Add(BillingRetention).Unix())}
 	cond := "attribute_not_exists(#m)"
 	if prev != "" {
 		cond = "#m = :p"

@@ -60,7 +60,7 @@ func (p ProviderAccount) Validate() error {
 	if p.Account == "" || len(p.Account) > 128 {
 		errs = append(errs, errors.New("account must be 1-128 characters"))
 	}
-	if hasField((event.Event{OrgID: p.OrgID}).Validate(time.Time{}), "orgid") {
+	if !event.ValidID(p.OrgID) {
 		errs = append(errs, fmt.Errorf("organization id %q is not valid", p.OrgID))
 	}
 	if len(errs) > 0 {

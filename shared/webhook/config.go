@@ -12,16 +12,18 @@ import (
 	"time"
 
 	"github.com/customercloud/home/shared/event"
+	"github.com/customercloud/home/shared/queue"
 	"github.com/customercloud/home/shared/resources"
 	"github.com/customercloud/home/shared/secrets"
 )
 
 // Defaults of Config's limits.
 const (
-	// DefaultMaxBodyBytes caps a producer request: an SQS message is at most
-	// 256 KiB, so a single event larger than that could never be enqueued,
-	// and a batch is held to the same cap to keep a request's work bounded.
-	DefaultMaxBodyBytes = 256 * 1024
+	// DefaultMaxBodyBytes caps a producer request at an SQS message's size
+	// (queue.MaxMessageBytes): a single event larger than that could never
+	// be enqueued, and a batch is held to the same cap to keep a request's
+	// work bounded.
+	DefaultMaxBodyBytes = queue.MaxMessageBytes
 	// DefaultMaxMetaBodyBytes caps a Meta webhook: Meta batches several
 	// updates in one delivery and we publish each message as its own small
 	// event, so the cap is only a guard against abuse, not an SQS limit.
@@ -92,7 +94,7 @@ func (c Config) Validate() error {
 	}
 	sort.Strings(orgs)
 	for _, org := range orgs {
-		if err := (event.Event{OrgID: org}).Validate(time.Time{}); hasField(err, "orgid") {
+		if !event.ValidID(org) {
 			errs = append(errs, fmt.Errorf("producer secrets: %q is not a valid organization id", org))
 		}
 		keys := c.ProducerSecrets[org]
@@ -121,19 +123,6 @@ func (c Config) Validate() error {
 		return fmt.Errorf("webhook: invalid config: %w", errors.Join(errs...))
 	}
 	return nil
-}
-
-func hasField(err error, field string) bool {
-	var ve *event.ValidationError
-	if !errors.As(err, &ve) {
-		return false
-	}
-	for _, f := range ve.Fields {
-		if f.Field == field {
-			return true
-		}
-	}
-	return false
 }
 
 // withDefaults fills zero limits.

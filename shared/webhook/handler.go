@@ -11,8 +11,6 @@ package webhook
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"io"
 	"log/slog"
@@ -21,8 +19,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-lambda-go/lambdacontext"
-
+	"github.com/customercloud/home/shared/httpedge"
 	"github.com/customercloud/home/shared/queue"
 )
 
@@ -32,8 +29,9 @@ const (
 	PathWebhooksPre = "/v1/webhooks/"
 )
 
-// HeaderRequestID is echoed on every answer so a caller can quote it.
-const HeaderRequestID = "X-Request-Id"
+// HeaderRequestID is echoed on every answer so a caller can quote it
+// (httpedge.RequestID says which id it is).
+const HeaderRequestID = httpedge.HeaderRequestID
 
 // Deps are the handler's collaborators.
 type Deps struct {
@@ -70,6 +68,8 @@ type Handler struct {
 	log    *slog.Logger
 	now    func() time.Time
 	replay *replayCache
+	// edge is route behind the access log.
+	edge http.Handler
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -91,50 +91,43 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 		h.now = time.Now
 	}
 	h.replay = newReplayCache(cfg.ReplayCacheSize)
+	h.edge = httpedge.AccessLog(h.log, func(r *http.Request) string { return routeOf(r.URL.Path) }, http.HandlerFunc(h.route))
 	return h, nil
 }
 
 // ServeHTTP routes a request. Unknown paths are 404 and wrong methods 405,
-// both as problem+json.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	start := h.now()
-	rid := requestID(r)
-	w.Header().Set(HeaderRequestID, rid)
-	log := h.log.With("requestId", rid, "method", r.Method, "path", routeOf(r.URL.Path))
-	rec := &statusRecorder{ResponseWriter: w}
+// both as problem+json. Every answer carries the request id.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.edge.ServeHTTP(w, r) }
+
+func (h *Handler) route(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	rid := httpedge.RequestIDFrom(ctx)
+	w.Header().Set(HeaderRequestID, rid)
 	switch {
 	case r.URL.Path == PathEvents:
 		if r.Method != http.MethodPost {
-			methodNotAllowed(rec, rid, "POST")
-			break
+			methodNotAllowed(w, rid, "POST")
+			return
 		}
-		log = h.serveEvents(ctx, rec, r, rid, log)
+		h.serveEvents(ctx, w, r)
 	case strings.HasPrefix(r.URL.Path, PathWebhooksPre) && !strings.Contains(r.URL.Path[len(PathWebhooksPre):], "/"):
 		p := Provider(r.URL.Path[len(PathWebhooksPre):])
 		if !p.Valid() || len(h.cfg.MetaAppSecret) == 0 {
-			writeProblem(rec, Problem{Type: ProblemBlank, Status: http.StatusNotFound, Detail: "no such webhook", RequestID: rid})
-			break
+			writeProblem(w, Problem{Type: ProblemBlank, Status: http.StatusNotFound, Detail: "no such webhook", RequestID: rid})
+			return
 		}
-		log = log.With("provider", string(p))
+		httpedge.Annotate(ctx, "provider", string(p))
 		switch r.Method {
 		case http.MethodGet:
-			log = h.serveVerify(rec, r, rid, log)
+			h.serveVerify(w, r)
 		case http.MethodPost:
-			log = h.serveMeta(ctx, rec, r, p, rid, log)
+			h.serveMeta(ctx, w, r, p)
 		default:
-			methodNotAllowed(rec, rid, "GET, POST")
+			methodNotAllowed(w, rid, "GET, POST")
 		}
 	default:
-		writeProblem(rec, Problem{Type: ProblemBlank, Status: http.StatusNotFound, Detail: "no such route", RequestID: rid})
+		writeProblem(w, Problem{Type: ProblemBlank, Status: http.StatusNotFound, Detail: "no such route", RequestID: rid})
 	}
-	level := slog.LevelInfo
-	if rec.status >= 500 {
-		level = slog.LevelError
-	} else if rec.status >= 400 {
-		level = slog.LevelWarn
-	}
-	log.LogAttrs(ctx, level, "request", slog.Int("status", rec.status), slog.Int64("durationMs", h.now().Sub(start).Milliseconds()))
 }
 
 // routeOf names the route for logs without echoing arbitrary paths.
@@ -151,29 +144,6 @@ func routeOf(path string) string {
 func methodNotAllowed(w http.ResponseWriter, rid, allow string) {
 	w.Header().Set("Allow", allow)
 	writeProblem(w, Problem{Type: ProblemBlank, Status: http.StatusMethodNotAllowed, Detail: "allowed: " + allow, RequestID: rid})
-}
-
-// requestID is the Lambda request id when running in Lambda, else the
-// caller's X-Request-Id when it is sane, else a fresh random id.
-func requestID(r *http.Request) string {
-	if lc, ok := lambdacontext.FromContext(r.Context()); ok && lc.AwsRequestID != "" {
-		return lc.AwsRequestID
-	}
-	if v := r.Header.Get(HeaderRequestID); v != "" && len(v) <= 128 && printableASCII(v) {
-		return v
-	}
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
-}
-
-func printableASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x21 || s[i] > 0x7e {
-			return false
-		}
-	}
-	return true
 }
 
 // errTooLarge reports a body over the route's cap.
@@ -193,26 +163,6 @@ func readBody(r *http.Request, max int64) ([]byte, error) {
 		return nil, errTooLarge
 	}
 	return b, nil
-}
-
-// statusRecorder remembers the status written, for the request log line.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusRecorder) WriteHeader(code int) {
-	if s.status == 0 {
-		s.status = code
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusRecorder) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
-	}
-	return s.ResponseWriter.Write(b)
 }
 
 // detached gives publishing a context that survives a client hang-up but

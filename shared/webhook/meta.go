@@ -318,26 +318,17 @@ func eventID(id string) string {
 	return "sha256:" + hex.EncodeToString(h[:])
 }
 
-// maxText is the contract's bound on data.text.
-const maxText = 4096
-
-// clipText cuts text to the contract's byte bound at a rune boundary
-// (WhatsApp allows 4096 characters, which can be more bytes).
+// clipText cuts text to the contract's byte bound (event.MaxTextBytes) at
+// a rune boundary.
 func clipText(s string) string {
-	if len(s) <= maxText {
+	if len(s) <= event.MaxTextBytes {
 		return s
 	}
-	cut := maxText
+	cut := event.MaxTextBytes
 	for cut > 0 && !utf8.RuneStart(s[cut]) {
 		cut--
 	}
 	return s[:cut]
-}
-
-// validPhone asks the contract whether p is an acceptable contact phone.
-func validPhone(p string) bool {
-	probe := event.Event{Type: event.ContactUpserted, Data: event.Data{Phone: p}}
-	return !hasField(probe.Validate(time.Time{}), "data.phone")
 }
 
 func truncate(s string, n int) string {
@@ -365,7 +356,7 @@ func toEvents(p Provider, in inbound, org, routedTo string, upsert bool) []event
 		if p == WhatsApp {
 			// wa_id is the sender's number without "+"; a user id that is not
 			// a number keeps the contact without a phone.
-			if phone := "+" + in.user; validPhone(phone) {
+			if phone := "+" + in.user; event.ValidPhone(phone) {
 				up.Data.Phone = phone
 			}
 		}

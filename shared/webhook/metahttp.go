@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/customercloud/home/shared/event"
+	"github.com/customercloud/home/shared/httpedge"
 )
 
 // MetaAccepted is the 200 answer to a Meta delivery. Meta only needs the
@@ -41,7 +42,7 @@ func safeChallenge(s string) bool {
 
 // serveVerify is Meta's subscription handshake: GET with hub.mode=subscribe,
 // hub.verify_token equal to ours and hub.challenge echoed as plain text.
-func (h *Handler) serveVerify(w http.ResponseWriter, r *http.Request, rid string, log *slog.Logger) *slog.Logger {
+func (h *Handler) serveVerify(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	token := []byte(q.Get("hub.verify_token"))
 	challenge := q.Get("hub.challenge")
@@ -49,15 +50,11 @@ func (h *Handler) serveVerify(w http.ResponseWriter, r *http.Request, rid string
 		subtle.ConstantTimeCompare(token, h.cfg.MetaVerifyToken) == 1 &&
 		safeChallenge(challenge)
 	if !ok {
-		writeProblem(w, Problem{Type: ProblemForbidden, Status: http.StatusForbidden, Detail: "verification failed", RequestID: rid})
-		return log
+		writeProblem(w, Problem{Type: ProblemForbidden, Status: http.StatusForbidden, Detail: "verification failed", RequestID: httpedge.RequestIDFrom(r.Context())})
+		return
 	}
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write([]byte(challenge))
-	return log.With("verified", true)
+	httpedge.Annotate(r.Context(), "verified", true)
+	httpedge.WriteBody(w, http.StatusOK, "text/plain; charset=utf-8", []byte(challenge))
 }
 
 // serveMeta is a Meta delivery: signature over the raw body, then the
@@ -66,8 +63,8 @@ func (h *Handler) serveVerify(w http.ResponseWriter, r *http.Request, rid string
 // no organization owns are dropped and counted, never failed: Meta retries
 // failures and would only deliver the same thing again. A queue or table
 // outage is a 503, which Meta retries: nothing is lost.
-func (h *Handler) serveMeta(ctx context.Context, w http.ResponseWriter, r *http.Request, p Provider, rid string, log *slog.Logger) *slog.Logger {
-	fail := func(pr Problem) { pr.RequestID = rid; writeProblem(w, pr) }
+func (h *Handler) serveMeta(ctx context.Context, w http.ResponseWriter, r *http.Request, p Provider) {
+	fail := func(pr Problem) { pr.RequestID = httpedge.RequestIDFrom(ctx); writeProblem(w, pr) }
 	body, err := readBody(r, h.cfg.MaxMetaBodyBytes)
 	if err != nil {
 		if errors.Is(err, errTooLarge) {
@@ -75,25 +72,25 @@ func (h *Handler) serveMeta(ctx context.Context, w http.ResponseWriter, r *http.
 		} else {
 			fail(Problem{Type: ProblemMalformedBody, Status: http.StatusBadRequest, Detail: "the body could not be read"})
 		}
-		return log
+		return
 	}
 	if err := verifyMeta(r.Header.Get(HeaderHubSignature256), body, h.cfg.MetaAppSecret); err != nil {
-		log.Warn("meta signature rejected")
+		httpedge.Log(ctx).Warn("meta signature rejected")
 		fail(Problem{Type: ProblemUnauthenticated, Status: http.StatusUnauthorized, Detail: "X-Hub-Signature-256 does not match"})
-		return log
+		return
 	}
 	items, dropped, err := decodeMeta(p, body)
 	if err != nil {
 		fail(Problem{Type: ProblemMalformedBody, Status: http.StatusBadRequest, Detail: "not a " + string(p) + " webhook payload"})
-		return log
+		return
 	}
 	now := h.now()
-	events, messages, err := h.metaEvents(ctx, p, items, dropped, now, log)
+	events, messages, err := h.metaEvents(ctx, p, items, dropped, now, httpedge.Log(ctx))
 	if err != nil {
-		log.Error("provider account lookup failed", "error", err)
+		httpedge.Log(ctx).Error("provider account lookup failed", "error", err)
 		w.Header().Set("Retry-After", "5")
 		fail(Problem{Type: ProblemUnavailable, Status: http.StatusServiceUnavailable, Detail: "temporarily unable to process; retry"})
-		return log
+		return
 	}
 	enqueued := 0
 	if len(events) > 0 {
@@ -106,16 +103,15 @@ func (h *Handler) serveMeta(ctx context.Context, w http.ResponseWriter, r *http.
 			}
 		}
 		if err != nil {
-			log = log.With("messages", messages, "enqueued", enqueued, "failed", len(events)-enqueued)
-			log.Error("enqueue failed", "error", err)
+			httpedge.Annotate(ctx, "messages", messages, "enqueued", enqueued, "failed", len(events)-enqueued)
+			httpedge.Log(ctx).Error("enqueue failed", "error", err)
 			w.Header().Set("Retry-After", "5")
 			fail(Problem{Type: ProblemUnavailable, Status: http.StatusServiceUnavailable, Detail: "temporarily unable to enqueue; retry"})
-			return log
+			return
 		}
 	}
-	log = log.With(append([]any{"messages", messages, "enqueued", enqueued}, dropAttrs(dropped)...)...)
+	httpedge.Annotate(ctx, append([]any{"messages", messages, "enqueued", enqueued}, dropAttrs(dropped)...)...)
 	writeJSON(w, http.StatusOK, "application/json", MetaAccepted{Messages: messages, Enqueued: enqueued, Dropped: dropped})
-	return log
 }
 
 // metaEvents ties each inbound message to its organization and builds its

@@ -1,8 +1,9 @@
 package webhook
 
 import (
-	"encoding/json"
 	"net/http"
+
+	"github.com/customercloud/home/shared/httpedge"
 )
 
 // Problem types (RFC 9457 "type"). They are URNs: stable identifiers the
@@ -21,7 +22,7 @@ const (
 )
 
 // ContentTypeProblem is the media type of error answers.
-const ContentTypeProblem = "application/problem+json"
+const ContentTypeProblem = httpedge.ProblemContentType
 
 // Problem is an RFC 9457 problem details document. Errors lists each invalid
 // field of each event; Results (on a 503) says which events of the request
@@ -52,16 +53,5 @@ func writeProblem(w http.ResponseWriter, p Problem) {
 }
 
 func writeJSON(w http.ResponseWriter, status int, contentType string, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		// Only our own plain structs are marshalled here; this cannot happen,
-		// but if it did the client still gets a well-formed answer.
-		b = []byte(`{"type":"about:blank","title":"Internal Server Error","status":500}`)
-		status, contentType = http.StatusInternalServerError, ContentTypeProblem
-	}
-	w.Header().Set("Content-Type", contentType)
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	httpedge.WriteJSON(w, status, contentType, v)
 }

@@ -6,14 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"mime"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/customercloud/home/shared/event"
+	"github.com/customercloud/home/shared/httpedge"
 )
 
 // Media types of POST /v1/events (CloudEvents HTTP binding, structured and
@@ -92,7 +91,7 @@ func decodeProducerBody(body []byte, batch bool, org string, now time.Time, maxE
 			continue
 		}
 		// The organization is the one whose secret signed the request.
-		if ev.OrgID != org && !hasField(err, "orgid") {
+		if ev.OrgID != org && event.ValidID(ev.OrgID) {
 			errs = append(errs, ProblemError{Index: i, Field: "orgid", Reason: "must be the authenticated organization (" + HeaderWebhookOrg + ")"})
 		}
 		events[i] = ev
@@ -122,13 +121,13 @@ func syntaxReason(err error) string {
 }
 
 // serveEvents is POST /v1/events.
-func (h *Handler) serveEvents(ctx context.Context, w http.ResponseWriter, r *http.Request, rid string, log *slog.Logger) *slog.Logger {
-	fail := func(p Problem) { p.RequestID = rid; writeProblem(w, p) }
+func (h *Handler) serveEvents(ctx context.Context, w http.ResponseWriter, r *http.Request) {
+	fail := func(p Problem) { p.RequestID = httpedge.RequestIDFrom(ctx); writeProblem(w, p) }
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || (mt != ContentTypeCloudEvent && mt != ContentTypeCloudEventBatch) {
 		fail(Problem{Type: ProblemUnsupportedMedia, Status: http.StatusUnsupportedMediaType,
 			Detail: "send " + ContentTypeCloudEvent + " or " + ContentTypeCloudEventBatch})
-		return log
+		return
 	}
 	batch := mt == ContentTypeCloudEventBatch
 	body, err := readBody(r, h.cfg.MaxBodyBytes)
@@ -138,12 +137,12 @@ func (h *Handler) serveEvents(ctx context.Context, w http.ResponseWriter, r *htt
 		} else {
 			fail(Problem{Type: ProblemMalformedBody, Status: http.StatusBadRequest, Detail: "the body could not be read"})
 		}
-		return log
+		return
 	}
 	now := h.now()
 	hdr := producerHeaders{
 		id: r.Header.Get(HeaderWebhookID), timestamp: r.Header.Get(HeaderWebhookTimestamp),
-		signature: headerList(r, HeaderWebhookSignature), org: r.Header.Get(HeaderWebhookOrg),
+		signature: httpedge.HeaderList(r, HeaderWebhookSignature), org: r.Header.Get(HeaderWebhookOrg),
 	}
 	if err := verifyProducer(hdr, body, h.cfg.ProducerSecrets[hdr.org], now, h.cfg.ReplayWindow); err != nil {
 		// ErrUnknownOrg and ErrBadSignature answer the same, so the endpoint
@@ -152,18 +151,18 @@ func (h *Handler) serveEvents(ctx context.Context, w http.ResponseWriter, r *htt
 		if errors.Is(err, ErrUnknownOrg) {
 			reason = ErrBadSignature
 		}
-		log.Warn("producer authentication failed", "reason", err.Error())
+		httpedge.Log(ctx).Warn("producer authentication failed", "reason", err.Error())
 		fail(Problem{Type: ProblemUnauthenticated, Status: http.StatusUnauthorized, Detail: reason.Error()})
-		return log
+		return
 	}
-	log = log.With("org", hdr.org, "webhookId", hdr.id)
+	httpedge.Annotate(ctx, "org", hdr.org, "webhookId", hdr.id)
 	events, reply := decodeProducerBody(body, batch, hdr.org, now, h.cfg.MaxBatchEvents)
 	if reply != nil {
 		if len(reply.p.Errors) > 0 {
-			log = log.With("invalidFields", len(reply.p.Errors))
+			httpedge.Annotate(ctx, "invalidFields", len(reply.p.Errors))
 		}
 		fail(reply.p)
-		return log
+		return
 	}
 	results := make([]EventResult, len(events))
 	var send []event.Event
@@ -186,11 +185,12 @@ func (h *Handler) serveEvents(ctx context.Context, w http.ResponseWriter, r *htt
 			results[i].Status = StatusDuplicate
 		}
 		writeJSON(w, http.StatusAccepted, "application/json", Accepted{Results: results})
-		return log.With("events", len(events), "replayed", true)
+		httpedge.Annotate(ctx, "events", len(events), "replayed", true)
+		return
 	case replayConflict:
 		fail(Problem{Type: ProblemReplayConflict, Status: http.StatusConflict,
 			Detail: "this webhook-id was already used with a different body; use a new webhook-id for new content"})
-		return log
+		return
 	}
 	pctx, cancel := detached(ctx)
 	defer cancel()
@@ -209,18 +209,17 @@ func (h *Handler) serveEvents(ctx context.Context, w http.ResponseWriter, r *htt
 		}
 		failed = len(sendIdx)
 	}
-	log = log.With("events", len(events), "enqueued", len(send)-failed, "failed", failed)
+	httpedge.Annotate(ctx, "events", len(events), "enqueued", len(send)-failed, "failed", failed)
 	if failed > 0 {
-		log.Error("enqueue failed", "error", err)
+		httpedge.Log(ctx).Error("enqueue failed", "error", err)
 		w.Header().Set("Retry-After", "5")
 		fail(Problem{Type: ProblemUnavailable, Status: http.StatusServiceUnavailable,
 			Detail:  fmt.Sprintf("%d of %d events are not on the queue; retry the same request (events already enqueued are deduplicated)", failed, len(send)),
 			Results: results})
-		return log
+		return
 	}
 	h.replay.remember(hdr.org, hdr.id, body, replayExpiry(hdr.timestamp, h.cfg.ReplayWindow, now), now)
 	writeJSON(w, http.StatusAccepted, "application/json", Accepted{Accepted: len(send), Results: results})
-	return log
 }
 
 // replayExpiry is when a request signed at timestamp stops being accepted.
@@ -230,11 +229,4 @@ func replayExpiry(timestamp string, window time.Duration, now time.Time) time.Ti
 		return now.Add(window)
 	}
 	return time.Unix(secs, 0).Add(window)
-}
-
-// headerList is a header's full value. API Gateway's Lambda adapter splits
-// header values at commas into several values, and a Standard Webhooks
-// signature ("v1,<base64>") contains one, so Header.Get would see only "v1".
-func headerList(r *http.Request, name string) string {
-	return strings.Join(r.Header.Values(name), ",")
 }

@@ -2,6 +2,7 @@ package hostnet
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"log/slog"
 	"net"
@@ -56,7 +57,9 @@ func TestProxyStreamsWhileUploading(t *testing.T) {
 	go func() { _ = srv.Serve(fl) }()
 	t.Cleanup(func() { _ = srv.Close() })
 
-	tr := &http.Transport{Dial: func(_, _ string) (net.Conn, error) { return net.Dial("unix", front) }}
+	tr := &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, "unix", front)
+	}}
 	const size = 32 << 20
 	for i := 0; i < 3; i++ {
 		resp, err := (&http.Client{Transport: tr}).Post("http://docker/build", "application/x-tar", struct{ io.Reader }{bytes.NewReader(make([]byte, size))}) // chunked, as docker-py streams a context

@@ -31,7 +31,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/customercloud/home/shared/auth"
-	"github.com/customercloud/home/shared/problem"
+	"github.com/customercloud/home/shared/httpedge"
 	"github.com/customercloud/home/shared/resources"
 )
 
@@ -65,6 +65,9 @@ type Config struct {
 	// VisibilityTimeout overrides the queue's for each receive (tests use a
 	// short one to watch redelivery and redrive); 0 keeps the queue's.
 	VisibilityTimeout time.Duration
+	// PollRetryPause is how long a poller waits after a failed receive
+	// before the next (default 500 ms); the wait ends with the context.
+	PollRetryPause time.Duration
 
 	RollupEvery time.Duration
 	Rollup      ScheduledHandler
@@ -85,8 +88,6 @@ type Config struct {
 type Runner struct {
 	cfg Config
 	mux *http.ServeMux
-	seq uint64
-	mu  sync.Mutex
 }
 
 // New builds a runner.
@@ -97,10 +98,12 @@ func New(cfg Config) *Runner {
 	if cfg.Pollers == 0 {
 		cfg.Pollers = 2
 	}
+	if cfg.PollRetryPause == 0 {
+		cfg.PollRetryPause = 500 * time.Millisecond
+	}
 	r := &Runner{cfg: cfg, mux: http.NewServeMux()}
 	allow := map[string][]string{}
 	for _, rt := range cfg.Routes {
-		rt := rt
 		r.mux.HandleFunc(rt.Method+" "+rt.Path, func(w http.ResponseWriter, req *http.Request) { r.invoke(w, req, rt) })
 		allow[rt.Path] = append(allow[rt.Path], rt.Method)
 	}
@@ -112,16 +115,9 @@ func New(cfg Config) *Runner {
 			cfg.Static.ServeHTTP(w, req)
 			return
 		}
-		problem.Write(w, http.StatusNotFound, "no such route")
+		httpedge.WriteProblem(w, http.StatusNotFound, "no such route")
 	})
 	return r
-}
-
-func (r *Runner) requestID() string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.seq++
-	return fmt.Sprintf("local-%d-%d", time.Now().UnixNano(), r.seq)
 }
 
 // ServeHTTP is API Gateway: CORS, then the authorizer, then the route.
@@ -171,7 +167,7 @@ func methodNotAllowed(methods []string) http.HandlerFunc {
 	allow := strings.Join(slices.Compact(methods), ", ")
 	return func(w http.ResponseWriter, req *http.Request) {
 		w.Header().Set("Allow", allow)
-		problem.Write(w, http.StatusMethodNotAllowed, "this path has no "+req.Method+" operation; allowed: "+allow)
+		httpedge.WriteProblem(w, http.StatusMethodNotAllowed, "this path has no "+req.Method+" operation; allowed: "+allow)
 	}
 }
 
@@ -180,31 +176,31 @@ func (r *Runner) invoke(w http.ResponseWriter, req *http.Request, rt Route) {
 	if rt.Authorized {
 		tok, ok := strings.CutPrefix(req.Header.Get("Authorization"), "Bearer ")
 		if !ok || r.cfg.Verifier == nil {
-			unauthorized(w)
+			httpedge.Unauthorized(w)
 			return
 		}
 		c, err := r.cfg.Verifier.Verify(strings.TrimSpace(tok))
 		if err != nil {
-			unauthorized(w)
+			httpedge.Unauthorized(w)
 			return
 		}
 		claims = c
 	}
 	body, err := io.ReadAll(io.LimitReader(req.Body, 10<<20+1))
 	if err != nil {
-		problem.Write(w, http.StatusBadRequest, "unreadable body")
+		httpedge.WriteProblem(w, http.StatusBadRequest, "unreadable body")
 		return
 	}
 	if len(body) > 10<<20 {
 		// API Gateway's own payload limit.
-		problem.Write(w, http.StatusRequestEntityTooLarge, "payload too large")
+		httpedge.WriteProblem(w, http.StatusRequestEntityTooLarge, "payload too large")
 		return
 	}
 	ev := r.event(req, rt, body, claims)
 	resp, err := rt.Handler(req.Context(), ev)
 	if err != nil {
 		r.cfg.Log.Error("handler error", "route", ev.RouteKey, "error", err.Error())
-		problem.Write(w, http.StatusInternalServerError, "internal server error")
+		httpedge.WriteProblem(w, http.StatusInternalServerError, "internal server error")
 		return
 	}
 	h := w.Header()
@@ -227,7 +223,7 @@ func (r *Runner) invoke(w http.ResponseWriter, req *http.Request, rt Route) {
 	out := []byte(resp.Body)
 	if resp.IsBase64Encoded {
 		if out, err = base64.StdEncoding.DecodeString(resp.Body); err != nil {
-			problem.Write(w, http.StatusBadGateway, "handler returned invalid base64")
+			httpedge.WriteProblem(w, http.StatusBadGateway, "handler returned invalid base64")
 			return
 		}
 	}
@@ -237,11 +233,6 @@ func (r *Runner) invoke(w http.ResponseWriter, req *http.Request, rt Route) {
 	}
 	w.WriteHeader(status)
 	_, _ = w.Write(out)
-}
-
-func unauthorized(w http.ResponseWriter) {
-	w.Header().Set("WWW-Authenticate", `Bearer`)
-	problem.Write(w, http.StatusUnauthorized, "a valid bearer token is required")
 }
 
 func (r *Runner) event(req *http.Request, rt Route, body []byte, claims map[string]string) events.APIGatewayV2HTTPRequest {
@@ -276,7 +267,7 @@ func (r *Runner) event(req *http.Request, rt Route, body []byte, claims map[stri
 		Version: "2.0", RouteKey: rt.Method + " " + rt.Path, RawPath: req.URL.EscapedPath(), RawQueryString: req.URL.RawQuery,
 		Cookies: cookies, Headers: headers, QueryStringParameters: query, PathParameters: path,
 		RequestContext: events.APIGatewayV2HTTPRequestContext{
-			AccountID: "000000000000", APIID: "local", DomainName: req.Host, RequestID: r.requestID(),
+			AccountID: "000000000000", APIID: "local", DomainName: req.Host, RequestID: httpedge.NewRequestID(),
 			RouteKey: rt.Method + " " + rt.Path, Stage: "$default", Time: now.Format("02/Jan/2006:15:04:05 -0700"),
 			TimeEpoch: now.UnixMilli(),
 			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: req.Method, Path: req.URL.Path,
@@ -378,37 +369,41 @@ func (r *Runner) poll(ctx context.Context, queueURL, queueARN string, handler SQ
 // Poll runs the event source mapping until ctx ends.
 func (r *Runner) Poll(ctx context.Context) {
 	var wg sync.WaitGroup
-	if r.cfg.Notify != nil && r.cfg.NotifyQueueURL != "" {
+	loop := func(what string, once func(context.Context, time.Duration) (int, int, error)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for ctx.Err() == nil {
-				if _, _, err := r.PollNotifyOnce(ctx, time.Second); err != nil && ctx.Err() == nil {
-					r.cfg.Log.Warn("notify poll failed", "error", err.Error())
-					time.Sleep(500 * time.Millisecond)
+				if _, _, err := once(ctx, time.Second); err != nil && ctx.Err() == nil {
+					r.cfg.Log.Warn(what+" failed", "error", err.Error())
+					sleep(ctx, r.cfg.PollRetryPause)
 				}
 			}
 		}()
+	}
+	if r.cfg.Notify != nil && r.cfg.NotifyQueueURL != "" {
+		loop("notify poll", r.PollNotifyOnce)
 	}
 	for i := 0; i < r.cfg.Pollers; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for ctx.Err() == nil {
-				if _, _, err := r.PollOnce(ctx, time.Second); err != nil && ctx.Err() == nil {
-					r.cfg.Log.Warn("poll failed", "error", err.Error())
-					time.Sleep(500 * time.Millisecond)
-				}
-			}
-		}()
+		loop("poll", r.PollOnce)
 	}
 	wg.Wait()
+}
+
+// sleep waits d, or less if ctx ends first.
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
 }
 
 // Tick sends one scheduled event to the rollup handler.
 func (r *Runner) Tick(ctx context.Context) error {
 	now := time.Now().UTC()
-	ev := events.EventBridgeEvent{Version: "0", ID: r.requestID(), DetailType: "Scheduled Event", Source: "aws.events",
+	ev := events.EventBridgeEvent{Version: "0", ID: httpedge.NewRequestID(), DetailType: "Scheduled Event", Source: "aws.events",
 		AccountID: "000000000000", Time: now, Region: "us-east-1",
 		Resources: []string{"arn:aws:events:us-east-1:000000000000:rule/local-rollup"}, Detail: []byte("{}")}
 	return r.cfg.Rollup(ctx, ev)
@@ -436,21 +431,32 @@ func (r *Runner) Schedule(ctx context.Context) {
 // Serve runs API Gateway on addr, the pollers and the schedule until ctx
 // ends; it returns once everything has stopped.
 func (r *Runner) Serve(ctx context.Context, addr string) error {
-	srv := &http.Server{Addr: addr, Handler: r, ReadHeaderTimeout: 10 * time.Second}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", addr, err)
 	}
+	return r.ServeListener(ctx, ln)
+}
+
+// ServeListener is Serve on a listener. Should the server fail, the pollers
+// and the schedule are stopped with it and its error is returned: nothing
+// is left running, and nothing waits for a context that may never end.
+func (r *Runner) ServeListener(ctx context.Context, ln net.Listener) error {
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	srv := &http.Server{Handler: r, ReadHeaderTimeout: 10 * time.Second}
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); r.Poll(ctx) }()
 	go func() { defer wg.Done(); r.Schedule(ctx) }()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	var err error
 	select {
 	case <-ctx.Done():
 	case err = <-errc:
 	}
+	stop()
 	shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(shut)

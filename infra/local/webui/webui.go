@@ -22,7 +22,7 @@ import (
 	"time"
 
 	"github.com/customercloud/home/shared/auth"
-	"github.com/customercloud/home/shared/problem"
+	"github.com/customercloud/home/shared/httpedge"
 	"github.com/customercloud/home/shared/resources"
 )
 
@@ -86,7 +86,7 @@ var orgPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 // gateway's 404 problem.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		problem.Write(w, http.StatusNotFound, "no such route")
+		httpedge.WriteProblem(w, http.StatusNotFound, "no such route")
 		return
 	}
 	for k, v := range resources.Web.SecurityHeaders() {
@@ -111,17 +111,17 @@ func (h *Handler) static(w http.ResponseWriter, r *http.Request) {
 		p = "/" + resources.Web.IndexDocument
 	}
 	if strings.HasPrefix(p, "/v1/") || strings.Contains(p, "..") {
-		problem.Write(w, http.StatusNotFound, "no such route")
+		httpedge.WriteProblem(w, http.StatusNotFound, "no such route")
 		return
 	}
 	file := filepath.Join(h.cfg.Dir, filepath.FromSlash(p))
 	st, err := os.Stat(file)
 	if err != nil || st.IsDir() {
 		if p == "/index.html" {
-			problem.Write(w, http.StatusServiceUnavailable, "the page is not built: run `make web` (make run does it)")
+			httpedge.WriteProblem(w, http.StatusServiceUnavailable, "the page is not built: run `make web` (make run does it)")
 			return
 		}
-		problem.Write(w, http.StatusNotFound, "no such route")
+		httpedge.WriteProblem(w, http.StatusNotFound, "no such route")
 		return
 	}
 	if p == "/index.html" {
@@ -185,7 +185,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 	}
 	tok, err := h.cfg.Key.Mint(auth.TokenRequest{Org: org, Profile: string(prof), TTL: h.cfg.TTL}, h.cfg.Now())
 	if err != nil {
-		problem.Write(w, http.StatusInternalServerError, "could not mint a local token")
+		httpedge.WriteProblem(w, http.StatusInternalServerError, "could not mint a local token")
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
@@ -206,7 +206,7 @@ func (h *Handler) form(w http.ResponseWriter, status int, org, msg string) {
 		Action, Org, Error string
 		Profiles           []opt
 	}{SignInPath, org, msg, opts}); err != nil {
-		problem.Write(w, http.StatusInternalServerError, "sign-in page")
+		httpedge.WriteProblem(w, http.StatusInternalServerError, "sign-in page")
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
