@@ -243,6 +243,10 @@ var (
 		MaxReceiveCount:   3,
 	}
 
+	// LocalExportsBucket is the exports bucket's name on the local S3
+	// server (in AWS, CloudFormation names it).
+	LocalExportsBucket = "cch-exports-local"
+
 	// --- end usage exports ---
 
 	Queues = []QueueDef{EventsDLQ, EventsQueue, WebhooksDLQ, WebhooksQueue, ExportsDLQ, ExportsQueue}

@@ -74,6 +74,11 @@ type Config struct {
 	Notify         SQSHandler
 	NotifyQueueURL string
 
+	// Export consumes ExportQueueURL (usage export jobs) like its event
+	// source mapping, one message a batch; nil for none.
+	Export         SQSHandler
+	ExportQueueURL string
+
 	Log *slog.Logger
 
 	// Static answers what no route matches (the Home page and the local
@@ -318,10 +323,19 @@ func (r *Runner) PollNotifyOnce(ctx context.Context, wait time.Duration) (receiv
 	return r.poll(ctx, r.cfg.NotifyQueueURL, "arn:aws:sqs:us-east-1:000000000000:"+resources.WebhooksQueue.Name, r.cfg.Notify, wait)
 }
 
+// PollExportOnce is PollOnce for the export function's queue (batch size 1).
+func (r *Runner) PollExportOnce(ctx context.Context, wait time.Duration) (received, failed int, err error) {
+	return r.pollN(ctx, r.cfg.ExportQueueURL, "arn:aws:sqs:us-east-1:000000000000:"+resources.ExportsQueue.Name, r.cfg.Export, wait, resources.Export.BatchSize)
+}
+
 func (r *Runner) poll(ctx context.Context, queueURL, queueARN string, handler SQSHandler, wait time.Duration) (received, failed int, err error) {
+	return r.pollN(ctx, queueURL, queueARN, handler, wait, r.cfg.BatchSize)
+}
+
+func (r *Runner) pollN(ctx context.Context, queueURL, queueARN string, handler SQSHandler, wait time.Duration, batchSize int) (received, failed int, err error) {
 	out, err := r.cfg.SQS.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
 		QueueUrl:                    &queueURL,
-		MaxNumberOfMessages:         int32(r.cfg.BatchSize),
+		MaxNumberOfMessages:         int32(batchSize),
 		WaitTimeSeconds:             int32(wait / time.Second),
 		MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameAll},
 		MessageAttributeNames:       []string{"All"},
@@ -385,6 +399,18 @@ func (r *Runner) Poll(ctx context.Context) {
 			for ctx.Err() == nil {
 				if _, _, err := r.PollNotifyOnce(ctx, time.Second); err != nil && ctx.Err() == nil {
 					r.cfg.Log.Warn("notify poll failed", "error", err.Error())
+					time.Sleep(500 * time.Millisecond)
+				}
+			}
+		}()
+	}
+	if r.cfg.Export != nil && r.cfg.ExportQueueURL != "" {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				if _, _, err := r.PollExportOnce(ctx, time.Second); err != nil && ctx.Err() == nil {
+					r.cfg.Log.Warn("export poll failed", "error", err.Error())
 					time.Sleep(500 * time.Millisecond)
 				}
 			}
