@@ -55,6 +55,8 @@ type Store struct {
 	now   func() time.Time
 	// maxState bounds a contact's stored state (MaxStateBytes).
 	maxState int
+	// page is LedgerStream's page size; 0 is StreamPage.
+	page int32
 }
 
 // New returns a store on table.

@@ -55,7 +55,7 @@ func (st *Store) LedgerStream(ctx context.Context, org string, from, to time.Tim
 			KeyConditionExpression:    aws.String("#pk = :pk AND #sk BETWEEN :a AND :b"),
 			ExpressionAttributeNames:  map[string]string{"#pk": attrPK, "#sk": attrSK},
 			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(keys.LedgerPartition(org, sh)), ":a": s(lo), ":b": s(hi)},
-			Limit:                     aws.Int32(StreamPage),
+			Limit:                     aws.Int32(st.streamPage()),
 			ExclusiveStartKey:         shards[sh].start,
 			ReturnConsumedCapacity:    types.ReturnConsumedCapacityTotal,
 		})
@@ -157,4 +157,54 @@ func ledgerEntry(it map[string]types.AttributeValue) LedgerEntry {
 		WindowStart: str(it, "windowStart"), WindowEnd: str(it, "windowEnd"), Date: str(it, "date"),
 		EventID: str(it, "eventId"), EventSource: str(it, "eventSource"), EventType: str(it, "eventType"),
 		ExpertAgentID: str(it, "expertAgentId")}
+}
+
+// streamPage is the page size of LedgerStream (WithStreamPage in tests).
+func (st *Store) streamPage() int32 {
+	if st.page > 0 {
+		return st.page
+	}
+	return StreamPage
+}
+
+// BatchWriter is the one DynamoDB call LoadLedger makes (the raw client;
+// the functions' store.API has no batch writes).
+type BatchWriter interface {
+	BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
+}
+
+// WithStreamPage returns a copy of the store whose ledger stream reads
+// pages of n items (tests: many page boundaries from few items).
+func (st *Store) WithStreamPage(n int32) *Store {
+	c := *st
+	c.page = n
+	return &c
+}
+
+// LoadLedger writes ledger entries straight into the table with
+// BatchWriteItem (25 items a request), encoded exactly as the debit
+// handler writes them in its transactions: for benchmarks and tests that
+// need a year of ledger without metering it event by event. Each entry's
+// WindowStart must be RFC 3339. Unprocessed items are retried.
+func (st *Store) LoadLedger(ctx context.Context, db BatchWriter, org string, entries []LedgerEntry) error {
+	exp := n(st.now().Add(Retention).Unix())
+	for startIdx := 0; startIdx < len(entries); startIdx += 25 {
+		var reqs []types.WriteRequest
+		for _, e := range entries[startIdx:min(startIdx+25, len(entries))] {
+			t, err := time.Parse(time.RFC3339Nano, e.WindowStart)
+			if err != nil {
+				return fmt.Errorf("load ledger: window start %q: %w", e.WindowStart, err)
+			}
+			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: ledgerItem(org, t, e, exp)}})
+		}
+		pending := map[string][]types.WriteRequest{st.table: reqs}
+		for len(pending[st.table]) > 0 {
+			out, err := db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
+			if err != nil {
+				return fmt.Errorf("load ledger: %w", err)
+			}
+			pending = out.UnprocessedItems
+		}
+	}
+	return nil
 }
