@@ -56,7 +56,7 @@ func loadYear(tb testing.TB, p *pipeline.Pipeline, org string, rows int, end tim
 				for i := first; i < min(first+chunk, rows); i++ {
 					// Distinct (start, lane, contact): the row number is
 					// in the contact id.
-					start := end.Add(-time.Duration(rng.Int64N(int64(365*24*time.Hour)))).Truncate(time.Millisecond)
+					start := end.Add(-time.Duration(rng.Int64N(int64(365 * 24 * time.Hour)))).Truncate(time.Millisecond)
 					c := fmt.Sprintf("5511%09d", i)
 					es = append(es, store.LedgerEntry{ContactID: c, Lane: lanes[rng.IntN(3)], Channel: channels[rng.IntN(len(channels))],
 						WindowStart: start.Format(time.RFC3339Nano), WindowEnd: start.Add(24 * time.Hour).Format(time.RFC3339Nano),
