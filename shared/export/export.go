@@ -1,6 +1,7 @@
 package export
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -123,7 +124,7 @@ func EncodeJob(j Job) string {
 // the id one NewID makes.
 func DecodeJob(body []byte) (Job, error) {
 	var j Job
-	dec := json.NewDecoder(bytesReader(body))
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&j); err != nil {
 		return Job{}, fmt.Errorf("%w: %w", ErrBadJob, err)
