@@ -86,6 +86,8 @@ fuzz:
 	go test ./shared/alerts -run '^$$' -fuzz '^FuzzSignature$$' -fuzztime $(FUZZTIME)
 	go test ./shared/alerts -run '^$$' -fuzz '^FuzzThresholds$$' -fuzztime $(FUZZTIME)
 	go test ./shared/home -run '^$$' -fuzz '^FuzzWebhookRequest$$' -fuzztime $(FUZZTIME)
+	go test ./shared/home -run '^$$' -fuzz '^FuzzExportRequest$$' -fuzztime $(FUZZTIME)
+	go test ./shared/export -run '^$$' -fuzz '^FuzzDecodeJob$$' -fuzztime $(FUZZTIME)
 
 $(STATICCHECK):
 	GOBIN=$(abspath .cache/bin) go install honnef.co/go/tools/cmd/staticcheck@v0.8.2

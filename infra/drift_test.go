@@ -18,6 +18,7 @@ import (
 
 	"github.com/customercloud/home/infra/cdk/stack"
 	"github.com/customercloud/home/infra/iac"
+	"github.com/customercloud/home/shared/export"
 	"github.com/customercloud/home/shared/resources"
 )
 
@@ -167,6 +168,22 @@ var samMutations = []struct {
 	{"CORS without the page's origin", `!Sub "https://${WebDistribution.DomainName}", `, "", "CORS.AllowOrigins"},
 	{"architecture fixed", "    Architectures: [!Ref Architecture]\n", "    Architectures: [x86_64]\n", "Architectures"},
 	{"architecture default", "Default: arm64", "Default: x86_64", "Parameters.Architecture.Default"},
+
+	// Usage exports (issue 11).
+	{"exports kept forever", "            ExpirationInDays: 2\n", "", "Raw.ExportsBucket"},
+	{"exports bucket public", "RestrictPublicBuckets: true\n      OwnershipControls:\n        Rules: [{ ObjectOwnership: BucketOwnerEnforced }]\n      LifecycleConfiguration",
+		"RestrictPublicBuckets: false\n      OwnershipControls:\n        Rules: [{ ObjectOwnership: BucketOwnerEnforced }]\n      LifecycleConfiguration", "Raw.ExportsBucket"},
+	{"exports bucket unencrypted", "          - ServerSideEncryptionByDefault: { SSEAlgorithm: AES256 }\n      PublicAccessBlockConfiguration:\n        BlockPublicAcls: true\n        BlockPublicPolicy: true\n        IgnorePublicAcls: true\n        RestrictPublicBuckets: true\n      OwnershipControls:\n        Rules: [{ ObjectOwnership: BucketOwnerEnforced }]\n      LifecycleConfiguration",
+		"          - ServerSideEncryptionByDefault: { SSEAlgorithm: \"aws:kms\" }\n      PublicAccessBlockConfiguration:\n        BlockPublicAcls: true\n        BlockPublicPolicy: true\n        IgnorePublicAcls: true\n        RestrictPublicBuckets: true\n      OwnershipControls:\n        Rules: [{ ObjectOwnership: BucketOwnerEnforced }]\n      LifecycleConfiguration", "Raw.ExportsBucket"},
+	{"exports over plain HTTP", "Resource: [!GetAtt ExportsBucket.Arn, !Sub \"${ExportsBucket.Arn}/*\"]\n            Condition:\n              Bool: { aws:SecureTransport: \"false\" }",
+		"Resource: [!GetAtt ExportsBucket.Arn, !Sub \"${ExportsBucket.Arn}/*\"]\n            Condition:\n              Bool: { aws:SecureTransport: \"true\" }", "Raw.ExportsBucketPolicy"},
+	{"export worker writes the whole bucket", "Resource: !Sub ${ExportsBucket.Arn}/exports/*\n\n  ExportFunction:", "Resource: !Sub ${ExportsBucket.Arn}/*\n\n  ExportFunction:", "ExportFunction.Statements"},
+	{"API may write exports", "Action: s3:GetObject\n                Resource: !Sub ${ExportsBucket.Arn}/exports/*", "Action: [s3:GetObject, s3:PutObject]\n                Resource: !Sub ${ExportsBucket.Arn}/exports/*", "HomeApiFunction.Statements"},
+	{"exports visibility under the timeout", "VisibilityTimeout: 960", "VisibilityTimeout: 900", "Queues.ExportsQueue.VisibilityTimeout"},
+	{"exports redrive count", "maxReceiveCount: 3", "maxReceiveCount: 10", "Queues.ExportsQueue.MaxReceiveCount"},
+	{"export status route dropped", "        GetConsumptionExport:\n          Type: HttpApi\n          Properties: { ApiId: !Ref HttpApi, Method: GET, Path: \"/v1/consumption/exports/{id}\" }\n", "", "Routes.GET /v1/consumption/exports/{id}"},
+	{"exports queue rebound", "          EXPORTS_QUEUE_URL: !Ref ExportsQueue\n", "          EXPORTS_QUEUE_URL: !Ref ExportsDlqQueue\n", "Environment.EXPORTS_QUEUE_URL"},
+	{"export timeout", "      Timeout: 900\n", "      Timeout: 300\n", "ExportFunction.Timeout"},
 }
 
 // TestDriftIsDetected proves the drift test can fail: every mutation of
@@ -312,6 +329,11 @@ func TestSampleEvents(t *testing.T) {
 				t.Fatal(err)
 			}
 			switch {
+			case q.Name == resources.ExportsQueue.Name:
+				// The exports queue's body is an export job.
+				if _, err := export.DecodeJob([]byte(rec["body"].(string))); rec["eventSource"] != "aws:sqs" || err != nil {
+					t.Errorf("events/%s.json: not an SQS record with an export job body (%v)", f.Name, err)
+				}
 			case !q.FIFO:
 				// A queue fed by an EventBridge rule: the body is the event.
 				if rec["eventSource"] != "aws:sqs" || json.Unmarshal([]byte(rec["body"].(string)), &body) != nil ||

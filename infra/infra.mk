@@ -17,7 +17,7 @@ INFRA_STACK := cch-home
 
 # Each function as folder:LogicalId, as in shared/resources and infra/iac;
 # infra/drift_test.go fails if this list differs from resources.Functions.
-INFRA_FUNCTIONS := home-api:HomeApiFunction debit:DebitFunction rollup:RollupFunction webhook:WebhookFunction notify:NotifyFunction
+INFRA_FUNCTIONS := home-api:HomeApiFunction debit:DebitFunction rollup:RollupFunction webhook:WebhookFunction notify:NotifyFunction export:ExportFunction
 
 # The tools talk to no service while checking: no telemetry, no notices, no
 # version checks.

@@ -61,6 +61,9 @@ func TestLogicalIDs(t *testing.T) {
 		QueueID(resources.EventsDLQ):         "EventsDlqQueue",
 		QueueID(resources.WebhooksQueue):     "WebhooksQueue",
 		QueueID(resources.WebhooksDLQ):       "WebhooksDlqQueue",
+		QueueID(resources.ExportsQueue):      "ExportsQueue",
+		QueueID(resources.ExportsDLQ):        "ExportsDlqQueue",
+		FunctionID(resources.Export):         "ExportFunction",
 		FunctionID(resources.HomeAPI):        "HomeApiFunction",
 		RoleID(resources.Debit):              "DebitFunctionRole",
 		LogGroupID(resources.Rollup):         "RollupLogGroup",
@@ -71,7 +74,8 @@ func TestLogicalIDs(t *testing.T) {
 			t.Errorf("got %q, want %q", got, want)
 		}
 	}
-	if dl := DeadLetterQueues(); len(dl) != 2 || dl[0].Name != resources.EventsDLQ.Name || dl[1].Name != resources.WebhooksDLQ.Name {
+	if dl := DeadLetterQueues(); len(dl) != 3 || dl[0].Name != resources.EventsDLQ.Name || dl[1].Name != resources.WebhooksDLQ.Name ||
+		dl[2].Name != resources.ExportsDLQ.Name {
 		t.Errorf("dead-letter queues %v", dl)
 	}
 }

@@ -177,6 +177,10 @@ func Expected() (*Model, error) {
 	for _, r := range raws {
 		m.Raw[r.ID] = r.Type + " " + Render(r.Properties)
 	}
+	// Usage exports (issue 11).
+	for _, r := range ExportResources() {
+		m.Raw[r.ID] = r.Type + " " + Render(r.Properties)
+	}
 	for _, p := range Parameters() {
 		pm := ParamModel{Type: p.Type, AllowedPattern: p.AllowedPattern}
 		if p.Default != nil {

@@ -163,6 +163,10 @@ func EnvValue(env string) (Value, error) {
 		return Value{Ref: BusID}, nil
 	case env == resources.EnvWebhookQueueURL:
 		return Value{Ref: QueueID(resources.WebhooksQueue)}, nil
+	case env == resources.EnvExportsBucket:
+		return Value{Ref: ExportsBucketID}, nil
+	case env == resources.EnvExportsQueueURL:
+		return Value{Ref: QueueID(resources.ExportsQueue)}, nil
 	case IsSSMEnv(env):
 		return Value{Ref: ParamForEnv(env)}, nil
 	}

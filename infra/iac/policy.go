@@ -34,6 +34,9 @@ var tableAccess = map[string]struct {
 	resources.Rollup.Name:  {Actions: []string{"Query", "GetItem", "PutItem", "BatchGetItem", "UpdateItem"}, Indexes: []string{"gsi1"}},
 	resources.Webhook.Name: {Actions: []string{"GetItem"}},
 	resources.Notify.Name:  {Actions: []string{"GetItem"}},
+	// The export worker reads its record and the ledger, and marks the
+	// record's status (UpdateItem).
+	resources.Export.Name: {Actions: []string{"GetItem", "Query", "UpdateItem"}},
 }
 
 // readActions and writeActions classify DynamoDB item actions, to hold the
@@ -99,6 +102,17 @@ func Statements(f resources.FunctionDef) ([]Statement, error) {
 
 	if f.PutsEvents {
 		sts = append(sts, Statement{Sid: "PublishNotifications", Actions: []string{"events:PutEvents"}, Resources: []string{busArn()}})
+	}
+
+	// Usage exports: the worker writes objects under the prefix by
+	// multipart upload (CreateMultipartUpload, UploadPart and
+	// CompleteMultipartUpload are authorized as s3:PutObject) and aborts
+	// a failed one; the API only presigns GETs, which needs s3:GetObject.
+	if f.WritesExports {
+		sts = append(sts, Statement{Sid: "WriteExports", Actions: []string{"s3:PutObject", "s3:AbortMultipartUpload"}, Resources: []string{exportObjects}})
+	}
+	if f.PresignsExports {
+		sts = append(sts, Statement{Sid: "PresignExports", Actions: []string{"s3:GetObject"}, Resources: []string{exportObjects}})
 	}
 
 	if f.Comprehend {

@@ -100,7 +100,14 @@ func (r *reader) read() error {
 			r.m.Raw[id] = res.Type + " " + Render(map[string]any(res.Properties))
 		case "AWS::SNS::Topic":
 			r.m.Topics = append(r.m.Topics, id)
-		case "AWS::S3::Bucket", "AWS::S3::BucketPolicy", "AWS::CloudFront::OriginAccessControl",
+		case "AWS::S3::Bucket", "AWS::S3::BucketPolicy":
+			// The exports bucket is compared raw; any other is the page's.
+			if isExportResource(id) {
+				r.m.Raw[id] = res.Type + " " + Render(map[string]any(res.Properties))
+			} else {
+				r.m.Web[id] = res.Type + " " + Render(res.Properties)
+			}
+		case "AWS::CloudFront::OriginAccessControl",
 			"AWS::CloudFront::ResponseHeadersPolicy", "AWS::CloudFront::Distribution":
 			r.m.Web[id] = res.Type + " " + Render(res.Properties)
 		case "AWS::SNS::Subscription":

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # stack.sh runs the local AWS stand-ins on loopback: DynamoDB Local and
-# ElasticMQ (SQS, JSON protocol), both from Maven Central, no Docker, no AWS.
+# ElasticMQ (SQS, JSON protocol), both from Maven Central, and s3local (S3:
+# gofakes3, built from this module's Go dependencies), no Docker, no AWS.
 #
 #   install  download both emulators into .cache/emulators/ (idempotent)
 #   start    install if needed, start both (or reuse running ones), create the
@@ -11,7 +12,8 @@
 #   status   print up/down per emulator; exit 3 when any is down
 #   env      print .local/stack.env (eval "$(infra/local/stack.sh env)")
 #
-# Environment: DDB_PORT (default 8000), SQS_PORT (default 9324), PORT (the
+# Environment: DDB_PORT (default 8000), SQS_PORT (default 9324), S3_PORT
+# (default DDB_PORT+1000, so stacks on other ports never share one), PORT (the
 # local API's port written into API_URL, default 3000), STACK_TIMEOUT (seconds
 # to wait for an emulator to answer, default 60).
 #
@@ -29,6 +31,7 @@ CACHE="$ROOT/.cache/emulators"
 LOCAL="$ROOT/.local"
 DDB_PORT="${DDB_PORT:-8000}"
 SQS_PORT="${SQS_PORT:-9324}"
+S3_PORT="${S3_PORT:-$((DDB_PORT + 1000))}"
 HOST=127.0.0.1
 TIMEOUT="${STACK_TIMEOUT:-60}"
 
@@ -43,6 +46,8 @@ DDB_DIR="$CACHE/dynamodb"
 SQS_DIR="$CACHE/elasticmq"
 DDB_URL="http://$HOST:$DDB_PORT"
 SQS_URL="http://$HOST:$SQS_PORT"
+S3_URL="http://$HOST:$S3_PORT"
+S3_BIN="$LOCAL/bin/s3local"
 
 log() { printf 'stack: %s\n' "$*" >&2; }
 die() { printf 'stack: error: %s\n' "$*" >&2; exit 1; }
@@ -206,10 +211,20 @@ answers() {
 		body="$(curl -sf -m 2 "$SQS_URL/?Action=ListQueues" 2>/dev/null || true)"
 		[[ "$body" == *ListQueuesResponse* ]]
 		;;
+	s3local)
+		body="$(curl -sf -m 2 "$S3_URL/" 2>/dev/null || true)"
+		[[ "$body" == *ListAllMyBucketsResult* ]]
+		;;
 	esac
 }
 
-port_of() { if [[ "$1" == dynamodb ]]; then echo "$DDB_PORT"; else echo "$SQS_PORT"; fi; }
+port_of() {
+	case "$1" in
+	dynamodb) echo "$DDB_PORT" ;;
+	s3local) echo "$S3_PORT" ;;
+	*) echo "$SQS_PORT" ;;
+	esac
+}
 
 # Pid and log files are per emulator and port, so stacks on other ports
 # (DDB_PORT/SQS_PORT) never stop or report each other's processes.
@@ -217,14 +232,14 @@ pidfile() { echo "$LOCAL/$1-$(port_of "$1").pid"; }
 logfile() { echo "$LOCAL/$1-$(port_of "$1").log"; }
 
 # ourpid name: prints the pid from the pid file if that process is alive and
-# still a java process; removes a stale pid file.
+# still a java process (s3local: that binary); removes a stale pid file.
 ourpid() {
 	local f pid
 	f="$(pidfile "$1")"
 	[[ -f "$f" ]] || return 1
 	pid="$(cat "$f")"
 	if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null &&
-		ps -p "$pid" -o args= 2>/dev/null | grep -q java; then
+		ps -p "$pid" -o args= 2>/dev/null | grep -qE 'java|s3local'; then
 		echo "$pid"
 		return 0
 	fi
@@ -281,6 +296,11 @@ EOF
 		(cd "$LOCAL" && exec setsid bash -c 'echo $$ >"$0"; exec "$@"' "$pidf" \
 			java -Xmx512m -Dconfig.file="$conf" -cp "$SQS_DIR/lib/*" org.elasticmq.server.Main \
 			</dev/null >>"$logf" 2>&1 9>&-) &
+		;;
+	s3local)
+		(cd "$ROOT" && go build -o "$S3_BIN" ./infra/cmd/s3local) || die "could not build infra/cmd/s3local"
+		(cd "$LOCAL" && exec setsid bash -c 'echo $$ >"$0"; exec "$@"' "$pidf" \
+			"$S3_BIN" -addr "$HOST:$S3_PORT" </dev/null >>"$logf" 2>&1 9>&-) &
 		;;
 	esac
 }
@@ -342,15 +362,16 @@ start() {
 	local name
 	launch_if_needed dynamodb "$DDB_PORT"
 	launch_if_needed elasticmq "$SQS_PORT"
+	launch_if_needed s3local "$S3_PORT"
 	for name in "${PENDING[@]}"; do
 		wait_for "$name"
 	done
 	log "creating table and queues"
-	(cd "$ROOT" && DYNAMODB_ENDPOINT="$DDB_URL" SQS_ENDPOINT="$SQS_URL" \
+	(cd "$ROOT" && DYNAMODB_ENDPOINT="$DDB_URL" SQS_ENDPOINT="$SQS_URL" S3_ENDPOINT="$S3_URL" \
 		AWS_REGION="${AWS_REGION:-us-east-1}" AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local \
 		go run ./infra/cmd/localstack -env-file "$LOCAL/stack.env") ||
 		die "provisioning failed (go run ./infra/cmd/localstack)"
-	log "ready: DynamoDB $DDB_URL, SQS $SQS_URL; env in ${LOCAL#"$ROOT"/}/stack.env"
+	log "ready: DynamoDB $DDB_URL, SQS $SQS_URL, S3 $S3_URL; env in ${LOCAL#"$ROOT"/}/stack.env"
 }
 
 stop_one() {
@@ -382,6 +403,7 @@ stop() {
 	flock 9
 	stop_one dynamodb
 	stop_one elasticmq
+	stop_one s3local
 }
 
 # reset stops the emulators of these ports and deletes their stored data.
@@ -400,8 +422,12 @@ reset() {
 
 status() {
 	local rc=0 name url pid who
-	for name in dynamodb elasticmq; do
-		if [[ "$name" == dynamodb ]]; then url="$DDB_URL"; else url="$SQS_URL"; fi
+	for name in dynamodb elasticmq s3local; do
+		case "$name" in
+		dynamodb) url="$DDB_URL" ;;
+		s3local) url="$S3_URL" ;;
+		*) url="$SQS_URL" ;;
+		esac
 		if pid="$(ourpid "$name")"; then who="pid $pid"; else who="not started by stack.sh"; fi
 		if answers "$name"; then
 			printf '%-10s up    %s (%s)\n' "$name" "$url" "$who"

@@ -26,12 +26,16 @@ import (
 	"github.com/customercloud/home/shared/alerts"
 	"github.com/customercloud/home/shared/app"
 	"github.com/customercloud/home/shared/app/debitapp"
+	"github.com/customercloud/home/shared/app/exportapp"
 	"github.com/customercloud/home/shared/auth"
 	"github.com/customercloud/home/shared/bus"
 	"github.com/customercloud/home/shared/bus/delay"
 	"github.com/customercloud/home/shared/deadletter"
 	"github.com/customercloud/home/shared/debit"
 	"github.com/customercloud/home/shared/event"
+	"github.com/customercloud/home/shared/export"
+	"github.com/customercloud/home/shared/export/awsexports"
+	"github.com/customercloud/home/shared/export/s3objects"
 	"github.com/customercloud/home/shared/home"
 	"github.com/customercloud/home/shared/queue"
 	"github.com/customercloud/home/shared/resources"
@@ -77,6 +81,13 @@ type Pipeline struct {
 	Bus              alerts.Bus
 	Notifier         *alerts.Notifier
 	Deliverer        *alerts.Deliverer
+
+	// With Options.Exports: the bucket on the local S3 server, the
+	// exports queue and the worker the runner feeds from it.
+	Bucket     string
+	Objects    *s3objects.Bucket
+	ExportsURL string
+	Exporter   *export.Worker
 }
 
 // Notifications turn on threshold notifications in a pipeline.
@@ -111,6 +122,12 @@ type Options struct {
 	Retry *debit.Retry
 	// Notifications, if set, wires threshold notifications (needs queues).
 	Notifications *Notifications
+	// Exports wires the asynchronous usage exports: a bucket on the local
+	// S3 server, the exports queue and its worker.
+	Exports bool
+	// ExportPartSize overrides the multipart part size (tests: many
+	// parts from a small file); 0 keeps s3objects.PartSize.
+	ExportPartSize int
 }
 
 // TestRetry is debit.DefaultRetry in seconds instead of minutes (SQS counts
@@ -184,6 +201,18 @@ func New(t testing.TB, o Options) *Pipeline {
 			WithRetryDelay(func(int) time.Duration { return time.Second })
 		notify = p.Deliverer.Handle
 	}
+	var exportH runner.SQSHandler
+	if o.Exports {
+		p.Bucket = env.NewBucket(t)
+		p.Objects = s3objects.New(env.S3, p.Bucket)
+		if o.ExportPartSize > 0 {
+			p.Objects = p.Objects.WithPartSize(o.ExportPartSize)
+		}
+		p.ExportsURL = env.NewQueueSet(t, []resources.QueueDef{resources.ExportsDLQ, resources.ExportsQueue})[resources.ExportsQueue.Name]
+		p.API.WithExports(awsexports.Service{SQS: env.SQS, QueueURL: p.ExportsURL, Bucket: p.Objects})
+		p.Exporter = export.NewWorker(p.Store, p.Objects, o.Log)
+		exportH = runner.SQSHandler(exportapp.Handler(p.Exporter, o.Log))
+	}
 	proxy := app.Proxy(p.API)
 	var routes []runner.Route
 	for _, r := range resources.HomeAPI.Routes {
@@ -194,6 +223,7 @@ func New(t testing.TB, o Options) *Pipeline {
 		SQS: env.SQS, QueueURL: p.QueueURL, QueueARN: "arn:aws:sqs:us-east-1:000000000000:test",
 		Debit: p.Processor.Handle, Log: o.Log,
 		Notify: notify, NotifyQueueURL: p.WebhooksURL,
+		Export: exportH, ExportQueueURL: p.ExportsURL,
 	})
 	return p
 }
@@ -226,6 +256,23 @@ func (p *Pipeline) Publish(t testing.TB, evs ...event.Event) {
 				t.Fatalf("publish event %d: %v", i, r.Err)
 			}
 		}
+	}
+}
+
+// RunExports hands the exports queue's jobs to the worker until the queue
+// is empty; it returns how many were received.
+func (p *Pipeline) RunExports(t testing.TB) int {
+	t.Helper()
+	total := 0
+	for {
+		n, _, err := p.Runner.PollExportOnce(context.Background(), 0)
+		if err != nil {
+			t.Fatalf("poll exports: %v", err)
+		}
+		if n == 0 {
+			return total
+		}
+		total += n
 	}
 }
 

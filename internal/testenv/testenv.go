@@ -32,10 +32,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/customercloud/home/infra/local/provision"
 	"github.com/customercloud/home/shared/awscfg"
+	"github.com/customercloud/home/shared/awscfg/s3cfg"
 	"github.com/customercloud/home/shared/awscfg/sqscfg"
 	"github.com/customercloud/home/shared/resources"
 )
@@ -49,6 +51,10 @@ type Env struct {
 	// start other processes and pass them on.
 	DynamoDBEndpoint string
 	SQSEndpoint      string
+	// S3 is the local S3 server's client (path-style), nil when the stack
+	// runs none (S3Endpoint empty).
+	S3         *s3.Client
+	S3Endpoint string
 	// Vars are the stack's variables (.local/stack.env or the process
 	// environment): TABLE_NAME, EVENTS_QUEUE_URL, DLQ_URL and so on, naming
 	// the shared resources. Tests should use NewTable and NewQueues instead.
@@ -123,7 +129,11 @@ func connect() (*Env, error) {
 		SQS:              sqscfg.New(cfg, getenv),
 		DynamoDBEndpoint: vars[resources.EnvDynamoDBEndpoint],
 		SQSEndpoint:      vars[resources.EnvSQSEndpoint],
+		S3Endpoint:       vars[resources.EnvS3Endpoint],
 		Vars:             vars,
+	}
+	if env.S3Endpoint != "" {
+		env.S3 = s3cfg.New(cfg, getenv)
 	}
 	// One attempt each, short timeout: a stopped emulator must not cost
 	// the retryer's full backoff.
@@ -263,6 +273,29 @@ func (e *Env) NewTable(t testing.TB) string {
 		ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 		defer cancel()
 		if err := provision.DeleteTable(ctx, e.DDB, name); err != nil {
+			t.Errorf("testenv: cleanup: %v", err)
+		}
+	})
+	return name
+}
+
+// NewBucket creates a bucket on the local S3 server under a unique name
+// derived from the test's name, emptied and deleted when the test ends.
+func (e *Env) NewBucket(t testing.TB) string {
+	t.Helper()
+	if e.S3 == nil {
+		t.Fatalf("testenv: the local stack runs no S3 server (no %s in .local/stack.env): restart it with infra/local/stack.sh stop; start", resources.EnvS3Endpoint)
+	}
+	name := strings.ToLower("t-" + sanitize(t.Name(), "-", 40) + "-" + randHex(4))
+	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
+	defer cancel()
+	if err := provision.CreateBucket(ctx, e.S3, name); err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
+		defer cancel()
+		if err := provision.DeleteBucket(ctx, e.S3, name); err != nil {
 			t.Errorf("testenv: cleanup: %v", err)
 		}
 	})

@@ -18,6 +18,7 @@ const (
 	comprehend  = "github.com/aws/aws-sdk-go-v2/service/comprehend"
 	sqsClient   = "github.com/aws/aws-sdk-go-v2/service/sqs"
 	eventBridge = "github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	s3Client    = "github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
 // deps is what `go list -deps` says pkg links.
@@ -41,20 +42,22 @@ func TestEachFunctionLinksOnlyWhatItUses(t *testing.T) {
 	// notify's domain, shared/alerts, is shared with the publishers (debit
 	// and rollup check thresholds); what is its own is its builder.
 	domain := map[string]string{"home-api": "shared/home", "debit": "shared/debit", "rollup": "shared/rollup", "webhook": "shared/webhook",
-		"notify": "shared/app/notifyapp"}
+		"notify": "shared/app/notifyapp", "export": "shared/app/exportapp"}
 	builder := map[string]string{"home-api": "shared/app/homeapp", "debit": "shared/app/debitapp", "rollup": "shared/app/rollupapp", "webhook": "shared/app/webhookapp",
-		"notify": "shared/app/notifyapp"}
+		"notify": "shared/app/notifyapp", "export": "shared/app/exportapp"}
 	// The publishers link the bus: EventBridge in AWS, and the SQS client
 	// for its local stand-in (busapp); notify holds its queue's messages
 	// back with SQS.
 	uses := map[string][]string{
-		"home-api": {},
+		// Usage exports: jobs to their queue, links into their bucket.
+		"home-api": {sqsClient, s3Client},
 		"debit":    {geoParser, comprehend, sqsClient, eventBridge},
 		"rollup":   {sqsClient, eventBridge},
 		"webhook":  {sqsClient},
 		"notify":   {sqsClient},
+		"export":   {s3Client},
 	}
-	optional := []string{phoneParser, geoParser, ssmClient, comprehend, sqsClient, eventBridge}
+	optional := []string{phoneParser, geoParser, ssmClient, comprehend, sqsClient, eventBridge, s3Client}
 	for fn, own := range uses {
 		t.Run(fn, func(t *testing.T) {
 			got := deps(t, mod+"functions/"+fn)

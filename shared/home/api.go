@@ -24,6 +24,7 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 
 	"github.com/customercloud/home/shared/auth"
+	"github.com/customercloud/home/shared/export"
 	"github.com/customercloud/home/shared/httpedge"
 	"github.com/customercloud/home/shared/localdate"
 	"github.com/customercloud/home/shared/plan"
@@ -39,6 +40,9 @@ type Store interface {
 	Ledger(ctx context.Context, org string, from, to time.Time, cursor string, limit int32) ([]store.LedgerEntry, string, error)
 	GetRollup(ctx context.Context, org string) (store.Rollup, error)
 	PutWebhookSubscription(ctx context.Context, org string, w store.WebhookSubscription) error
+	LedgerStream(ctx context.Context, org string, from, to time.Time, fn func([]store.LedgerEntry) error) (store.StreamStats, error)
+	CreateExport(ctx context.Context, org string, r store.ExportRecord) error
+	GetExport(ctx context.Context, org, id string) (store.ExportRecord, error)
 }
 
 // API is the Home API handler.
@@ -49,6 +53,8 @@ type API struct {
 	mux *http.ServeMux
 	// edge is mux behind the access log.
 	edge http.Handler
+	// exports, when set, serves the asynchronous usage exports.
+	exports Exports
 }
 
 // New builds the API.
@@ -59,6 +65,8 @@ func New(st Store, log *slog.Logger) *API {
 	a.mux.HandleFunc("PUT /v1/plan", a.withPrincipal(a.adminOnly(a.putPlan)))
 	a.mux.HandleFunc("GET /v1/consumption/cycles", a.withPrincipal(a.adminOnly(a.cycles)))
 	a.mux.HandleFunc("PUT /v1/notifications/webhook", a.withPrincipal(a.adminOnly(a.putWebhook)))
+	a.mux.HandleFunc("POST "+ExportsPath, a.withPrincipal(a.adminOnly(a.postExport)))
+	a.mux.HandleFunc("GET "+ExportsPath+"/{id}", a.withPrincipal(a.adminOnly(a.getExport)))
 	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		httpedge.WriteProblem(w, http.StatusNotFound, "no such route")
 	})
@@ -93,10 +101,6 @@ func claims(r *http.Request) (map[string]string, bool) {
 	}
 	return nil, false
 }
-
-// requestID is the request's id (httpedge.RequestIDFrom), for log lines
-// written outside httpedge.Log.
-func requestID(r *http.Request) string { return httpedge.RequestIDFrom(r.Context()) }
 
 func (a *API) withPrincipal(next func(http.ResponseWriter, *http.Request, auth.Principal)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
@@ -192,31 +196,19 @@ type ConsumptionQuery struct {
 	Limit    int32
 }
 
-// MaxConsumptionDays bounds a consumption query, in days: the range of
-// dates a query names is at most this long, and billing records are kept
-// exactly this long (store.BillingRetention), so a query of the longest
-// range ending today finds all of them.
-const MaxConsumptionDays = 400
+// MaxConsumptionDays bounds a consumption query, in days (export.MaxDays,
+// the one owner of the range rule): billing records are kept exactly this
+// long (store.BillingRetention), so a query of the longest range ending
+// today finds all of them.
+const MaxConsumptionDays = export.MaxDays
 
-// LastDate is the last date a consumption query may name: the ledger is
-// read up to the start of the next day, which must still have a four-digit
-// year, as every stored time has (a year-10000 bound sorts before year 9999
-// and DynamoDB refuses the range).
-var LastDate = localdate.FromCivil(9999, 12, 30)
+// LastDate is the last date a consumption query may name (export.LastDate).
+var LastDate = export.LastDate
 
-// Validate checks the range and page size.
+// Validate checks the range (export.ValidateRange, the one rule of every
+// consumption read) and page size.
 func (q ConsumptionQuery) Validate() []httpedge.Field {
-	var fs []httpedge.Field
-	if q.From > LastDate {
-		fs = append(fs, httpedge.Field{Field: "from", Reason: "must be at most " + LastDate.String()})
-	}
-	if q.To > LastDate {
-		fs = append(fs, httpedge.Field{Field: "to", Reason: "must be at most " + LastDate.String()})
-	} else if q.To < q.From {
-		fs = append(fs, httpedge.Field{Field: "to", Reason: "must not be before from"})
-	} else if int(q.To-q.From) >= MaxConsumptionDays {
-		fs = append(fs, httpedge.Field{Field: "to", Reason: "the range is at most " + strconv.Itoa(MaxConsumptionDays) + " days"})
-	}
+	fs := export.ValidateRange(q.From, q.To)
 	if q.Limit < 1 || q.Limit > 500 {
 		fs = append(fs, httpedge.Field{Field: "limit", Reason: "must be 1-500"})
 	}

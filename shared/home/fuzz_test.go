@@ -2,6 +2,9 @@ package home
 
 import (
 	"testing"
+
+	"github.com/customercloud/home/shared/export"
+	"github.com/customercloud/home/shared/localdate"
 )
 
 // FuzzWebhookRequest: PUT /v1/notifications/webhook's decoder never panics;
@@ -22,6 +25,37 @@ func FuzzWebhookRequest(f *testing.F) {
 		}
 		if len(q.URL) < len("https://x") || q.URL[:8] != "https://" {
 			t.Fatalf("accepted %q", q.URL)
+		}
+	})
+}
+
+// FuzzExportRequest: POST /v1/consumption/exports's decoder never panics;
+// every refusal names a field, and what it accepts has parseable dates and
+// a known view.
+func FuzzExportRequest(f *testing.F) {
+	for _, s := range []string{`{}`, `{"from":"2026-01-01","to":"2026-12-31","view":"ledger"}`, `{"view":"daily"}`, `{"view":"x"}`,
+		`{"from":"2026-02-30"}`, `{"to":null}`, `[]`, `{"from":1}`, `{} {}`, `{"a":1}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		q, fs := DecodeExportRequest(raw)
+		if len(fs) > 0 {
+			for _, fe := range fs {
+				if fe.Field == "" || fe.Reason == "" {
+					t.Fatalf("a problem without field or reason: %+v", fs)
+				}
+			}
+			return
+		}
+		for _, d := range []*string{q.From, q.To} {
+			if d != nil {
+				if _, err := localdate.Parse(*d); err != nil {
+					t.Fatalf("accepted date %q", *d)
+				}
+			}
+		}
+		if q.View != nil && *q.View != export.ViewLedger && *q.View != export.ViewDaily {
+			t.Fatalf("accepted view %q", *q.View)
 		}
 	})
 }

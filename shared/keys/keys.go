@@ -13,6 +13,7 @@
 //	provider account map     PROVIDER#<provider>#<acct> MAP
 //	threshold marks (outbox) ORG#<org>                  ALERTS#<cycleStart>
 //	notification webhook     ORG#<org>                  WEBHOOK
+//	usage export record      ORG#<org>                  EXPORT#<exportId>
 //
 // Organization profiles carry gsi1pk="ORG", gsi1sk=<org> (a sparse index) so
 // scheduled rollups can list organizations without a scan.
@@ -148,3 +149,8 @@ func Alerts(org, cycleStart string) Key { return Key{Org(org), "ALERTS#" + cycle
 
 // NotificationWebhook is the organization's outgoing webhook subscription.
 func NotificationWebhook(org string) Key { return Key{Org(org), "WEBHOOK"} }
+
+// Export is the record of one of the organization's usage exports (its
+// status and object key), kept under the organization's partition so that
+// only that organization's reads can find it.
+func Export(org, id string) Key { return Key{Org(org), "EXPORT#" + id} }

@@ -120,11 +120,6 @@ func Previous30(today Date) Range {
 // for rollups that run after midnight.
 const ActivityDays = 2*PeriodDays + 1
 
-// Retention is ActivityDays' former name, kept only while
-// shared/store/contacts.go, rewritten on another branch, still names it:
-// remove it then.
-const Retention = ActivityDays
-
 // CycleStart is the first date of the billing cycle containing d, for a
 // cycle that starts on day-of-month startDay (1-28).
 func CycleStart(d Date, startDay int) Date {

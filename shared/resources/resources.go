@@ -43,6 +43,12 @@ const (
 	// EnvNotificationsQueueURL is local only: the SQS queue standing for a
 	// target of the bus, which tests and people read.
 	EnvNotificationsQueueURL = "NOTIFICATIONS_QUEUE_URL"
+
+	// Usage exports (issue 11): the bucket the export worker writes and
+	// the Home API presigns links to, and the queue of export jobs.
+	EnvExportsBucket   = "EXPORTS_BUCKET"
+	EnvExportsQueueURL = "EXPORTS_QUEUE_URL"
+	EnvS3Endpoint      = "S3_ENDPOINT" // local only
 )
 
 // KeyType is a DynamoDB attribute type used in a key.
@@ -134,6 +140,12 @@ type FunctionDef struct {
 	// (sqs:ChangeMessageVisibility), for backoff. Every queue consumer
 	// holds that action already (iac.consumeActions); this documents it.
 	ChangesVisibility bool
+	// WritesExports: writes export objects under the exports bucket's
+	// prefix by multipart upload (s3:PutObject, s3:AbortMultipartUpload).
+	WritesExports bool
+	// PresignsExports: presigns download links of export objects, which
+	// needs s3:GetObject on them (the link carries the signer's rights).
+	PresignsExports bool
 }
 
 // BusDef describes an EventBridge custom bus and the rule that feeds the
@@ -210,7 +222,34 @@ var (
 		MaxReceiveCount:   8,
 	}
 
-	Queues = []QueueDef{EventsDLQ, EventsQueue, WebhooksDLQ, WebhooksQueue}
+	// --- usage exports (issue 11) ---
+
+	// ExportsDLQ holds export jobs given up on.
+	ExportsDLQ = QueueDef{
+		Name:              "cch-exports-dlq",
+		VisibilityTimeout: 60 * time.Second,
+		Retention:         14 * 24 * time.Hour,
+	}
+
+	// ExportsQueue feeds the export worker one job at a time. Its
+	// visibility timeout exceeds the worker's 15-minute timeout (Lambda
+	// requires at least the function's), so a running export is never
+	// handed to a second worker; three receives, then the DLQ.
+	ExportsQueue = QueueDef{
+		Name:              "cch-exports",
+		VisibilityTimeout: 16 * time.Minute,
+		Retention:         1 * 24 * time.Hour,
+		DeadLetter:        ExportsDLQ.Name,
+		MaxReceiveCount:   3,
+	}
+
+	// LocalExportsBucket is the exports bucket's name on the local S3
+	// server (in AWS, CloudFormation names it).
+	LocalExportsBucket = "cch-exports-local"
+
+	// --- end usage exports ---
+
+	Queues = []QueueDef{EventsDLQ, EventsQueue, WebhooksDLQ, WebhooksQueue, ExportsDLQ, ExportsQueue}
 
 	// LocalNotificationsQueue exists only on this machine: the local
 	// runner's stand-in for a target of the notifications bus, which tests
@@ -231,15 +270,20 @@ var (
 
 	HomeAPI = FunctionDef{
 		Name: "home-api", Kind: HTTP, MemoryMB: 256, Timeout: 10 * time.Second,
-		Env: []string{EnvTableName, EnvLogLevel},
+		Env: []string{EnvTableName, EnvLogLevel, EnvExportsBucket, EnvExportsQueueURL},
 		Routes: []Route{
 			{Method: "GET", Path: "/v1/home", Authorized: true},
 			{Method: "GET", Path: "/v1/consumption", Authorized: true},
 			{Method: "PUT", Path: "/v1/plan", Authorized: true},
 			{Method: "GET", Path: "/v1/consumption/cycles", Authorized: true},
 			{Method: "PUT", Path: "/v1/notifications/webhook", Authorized: true},
+			{Method: "POST", Path: "/v1/consumption/exports", Authorized: true},
+			{Method: "GET", Path: "/v1/consumption/exports/{id}", Authorized: true},
 		},
 		TableRead: true, TableWrite: true,
+		// Export jobs, and the links to their files.
+		SendsTo:         []string{ExportsQueue.Name},
+		PresignsExports: true,
 	}
 
 	Debit = FunctionDef{
@@ -288,7 +332,20 @@ var (
 		SendsTo:   []string{EventsQueue.Name},
 	}
 
-	Functions = []FunctionDef{HomeAPI, Debit, Rollup, Webhook, Notify}
+	// Export writes usage exports (issue 11): a year of a large
+	// organization's ledger, page by page, into a multipart upload.
+	// 15 minutes is Lambda's most; docs/PERFORMANCE.md has the measured
+	// rate against it.
+	Export = FunctionDef{
+		Name: "export", Kind: Queue, MemoryMB: 512, Timeout: 15 * time.Minute,
+		Env:       []string{EnvTableName, EnvExportsBucket, EnvLogLevel},
+		Queue:     ExportsQueue.Name,
+		BatchSize: 1,
+		TableRead: true, TableWrite: true,
+		WritesExports: true,
+	}
+
+	Functions = []FunctionDef{HomeAPI, Debit, Rollup, Webhook, Notify, Export}
 )
 
 // CORS is the HTTP API's CORS configuration; AllowOrigins is set per

@@ -298,7 +298,7 @@ func (st *Store) contactUpdate(c Contact, next ingest.ContactState, debits []ing
 		// Unregistered (deleted or never upserted) contacts go away after
 		// their history stops mattering.
 		set = append(set, "#ttl = :ttl")
-		vals[":ttl"] = n(st.now().Add(time.Duration(localdate.Retention+14) * 24 * time.Hour).Unix())
+		vals[":ttl"] = n(st.now().Add(UnregisteredRetention).Unix())
 	}
 	firstStart := map[interactionz.Lane]time.Time{}
 	lastEnd := map[interactionz.Lane]time.Time{}
@@ -338,22 +338,11 @@ func (st *Store) contactUpdate(c Contact, next ingest.ContactState, debits []ing
 
 func (st *Store) ledgerPuts(c ContactRef, debits []ingest.Debit) []types.TransactWriteItem {
 	out := make([]types.TransactWriteItem, 0, len(debits))
-	exp := n(st.now().Add(Retention).Unix())
+	exp := n(st.now().Add(BillingRetention).Unix())
 	for _, d := range debits {
-		item := key(keys.Ledger(c.Org, d.Window.Start, string(d.Lane), c.Contact))
-		item["contactId"] = s(c.Contact)
-		item["lane"] = s(string(d.Lane))
-		item["channel"] = s(d.Channel)
-		item["windowStart"] = s(d.Window.Start.UTC().Format(time.RFC3339Nano))
-		item["windowEnd"] = s(d.Window.End.UTC().Format(time.RFC3339Nano))
-		item["date"] = s(d.Date.String())
-		item["eventId"] = s(d.EventID)
-		item["eventSource"] = s(d.Source)
-		item["eventType"] = s(string(d.EventType))
-		if d.ExpertAgentID != "" {
-			item["expertAgentId"] = s(d.ExpertAgentID)
-		}
-		item[attrTTL] = exp
+		item := ledgerItem(c.Org, d.Window.Start, LedgerEntry{ContactID: c.Contact, Lane: string(d.Lane), Channel: d.Channel,
+			WindowStart: d.Window.Start.UTC().Format(time.RFC3339Nano), WindowEnd: d.Window.End.UTC().Format(time.RFC3339Nano),
+			Date: d.Date.String(), EventID: d.EventID, EventSource: d.Source, EventType: string(d.EventType), ExpertAgentID: d.ExpertAgentID}, exp)
 		out = append(out, types.TransactWriteItem{Put: &types.Put{
 			TableName: &st.table, Item: item,
 			ConditionExpression:      aws.String("attribute_not_exists(#pk)"),
@@ -361,6 +350,26 @@ func (st *Store) ledgerPuts(c ContactRef, debits []ingest.Debit) []types.Transac
 		}})
 	}
 	return out
+}
+
+// ledgerItem is a ledger entry's item (the one encoding; ledgerEntry
+// decodes it), whose window opened at start.
+func ledgerItem(org string, start time.Time, e LedgerEntry, exp types.AttributeValue) map[string]types.AttributeValue {
+	item := key(keys.Ledger(org, start, e.Lane, e.ContactID))
+	item["contactId"] = s(e.ContactID)
+	item["lane"] = s(e.Lane)
+	item["channel"] = s(e.Channel)
+	item["windowStart"] = s(e.WindowStart)
+	item["windowEnd"] = s(e.WindowEnd)
+	item["date"] = s(e.Date)
+	item["eventId"] = s(e.EventID)
+	item["eventSource"] = s(e.EventSource)
+	item["eventType"] = s(e.EventType)
+	if e.ExpertAgentID != "" {
+		item["expertAgentId"] = s(e.ExpertAgentID)
+	}
+	item[attrTTL] = exp
+	return item
 }
 
 // Counter attribute names of totals items.
@@ -403,7 +412,7 @@ func (st *Store) totalUpdates(debits []orgDebit) []types.TransactWriteItem {
 			bump(keys.CycleTotals(od.org, od.cycleOf(od.d.Date).String(), od.shard), od.d)
 		}
 	}
-	exp := n(st.now().Add(Retention).Unix())
+	exp := n(st.now().Add(BillingRetention).Unix())
 	out := make([]types.TransactWriteItem, 0, len(order))
 	for _, k := range order {
 		c := byItem[k]

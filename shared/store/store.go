@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/customercloud/home/shared/localdate"
 	"strconv"
 	"time"
 
@@ -48,10 +49,12 @@ var ErrConflict = errors.New("state changed since read")
 // implements the domain's interfaces it can name that constant directly.
 const BillingRetention = 400 * 24 * time.Hour
 
-// Retention is BillingRetention's former name, kept only while
-// shared/store/contacts.go, rewritten on another branch, still names it:
-// remove it then.
-const Retention = BillingRetention
+// UnregisteredRetention is how long the state of a contact that is not
+// registered (deleted, or only ever seen in events) stays after its last
+// write: its activity still counts in the two 30-day periods
+// (localdate.ActivityDays), and two more weeks cover a producer's late
+// resends of its events (the duplicate window DESIGN.md promises).
+const UnregisteredRetention = time.Duration(localdate.ActivityDays+14) * 24 * time.Hour
 
 // Store is the DynamoDB-backed state.
 type Store struct {
@@ -60,6 +63,8 @@ type Store struct {
 	now   func() time.Time
 	// maxState bounds a contact's stored state (MaxStateBytes).
 	maxState int
+	// page is LedgerStream's page size; 0 is StreamPage.
+	page int32
 }
 
 // New returns a store on table.

@@ -58,7 +58,7 @@ func New(scope constructs.Construct, id string, props *Props) (awscdk.Stack, err
 	s := awscdk.NewStack(scope, jsii.String(id), &sp)
 	b := builder{stack: s, props: props, params: map[string]awscdk.CfnParameter{},
 		queues: map[string]awssqs.Queue{}, functions: map[string]awslambda.Function{}}
-	for _, step := range []func() error{b.parameters, b.table, b.queueDefs, b.notifications, b.alarmTopic, b.functionDefs, b.httpAPI, b.alarms, b.web, b.outputs} {
+	for _, step := range []func() error{b.parameters, b.table, b.queueDefs, b.notifications, b.exports, b.alarmTopic, b.functionDefs, b.httpAPI, b.alarms, b.web, b.outputs} {
 		if err := step(); err != nil {
 			return nil, err
 		}
@@ -294,6 +294,20 @@ func (b *builder) notifications() error {
 		return err
 	}
 	for _, r := range raws {
+		props := map[string]interface{}{}
+		for k, v := range r.Properties {
+			props[k] = v
+		}
+		res := awscdk.NewCfnResource(b.stack, jsii.String(r.ID), &awscdk.CfnResourceProps{Type: jsii.String(r.Type), Properties: &props})
+		res.OverrideLogicalId(jsii.String(r.ID))
+	}
+	return nil
+}
+
+// exports adds the usage exports' bucket and its policy, exactly as
+// infra/iac describes them (L1 resources, as the notifications').
+func (b *builder) exports() error {
+	for _, r := range iac.ExportResources() {
 		props := map[string]interface{}{}
 		for k, v := range r.Properties {
 			props[k] = v

@@ -120,7 +120,14 @@ func TestTable(t *testing.T) {
 }
 
 func TestQueues(t *testing.T) {
-	check(t, "four queues", func() { tpl.ResourceCountIs(jsii.String("AWS::SQS::Queue"), jsii.Number(4)) })
+	check(t, "six queues", func() { tpl.ResourceCountIs(jsii.String("AWS::SQS::Queue"), jsii.Number(6)) })
+	check(t, "exports queue: standard, redrive to its DLQ after 3 receives, visibility over the worker's 15 minutes, encrypted", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::SQS::Queue"), obj{
+			"VisibilityTimeout":    960,
+			"SqsManagedSseEnabled": true,
+			"RedrivePolicy":        obj{"deadLetterTargetArn": getAtt("ExportsDlqQueue", "Arn"), "maxReceiveCount": 3},
+		})
+	})
 	check(t, "webhooks queue: standard, redrive to its DLQ after 8 receives, encrypted", func() {
 		tpl.HasResourceProperties(jsii.String("AWS::SQS::Queue"), obj{
 			"VisibilityTimeout":    60,
@@ -154,6 +161,29 @@ func TestQueues(t *testing.T) {
 	if vt := resources.WebhooksQueue.VisibilityTimeout; vt < resources.Notify.Timeout {
 		t.Errorf("webhooks queue visibility %v < notify timeout %v", vt, resources.Notify.Timeout)
 	}
+	if vt := resources.ExportsQueue.VisibilityTimeout; vt <= resources.Export.Timeout {
+		t.Errorf("exports queue visibility %v <= export timeout %v", vt, resources.Export.Timeout)
+	}
+}
+
+// TestExportsBucket: the usage exports' bucket is private, encrypted,
+// expires its objects and unfinished uploads, and refuses plain HTTP.
+func TestExportsBucket(t *testing.T) {
+	check(t, "exports bucket private, encrypted, with a lifecycle expiry", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::S3::Bucket"), obj{
+			"BucketEncryption":               obj{"ServerSideEncryptionConfiguration": []any{obj{"ServerSideEncryptionByDefault": obj{"SSEAlgorithm": "AES256"}}}},
+			"PublicAccessBlockConfiguration": obj{"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true},
+			"LifecycleConfiguration": obj{"Rules": []any{obj{"Id": "expire-exports", "Status": "Enabled", "Prefix": "exports/",
+				"ExpirationInDays": 2, "AbortIncompleteMultipartUpload": obj{"DaysAfterInitiation": 1}}}},
+		})
+	})
+	check(t, "exports bucket refuses plain HTTP", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::S3::BucketPolicy"), obj{
+			"Bucket": ref("ExportsBucket"),
+			"PolicyDocument": like(obj{"Statement": []any{like(obj{"Sid": "DenyInsecureTransport", "Effect": "Deny",
+				"Condition": obj{"Bool": obj{"aws:SecureTransport": "false"}}})}}),
+		})
+	})
 }
 
 func TestFunctions(t *testing.T) {
@@ -174,7 +204,8 @@ func TestFunctions(t *testing.T) {
 		})
 	}
 	want := map[string][]string{
-		"HomeApiFunction": {"LOG_LEVEL", "TABLE_NAME"},
+		"HomeApiFunction": {"EXPORTS_BUCKET", "EXPORTS_QUEUE_URL", "LOG_LEVEL", "TABLE_NAME"},
+		"ExportFunction":  {"EXPORTS_BUCKET", "LOG_LEVEL", "TABLE_NAME"},
 		"DebitFunction":   {"DLQ_URL", "EVENTS_QUEUE_URL", "LOG_LEVEL", "NOTIFICATIONS_BUS_NAME", "SENTIMENT_PROVIDER", "TABLE_NAME"},
 		"RollupFunction":  {"LOG_LEVEL", "NOTIFICATIONS_BUS_NAME", "TABLE_NAME"},
 		"NotifyFunction":  {"LOG_LEVEL", "TABLE_NAME", "WEBHOOK_QUEUE_URL"},
@@ -231,6 +262,15 @@ var wantActions = map[string]map[string][]string{
 	"HomeApiFunction": {
 		"Logs":  {"logs:CreateLogStream", "logs:PutLogEvents"},
 		"Table": {"dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"},
+		// Usage exports: a job to the queue; GetObject only to presign.
+		"SendToExports":  {"sqs:SendMessage"},
+		"PresignExports": {"s3:GetObject"},
+	},
+	"ExportFunction": {
+		"Logs":           {"logs:CreateLogStream", "logs:PutLogEvents"},
+		"Table":          {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"},
+		"ConsumeExports": {"sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"},
+		"WriteExports":   {"s3:AbortMultipartUpload", "s3:PutObject"},
 	},
 	"DebitFunction": {
 		"Logs":            {"logs:CreateLogStream", "logs:PutLogEvents"},
@@ -261,7 +301,10 @@ var wantActions = map[string]map[string][]string{
 
 // wantResources is what each statement may touch, rendered as JSON.
 var wantResources = map[string]map[string][]any{
-	"HomeApiFunction": {"Logs": {getAtt("HomeApiLogGroup", "Arn")}, "Table": {getAtt("MainTable", "Arn")}},
+	"HomeApiFunction": {"Logs": {getAtt("HomeApiLogGroup", "Arn")}, "Table": {getAtt("MainTable", "Arn")},
+		"SendToExports": {getAtt("ExportsQueue", "Arn")}, "PresignExports": {obj{"Fn::Sub": "${ExportsBucket.Arn}/exports/*"}}},
+	"ExportFunction": {"Logs": {getAtt("ExportLogGroup", "Arn")}, "Table": {getAtt("MainTable", "Arn")},
+		"ConsumeExports": {getAtt("ExportsQueue", "Arn")}, "WriteExports": {obj{"Fn::Sub": "${ExportsBucket.Arn}/exports/*"}}},
 	"DebitFunction": {
 		"Logs": {getAtt("DebitLogGroup", "Arn")}, "Table": {getAtt("MainTable", "Arn")},
 		"ConsumeEvents": {getAtt("EventsQueue", "Arn")}, "SendToEventsDlq": {getAtt("EventsDlqQueue", "Arn")},
@@ -383,8 +426,16 @@ func TestDebitEventSource(t *testing.T) {
 			"FunctionResponseTypes": []any{"ReportBatchItemFailures"},
 		})
 	})
-	check(t, "two event source mappings", func() {
-		tpl.ResourceCountIs(jsii.String("AWS::Lambda::EventSourceMapping"), jsii.Number(2))
+	check(t, "export consumes the exports queue, one job a batch, partial batch failures", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::Lambda::EventSourceMapping"), obj{
+			"EventSourceArn":        getAtt("ExportsQueue", "Arn"),
+			"FunctionName":          ref("ExportFunction"),
+			"BatchSize":             1,
+			"FunctionResponseTypes": []any{"ReportBatchItemFailures"},
+		})
+	})
+	check(t, "three event source mappings", func() {
+		tpl.ResourceCountIs(jsii.String("AWS::Lambda::EventSourceMapping"), jsii.Number(3))
 	})
 }
 
@@ -446,8 +497,8 @@ func TestAuthorizerAndRoutes(t *testing.T) {
 }
 
 func TestAlarms(t *testing.T) {
-	check(t, "DLQ depth (events, webhooks), events queue age, and errors and throttles per function", func() {
-		tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(3+2*len(resources.Functions)))
+	check(t, "DLQ depth (events, webhooks, exports), events queue age, and errors and throttles per function", func() {
+		tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(4+2*len(resources.Functions)))
 	})
 	check(t, "events queue oldest-message age alarm", func() {
 		tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), obj{
@@ -466,7 +517,7 @@ func TestAlarms(t *testing.T) {
 		})
 	})
 	for _, metric := range []string{"Errors", "Throttles"} {
-		for _, f := range []string{"HomeApiFunction", "DebitFunction", "RollupFunction", "WebhookFunction", "NotifyFunction"} {
+		for _, f := range []string{"HomeApiFunction", "DebitFunction", "RollupFunction", "WebhookFunction", "NotifyFunction", "ExportFunction"} {
 			check(t, f+" "+metric+" alarm", func() {
 				tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), obj{
 					"Namespace": "AWS/Lambda", "MetricName": metric,

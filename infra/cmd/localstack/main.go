@@ -21,6 +21,7 @@ import (
 
 	"github.com/customercloud/home/infra/local/provision"
 	"github.com/customercloud/home/shared/awscfg"
+	"github.com/customercloud/home/shared/awscfg/s3cfg"
 	"github.com/customercloud/home/shared/awscfg/sqscfg"
 	"github.com/customercloud/home/shared/resources"
 )
@@ -67,6 +68,16 @@ func run(ctx context.Context, envFile string) error {
 		return err
 	}
 
+	// Usage exports: the bucket on the local S3 server (stack.sh passes
+	// S3_ENDPOINT; without it the exports stay off, as in a stack.sh of
+	// before they existed).
+	s3Endpoint := os.Getenv(resources.EnvS3Endpoint)
+	if s3Endpoint != "" {
+		if err := provision.CreateBucket(ctx, s3cfg.New(cfg, os.Getenv), resources.LocalExportsBucket); err != nil {
+			return err
+		}
+	}
+
 	port := os.Getenv("PORT")
 	if port == "" {
 		port = "3000"
@@ -85,6 +96,12 @@ func run(ctx context.Context, envFile string) error {
 		{"AWS_ACCESS_KEY_ID", awscfg.LocalAccessKey},
 		{"AWS_SECRET_ACCESS_KEY", awscfg.LocalSecretKey},
 		{"API_URL", "http://localhost:" + port},
+	}
+	if s3Endpoint != "" {
+		vars = append(vars,
+			[2]string{resources.EnvS3Endpoint, s3Endpoint},
+			[2]string{resources.EnvExportsBucket, resources.LocalExportsBucket},
+			[2]string{resources.EnvExportsQueueURL, urls[resources.ExportsQueue.Name]})
 	}
 	if err := writeEnv(envFile, vars); err != nil {
 		return err

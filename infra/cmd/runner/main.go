@@ -20,6 +20,7 @@ import (
 	"github.com/customercloud/home/infra/local/webui"
 	"github.com/customercloud/home/shared/app"
 	"github.com/customercloud/home/shared/app/debitapp"
+	"github.com/customercloud/home/shared/app/exportapp"
 	"github.com/customercloud/home/shared/app/homeapp"
 	"github.com/customercloud/home/shared/app/notifyapp"
 	"github.com/customercloud/home/shared/app/rollupapp"
@@ -69,6 +70,15 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	// Usage exports (issue 11): the worker, when the stack has its bucket.
+	var exportH runner.SQSHandler
+	if getenv(resources.EnvExportsBucket) != "" {
+		h, err := exportapp.New(ctx, getenv, app.Logger(getenv, "export"))
+		if err != nil {
+			return err
+		}
+		exportH = runner.SQSHandler(h)
+	}
 	var routes []runner.Route
 	for _, f := range []struct {
 		def resources.FunctionDef
@@ -103,6 +113,7 @@ func run() error {
 			return err
 		},
 		Notify: runner.SQSHandler(notifyH), NotifyQueueURL: getenv(resources.EnvWebhookQueueURL),
+		Export: exportH, ExportQueueURL: getenv(resources.EnvExportsQueueURL),
 		Log:    log,
 		Static: page,
 	})

@@ -1,4 +1,4 @@
-// Package provision creates the DynamoDB tables and SQS queues described in
+// Package provision creates the DynamoDB tables, SQS queues and S3 buckets described in
 // shared/resources on the local emulators (and in tests, uniquely named
 // copies of them). In AWS the CDK app and template.yaml own these resources;
 // this package is only how the same definitions reach DynamoDB Local and
@@ -20,6 +20,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/smithy-go"
@@ -441,4 +443,36 @@ func DeleteQueue(ctx context.Context, q *sqs.Client, url string) error {
 		return nil
 	}
 	return fmt.Errorf("delete queue %s: %w", url, err)
+}
+
+// CreateBucket creates an S3 bucket on the local S3 server; one that
+// already exists (and is ours) is accepted.
+func CreateBucket(ctx context.Context, client *s3.Client, name string) error {
+	_, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)})
+	var owned *s3types.BucketAlreadyOwnedByYou
+	var exists *s3types.BucketAlreadyExists
+	if err != nil && !errors.As(err, &owned) && !errors.As(err, &exists) {
+		return fmt.Errorf("create bucket %q: %w", name, err)
+	}
+	return nil
+}
+
+// DeleteBucket deletes a bucket and every object in it (tests' cleanup).
+func DeleteBucket(ctx context.Context, client *s3.Client, name string) error {
+	p := s3.NewListObjectsV2Paginator(client, &s3.ListObjectsV2Input{Bucket: aws.String(name)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("list bucket %q: %w", name, err)
+		}
+		for _, o := range page.Contents {
+			if _, err := client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(name), Key: o.Key}); err != nil {
+				return fmt.Errorf("delete %s/%s: %w", name, aws.ToString(o.Key), err)
+			}
+		}
+	}
+	if _, err := client.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String(name)}); err != nil {
+		return fmt.Errorf("delete bucket %q: %w", name, err)
+	}
+	return nil
 }

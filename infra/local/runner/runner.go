@@ -77,6 +77,11 @@ type Config struct {
 	Notify         SQSHandler
 	NotifyQueueURL string
 
+	// Export consumes ExportQueueURL (usage export jobs) like its event
+	// source mapping, one message a batch; nil for none.
+	Export         SQSHandler
+	ExportQueueURL string
+
 	Log *slog.Logger
 
 	// Static answers what no route matches (the Home page and the local
@@ -309,10 +314,19 @@ func (r *Runner) PollNotifyOnce(ctx context.Context, wait time.Duration) (receiv
 	return r.poll(ctx, r.cfg.NotifyQueueURL, "arn:aws:sqs:us-east-1:000000000000:"+resources.WebhooksQueue.Name, r.cfg.Notify, wait)
 }
 
+// PollExportOnce is PollOnce for the export function's queue (batch size 1).
+func (r *Runner) PollExportOnce(ctx context.Context, wait time.Duration) (received, failed int, err error) {
+	return r.pollN(ctx, r.cfg.ExportQueueURL, "arn:aws:sqs:us-east-1:000000000000:"+resources.ExportsQueue.Name, r.cfg.Export, wait, resources.Export.BatchSize)
+}
+
 func (r *Runner) poll(ctx context.Context, queueURL, queueARN string, handler SQSHandler, wait time.Duration) (received, failed int, err error) {
+	return r.pollN(ctx, queueURL, queueARN, handler, wait, r.cfg.BatchSize)
+}
+
+func (r *Runner) pollN(ctx context.Context, queueURL, queueARN string, handler SQSHandler, wait time.Duration, batchSize int) (received, failed int, err error) {
 	out, err := r.cfg.SQS.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
 		QueueUrl:                    &queueURL,
-		MaxNumberOfMessages:         int32(r.cfg.BatchSize),
+		MaxNumberOfMessages:         int32(batchSize),
 		WaitTimeSeconds:             int32(wait / time.Second),
 		MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameAll},
 		MessageAttributeNames:       []string{"All"},
@@ -383,6 +397,9 @@ func (r *Runner) Poll(ctx context.Context) {
 	}
 	if r.cfg.Notify != nil && r.cfg.NotifyQueueURL != "" {
 		loop("notify poll", r.PollNotifyOnce)
+	}
+	if r.cfg.Export != nil && r.cfg.ExportQueueURL != "" {
+		loop("export poll", r.PollExportOnce)
 	}
 	for i := 0; i < r.cfg.Pollers; i++ {
 		loop("poll", r.PollOnce)

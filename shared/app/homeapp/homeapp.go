@@ -10,6 +10,7 @@ import (
 
 	"github.com/customercloud/home/shared/app"
 	"github.com/customercloud/home/shared/auth"
+	"github.com/customercloud/home/shared/export/awsexports"
 	"github.com/customercloud/home/shared/home"
 	"github.com/customercloud/home/shared/resources"
 )
@@ -21,6 +22,14 @@ func New(ctx context.Context, getenv app.Getenv, log *slog.Logger) (http.Handler
 		return nil, err
 	}
 	h := home.New(st, log)
+	// Usage exports (issue 11): on wherever the bucket is configured.
+	if getenv(resources.EnvExportsBucket) != "" {
+		svc, err := awsexports.FromEnv(ctx, getenv)
+		if err != nil {
+			return nil, err
+		}
+		h = h.WithExports(svc)
+	}
 	if jwks := getenv(resources.EnvLocalTokenJWKS); jwks != "" {
 		keys, err := auth.ParseJWKS([]byte(jwks))
 		if err != nil {

@@ -1,0 +1,57 @@
+// Package awsexports is the Home API's side of the asynchronous export on
+// AWS: it sends jobs to the exports queue and presigns links to finished
+// files (home.Exports).
+package awsexports
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/customercloud/home/shared/app"
+	"github.com/customercloud/home/shared/awscfg"
+	"github.com/customercloud/home/shared/awscfg/sqscfg"
+	"github.com/customercloud/home/shared/export"
+	"github.com/customercloud/home/shared/export/s3objects"
+	"github.com/customercloud/home/shared/resources"
+)
+
+// Service sends export jobs and presigns links.
+type Service struct {
+	SQS      *sqs.Client
+	QueueURL string
+	Bucket   *s3objects.Bucket
+}
+
+// FromEnv is the service on EXPORTS_QUEUE_URL and EXPORTS_BUCKET.
+func FromEnv(ctx context.Context, getenv app.Getenv) (Service, error) {
+	b, err := s3objects.FromEnv(ctx, getenv)
+	if err != nil {
+		return Service{}, err
+	}
+	u, err := app.Need(getenv, resources.EnvExportsQueueURL)
+	if err != nil {
+		return Service{}, err
+	}
+	cfg, err := awscfg.LoadWith(ctx, getenv)
+	if err != nil {
+		return Service{}, err
+	}
+	return Service{SQS: sqscfg.New(cfg, getenv), QueueURL: u, Bucket: b}, nil
+}
+
+// Enqueue sends a job to the exports queue.
+func (s Service) Enqueue(ctx context.Context, j export.Job) error {
+	body := export.EncodeJob(j)
+	if _, err := s.SQS.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &s.QueueURL, MessageBody: &body}); err != nil {
+		return fmt.Errorf("enqueue export: %w", err)
+	}
+	return nil
+}
+
+// Link presigns a download of key.
+func (s Service) Link(ctx context.Context, key, filename string, ttl time.Duration) (string, error) {
+	return s.Bucket.Link(ctx, key, filename, ttl)
+}
