@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/customercloud/home/shared/localdate"
 	"strconv"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 
 	"github.com/customercloud/home/shared/ingest"
 	"github.com/customercloud/home/shared/keys"
+	"github.com/customercloud/home/shared/localdate"
 	"github.com/customercloud/home/shared/plan"
 	"github.com/customercloud/home/shared/resources"
 )
