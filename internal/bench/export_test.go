@@ -14,6 +14,7 @@ import (
 
 	"github.com/customercloud/home/internal/gen"
 	"github.com/customercloud/home/internal/pipeline"
+	"github.com/customercloud/home/shared/consumption"
 	"github.com/customercloud/home/shared/export"
 	"github.com/customercloud/home/shared/keys"
 	"github.com/customercloud/home/shared/localdate"
@@ -53,13 +54,13 @@ func loadYear(tb testing.TB, p *pipeline.Pipeline, org string, rows int, end tim
 			defer wg.Done()
 			for first := range jobs {
 				rng := rand.New(rand.NewPCG(uint64(first), 7))
-				var es []store.LedgerEntry
+				var es []consumption.LedgerEntry
 				for i := first; i < min(first+chunk, rows); i++ {
 					// Distinct (start, lane, contact): the row number is
 					// in the contact id.
 					start := end.Add(-time.Duration(rng.Int64N(int64(365 * 24 * time.Hour)))).Truncate(time.Millisecond)
 					c := fmt.Sprintf("5511%09d", i)
-					es = append(es, store.LedgerEntry{ContactID: c, Lane: lanes[rng.IntN(3)], Channel: channels[rng.IntN(len(channels))],
+					es = append(es, consumption.LedgerEntry{ContactID: c, Lane: lanes[rng.IntN(3)], Channel: channels[rng.IntN(len(channels))],
 						WindowStart: start.Format(time.RFC3339Nano), WindowEnd: start.Add(24 * time.Hour).Format(time.RFC3339Nano),
 						Date: localdate.Of(start, benchPlan.Location()).String(), EventID: "evt-" + strconv.Itoa(i),
 						EventSource: "channels/whatsapp", EventType: "message.received"})
@@ -194,7 +195,7 @@ func BenchmarkExport(b *testing.B) {
 	}
 	pc := p.Meter.Counts()
 	p.Meter.Reset()
-	st, err := p.Store.LedgerStream(context.Background(), org, rFrom, rTo, func([]store.LedgerEntry) error { return nil })
+	st, err := p.Store.LedgerStream(context.Background(), org, rFrom, rTo, func([]consumption.LedgerEntry) error { return nil })
 	if err != nil || st.Rows != int64(paged) {
 		b.Fatalf("stream %+v (%v), pages %d rows", st, err, paged)
 	}

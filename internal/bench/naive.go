@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/customercloud/home/shared/consumption"
 	"github.com/customercloud/home/shared/event"
 	"github.com/customercloud/home/shared/ingest"
 	"github.com/customercloud/home/shared/interactionz"
@@ -259,7 +260,7 @@ func (n *Naive) debit(ctx context.Context, ev event.Event, lane interactionz.Lan
 	if channel == "" {
 		channel = ingest.NoChannel
 	}
-	exp := nv(now.Add(store.BillingRetention).Unix())
+	exp := nv(now.Add(consumption.BillingRetention).Unix())
 	led := keyOf(keys.Ledger(org, win.Start, string(lane), contact))
 	led["contactId"] = sv(contact)
 	led["lane"] = sv(string(lane))

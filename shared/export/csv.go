@@ -11,9 +11,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/customercloud/home/shared/consumption"
 	"github.com/customercloud/home/shared/event"
 	"github.com/customercloud/home/shared/interactionz"
-	"github.com/customercloud/home/shared/store"
 )
 
 // The export's views: the ledger (one row per debit) or the daily totals.
@@ -83,7 +83,7 @@ func NewWriter(w io.Writer, view string) (*Writer, error) {
 }
 
 // Ledger writes ledger rows, the free-text cells made formula-safe.
-func (w *Writer) Ledger(entries []store.LedgerEntry) error {
+func (w *Writer) Ledger(entries []consumption.LedgerEntry) error {
 	for _, e := range entries {
 		w.row = append(w.row[:0], e.WindowStart, e.WindowEnd, e.Date, SafeCell(e.ContactID), e.Lane, e.Channel,
 			SafeCell(e.ExpertAgentID), SafeCell(e.EventID), SafeCell(e.EventSource), e.EventType)
@@ -95,7 +95,7 @@ func (w *Writer) Ledger(entries []store.LedgerEntry) error {
 }
 
 // Daily writes daily total rows.
-func (w *Writer) Daily(days []store.DayTotal) error {
+func (w *Writer) Daily(days []consumption.DayTotal) error {
 	for _, d := range days {
 		w.row = append(w.row[:0], d.Date, strconv.FormatInt(d.Total, 10))
 		for _, l := range interactionz.Lanes {

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/customercloud/home/shared/consumption"
 	"github.com/customercloud/home/shared/httpedge"
 	"github.com/customercloud/home/shared/localdate"
 )
@@ -19,8 +20,9 @@ import (
 // Limits of a range, for every consumption read (GET /v1/consumption and
 // its exports).
 const (
-	// MaxDays bounds a range: the retention of the ledger and totals.
-	MaxDays = 400
+	// MaxDays bounds a range: the retention of the ledger and totals
+	// (consumption.BillingDays).
+	MaxDays = consumption.BillingDays
 	// MaxDirectRows bounds a direct CSV download: API Gateway and Lambda
 	// answer at most 6 MB (buffered) and a ledger row is about 132 bytes
 	// (docs/PERFORMANCE.md). A larger range is refused with a pointer to

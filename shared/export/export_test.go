@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/customercloud/home/shared/consumption"
 	"github.com/customercloud/home/shared/localdate"
-	"github.com/customercloud/home/shared/store"
 )
 
 // FuzzDecodeJob: whatever the exports queue hands the worker, decoding
@@ -71,7 +71,7 @@ func TestWriterIsRFC4180AndFormulaSafe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	es := []store.LedgerEntry{
+	es := []consumption.LedgerEntry{
 		{ContactID: `a,"b"`, Lane: "human", EventID: "line\nbreak", EventSource: "São Paulo"},
 		{ContactID: "=HYPERLINK(1)", Lane: "bot", ExpertAgentID: "+x", EventID: "@y", EventSource: "-1"},
 	}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/customercloud/home/shared/consumption"
 	"github.com/customercloud/home/shared/localdate"
 	"github.com/customercloud/home/shared/store"
 )
@@ -18,8 +19,8 @@ type Source interface {
 	GetProfile(ctx context.Context, org string) (store.Profile, error)
 	GetExport(ctx context.Context, org, id string) (store.ExportRecord, error)
 	SetExportStatus(ctx context.Context, org string, r store.ExportRecord) error
-	DayTotals(ctx context.Context, org, from, to string) ([]store.DayTotal, error)
-	LedgerStream(ctx context.Context, org string, from, to time.Time, fn func([]store.LedgerEntry) error) (store.StreamStats, error)
+	DayTotals(ctx context.Context, org, from, to string) ([]consumption.DayTotal, error)
+	LedgerStream(ctx context.Context, org string, from, to time.Time, fn func([]consumption.LedgerEntry) error) (store.StreamStats, error)
 }
 
 // Upload is an object being written part by part: Write buffers up to a
@@ -145,7 +146,7 @@ func (w *Worker) write(ctx context.Context, org string, rec store.ExportRecord) 
 			}
 			return csvw.Flush()
 		}
-		res.Stream, err = w.src.LedgerStream(ctx, org, from.Start(loc), to.AddDays(1).Start(loc), func(es []store.LedgerEntry) error {
+		res.Stream, err = w.src.LedgerStream(ctx, org, from.Start(loc), to.AddDays(1).Start(loc), func(es []consumption.LedgerEntry) error {
 			if err := csvw.Ledger(es); err != nil {
 				return err
 			}

@@ -24,6 +24,7 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 
 	"github.com/customercloud/home/shared/auth"
+	"github.com/customercloud/home/shared/consumption"
 	"github.com/customercloud/home/shared/export"
 	"github.com/customercloud/home/shared/httpedge"
 	"github.com/customercloud/home/shared/localdate"
@@ -36,11 +37,11 @@ type Store interface {
 	Home(ctx context.Context, org string, dates func(store.Profile) (today, cycleStart string)) (store.HomeData, error)
 	GetProfile(ctx context.Context, org string) (store.Profile, error)
 	PutPlan(ctx context.Context, org string, p plan.Plan) error
-	DayTotals(ctx context.Context, org, from, to string) ([]store.DayTotal, error)
-	Ledger(ctx context.Context, org string, from, to time.Time, cursor string, limit int32) ([]store.LedgerEntry, string, error)
+	DayTotals(ctx context.Context, org, from, to string) ([]consumption.DayTotal, error)
+	Ledger(ctx context.Context, org string, from, to time.Time, cursor string, limit int32) ([]consumption.LedgerEntry, string, error)
 	GetRollup(ctx context.Context, org string) (store.Rollup, error)
 	PutWebhookSubscription(ctx context.Context, org string, w store.WebhookSubscription) error
-	LedgerStream(ctx context.Context, org string, from, to time.Time, fn func([]store.LedgerEntry) error) (store.StreamStats, error)
+	LedgerStream(ctx context.Context, org string, from, to time.Time, fn func([]consumption.LedgerEntry) error) (store.StreamStats, error)
 	CreateExport(ctx context.Context, org string, r store.ExportRecord) error
 	GetExport(ctx context.Context, org, id string) (store.ExportRecord, error)
 }
@@ -198,7 +199,7 @@ type ConsumptionQuery struct {
 
 // MaxConsumptionDays bounds a consumption query, in days (export.MaxDays,
 // the one owner of the range rule): billing records are kept exactly this
-// long (store.BillingRetention), so a query of the longest range ending
+// long (consumption.BillingRetention), so a query of the longest range ending
 // today finds all of them.
 const MaxConsumptionDays = export.MaxDays
 
@@ -217,13 +218,13 @@ func (q ConsumptionQuery) Validate() []httpedge.Field {
 
 // Consumption is GET /v1/consumption.
 type Consumption struct {
-	From       string              `json:"from"`
-	To         string              `json:"to"`
-	TimeZone   string              `json:"timeZone"`
-	Total      int64               `json:"total"`
-	Daily      []store.DayTotal    `json:"daily"`
-	Ledger     []store.LedgerEntry `json:"ledger"`
-	NextCursor *string             `json:"nextCursor"`
+	From       string                    `json:"from"`
+	To         string                    `json:"to"`
+	TimeZone   string                    `json:"timeZone"`
+	Total      int64                     `json:"total"`
+	Daily      []consumption.DayTotal    `json:"daily"`
+	Ledger     []consumption.LedgerEntry `json:"ledger"`
+	NextCursor *string                   `json:"nextCursor"`
 }
 
 func (a *API) consumption(w http.ResponseWriter, r *http.Request, p auth.Principal) {
@@ -294,7 +295,7 @@ func (a *API) consumption(w http.ResponseWriter, r *http.Request, p auth.Princip
 		return
 	}
 	entries, next, err := a.st.Ledger(r.Context(), p.Org, q.From.Start(loc), q.To.AddDays(1).Start(loc), q.Cursor, q.Limit)
-	if errors.Is(err, store.ErrBadCursor) {
+	if errors.Is(err, consumption.ErrBadCursor) {
 		httpedge.WriteProblem(w, http.StatusBadRequest, "invalid query", httpedge.Field{Field: "cursor", Reason: "not a cursor of this range"})
 		return
 	}
@@ -304,7 +305,7 @@ func (a *API) consumption(w http.ResponseWriter, r *http.Request, p auth.Princip
 	}
 	out := Consumption{From: q.From.String(), To: q.To.String(), TimeZone: loc.String(), Daily: daily, Ledger: entries}
 	if out.Daily == nil {
-		out.Daily = []store.DayTotal{}
+		out.Daily = []consumption.DayTotal{}
 	}
 	for _, d := range daily {
 		out.Total += d.Total

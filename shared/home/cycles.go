@@ -8,10 +8,10 @@ import (
 	"time"
 
 	"github.com/customercloud/home/shared/auth"
+	"github.com/customercloud/home/shared/consumption"
 	"github.com/customercloud/home/shared/httpedge"
 	"github.com/customercloud/home/shared/localdate"
 	"github.com/customercloud/home/shared/plan"
-	"github.com/customercloud/home/shared/store"
 )
 
 // PreviousCycles is how many cycles before the current one
@@ -89,7 +89,7 @@ func addAll(dst, src map[string]int64) {
 // plan, and estimates the current one: Interactionz of the EstimateDays
 // complete local days before today, per day, times the days left (the rest
 // of today included), plus what is used so far.
-func BuildCycles(pl plan.Plan, days []store.DayTotal, seatsUsed int, snapCycle string, mass map[string]int, now time.Time) Cycles {
+func BuildCycles(pl plan.Plan, days []consumption.DayTotal, seatsUsed int, snapCycle string, mass map[string]int, now time.Time) Cycles {
 	loc := pl.Location()
 	today := localdate.Of(now, loc)
 	out := Cycles{TimeZone: loc.String(), Today: today.String(), Plan: pl.Name}
@@ -99,7 +99,7 @@ func BuildCycles(pl plan.Plan, days []store.DayTotal, seatsUsed int, snapCycle s
 		ranges = append(ranges, r)
 		r = pl.Cycle(r.From.AddDays(-1))
 	}
-	byDate := map[localdate.Date]store.DayTotal{}
+	byDate := map[localdate.Date]consumption.DayTotal{}
 	for _, d := range days {
 		if dt, err := localdate.Parse(d.Date); err == nil {
 			byDate[dt] = d

@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/customercloud/home/shared/auth"
+	"github.com/customercloud/home/shared/consumption"
 	"github.com/customercloud/home/shared/export"
 	"github.com/customercloud/home/shared/httpedge"
-	"github.com/customercloud/home/shared/store"
 )
 
 // CSV export of GET /v1/consumption (Accept: text/csv). The CSV itself is
@@ -49,7 +49,7 @@ func wantsCSV(r *http.Request) bool {
 // exportCSV streams the ledger (or the daily totals) of the range as CSV,
 // writing each batch of the ledger stream as it arrives: memory holds one
 // page per ledger shard, never the range.
-func (a *API) exportCSV(w http.ResponseWriter, r *http.Request, p auth.Principal, q ConsumptionQuery, loc *time.Location, daily []store.DayTotal) {
+func (a *API) exportCSV(w http.ResponseWriter, r *http.Request, p auth.Principal, q ConsumptionQuery, loc *time.Location, daily []consumption.DayTotal) {
 	view := r.URL.Query().Get("view")
 	if view == "" {
 		view = export.ViewLedger
@@ -87,7 +87,7 @@ func (a *API) exportCSV(w http.ResponseWriter, r *http.Request, p auth.Principal
 		_ = cw.Flush()
 		return
 	}
-	_, err = a.st.LedgerStream(r.Context(), p.Org, q.From.Start(loc), q.To.AddDays(1).Start(loc), func(es []store.LedgerEntry) error {
+	_, err = a.st.LedgerStream(r.Context(), p.Org, q.From.Start(loc), q.To.AddDays(1).Start(loc), func(es []consumption.LedgerEntry) error {
 		if err := cw.Ledger(es); err != nil {
 			return err
 		}

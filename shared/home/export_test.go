@@ -14,10 +14,10 @@ import (
 	"github.com/customercloud/home/internal/gen"
 	"github.com/customercloud/home/internal/pipeline"
 	"github.com/customercloud/home/shared/auth"
+	"github.com/customercloud/home/shared/consumption"
 	"github.com/customercloud/home/shared/event"
 	"github.com/customercloud/home/shared/home"
 	"github.com/customercloud/home/shared/plan"
-	"github.com/customercloud/home/shared/store"
 )
 
 // readCSV is what Python's csv module reads from the export: every row as a
@@ -79,8 +79,8 @@ func TestCSVExportEqualsJSONLedger(t *testing.T) {
 	const rng = "from=2026-10-21&to=2026-11-20"
 
 	// The JSON ledger, every page.
-	var ledger []store.LedgerEntry
-	var daily []store.DayTotal
+	var ledger []consumption.LedgerEntry
+	var daily []consumption.DayTotal
 	cursor := ""
 	for {
 		target := "/v1/consumption?limit=500&" + rng

@@ -15,6 +15,7 @@ import (
 	"github.com/customercloud/home/internal/gen"
 	"github.com/customercloud/home/internal/pipeline"
 	"github.com/customercloud/home/shared/auth"
+	"github.com/customercloud/home/shared/consumption"
 	"github.com/customercloud/home/shared/event"
 	"github.com/customercloud/home/shared/export"
 	"github.com/customercloud/home/shared/home"
@@ -54,7 +55,7 @@ func TestAsyncExportEqualsDirectCSVAndJSONLedger(t *testing.T) {
 	admin := p.Token(t, org, auth.Admin)
 	const from, to = "2026-10-21", "2026-11-20"
 
-	var ledger []store.LedgerEntry
+	var ledger []consumption.LedgerEntry
 	cursor := ""
 	for {
 		target := "/v1/consumption?limit=500&from=" + from + "&to=" + to

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/customercloud/home/shared/consumption"
 	"github.com/customercloud/home/shared/localdate"
-	"github.com/customercloud/home/shared/store"
 )
 
 // TestLongestQueryIsTheBillingRetention: given the longest consumption
@@ -15,8 +15,8 @@ import (
 // they are the same span, and the answer to a range one day longer names
 // that span.
 func TestLongestQueryIsTheBillingRetention(t *testing.T) {
-	if store.BillingRetention != MaxConsumptionDays*24*time.Hour {
-		t.Fatalf("billing records are kept %v, the longest query is %d days", store.BillingRetention, MaxConsumptionDays)
+	if consumption.BillingRetention != MaxConsumptionDays*24*time.Hour {
+		t.Fatalf("billing records are kept %v, the longest query is %d days", consumption.BillingRetention, MaxConsumptionDays)
 	}
 	from := localdate.FromCivil(2026, 1, 1)
 	longest := ConsumptionQuery{From: from, To: from.AddDays(MaxConsumptionDays - 1), Limit: 100}

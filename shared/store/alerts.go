@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/customercloud/home/shared/consumption"
 	"github.com/customercloud/home/shared/keys"
 )
 
@@ -65,7 +66,7 @@ func (st *Store) AlertState(ctx context.Context, org, cycleStart string) (AlertS
 // detects it. ErrConflict when another writer changed it first.
 func (st *Store) PutAlertMark(ctx context.Context, org, cycleStart, mark, value, prev string) error {
 	names := map[string]string{"#m": markPrefix + mark, "#ttl": attrTTL}
-	vals := map[string]types.AttributeValue{":v": s(value), ":ttl": n(st.now().Add(BillingRetention).Unix())}
+	vals := map[string]types.AttributeValue{":v": s(value), ":ttl": n(st.now().Add(consumption.BillingRetention).Unix())}
 	cond := "attribute_not_exists(#m)"
 	if prev != "" {
 		cond = "#m = :p"

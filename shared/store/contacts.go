@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/customercloud/home/shared/backoff"
+	"github.com/customercloud/home/shared/consumption"
 	"github.com/customercloud/home/shared/ingest"
 	"github.com/customercloud/home/shared/interactionz"
 	"github.com/customercloud/home/shared/keys"
@@ -338,9 +339,9 @@ func (st *Store) contactUpdate(c Contact, next ingest.ContactState, debits []ing
 
 func (st *Store) ledgerPuts(c ContactRef, debits []ingest.Debit) []types.TransactWriteItem {
 	out := make([]types.TransactWriteItem, 0, len(debits))
-	exp := n(st.now().Add(BillingRetention).Unix())
+	exp := n(st.now().Add(consumption.BillingRetention).Unix())
 	for _, d := range debits {
-		item := ledgerItem(c.Org, d.Window.Start, LedgerEntry{ContactID: c.Contact, Lane: string(d.Lane), Channel: d.Channel,
+		item := ledgerItem(c.Org, d.Window.Start, consumption.LedgerEntry{ContactID: c.Contact, Lane: string(d.Lane), Channel: d.Channel,
 			WindowStart: d.Window.Start.UTC().Format(time.RFC3339Nano), WindowEnd: d.Window.End.UTC().Format(time.RFC3339Nano),
 			Date: d.Date.String(), EventID: d.EventID, EventSource: d.Source, EventType: string(d.EventType), ExpertAgentID: d.ExpertAgentID}, exp)
 		out = append(out, types.TransactWriteItem{Put: &types.Put{
@@ -354,7 +355,7 @@ func (st *Store) ledgerPuts(c ContactRef, debits []ingest.Debit) []types.Transac
 
 // ledgerItem is a ledger entry's item (the one encoding; ledgerEntry
 // decodes it), whose window opened at start.
-func ledgerItem(org string, start time.Time, e LedgerEntry, exp types.AttributeValue) map[string]types.AttributeValue {
+func ledgerItem(org string, start time.Time, e consumption.LedgerEntry, exp types.AttributeValue) map[string]types.AttributeValue {
 	item := key(keys.Ledger(org, start, e.Lane, e.ContactID))
 	item["contactId"] = s(e.ContactID)
 	item["lane"] = s(e.Lane)
@@ -412,7 +413,7 @@ func (st *Store) totalUpdates(debits []orgDebit) []types.TransactWriteItem {
 			bump(keys.CycleTotals(od.org, od.cycleOf(od.d.Date).String(), od.shard), od.d)
 		}
 	}
-	exp := n(st.now().Add(BillingRetention).Unix())
+	exp := n(st.now().Add(consumption.BillingRetention).Unix())
 	out := make([]types.TransactWriteItem, 0, len(order))
 	for _, k := range order {
 		c := byItem[k]

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -16,19 +15,21 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/customercloud/home/shared/consumption"
 	"github.com/customercloud/home/shared/ingest"
 	"github.com/customercloud/home/shared/keys"
 	"github.com/customercloud/home/shared/metrics"
 )
 
-// Totals are Interactionz debited in a day or a billing cycle.
+// Totals are Interactionz debited in a day or a billing cycle, summed over
+// the totals shards (consumption.Totals is how they are shown).
 type Totals struct {
-	Total    int64            `json:"total"`
-	Lanes    map[string]int64 `json:"lanes"`
-	Channels map[string]int64 `json:"channels"`
+	Total    int64
+	Lanes    map[string]int64
+	Channels map[string]int64
 	// ExpertAgents are the expert_agent lane's Interactionz per agent that
 	// named itself (expertAgentId).
-	ExpertAgents map[string]int64 `json:"expertAgents,omitempty"`
+	ExpertAgents map[string]int64
 }
 
 func decodeTotals(item map[string]types.AttributeValue) Totals {
@@ -163,17 +164,11 @@ func (t *Totals) add(o Totals) {
 	}
 }
 
-// DayTotal is one day's totals.
-type DayTotal struct {
-	Date string `json:"date"`
-	Totals
-}
-
 // DayTotals lists day totals for local dates from..to (inclusive,
 // "2006-01-02"), in date order: one Query per totals shard (a year of days
 // fits one page), summed.
-func (st *Store) DayTotals(ctx context.Context, org, from, to string) ([]DayTotal, error) {
-	byDate := map[string]*DayTotal{}
+func (st *Store) DayTotals(ctx context.Context, org, from, to string) ([]consumption.DayTotal, error) {
+	byDate := map[string]*Totals{}
 	for sh := 0; sh < keys.TotalShards; sh++ {
 		var start map[string]types.AttributeValue
 		for {
@@ -192,7 +187,8 @@ func (st *Store) DayTotals(ctx context.Context, org, from, to string) ([]DayTota
 				date := strings.TrimPrefix(str(item, attrSK), keys.DayPrefix)
 				d := byDate[date]
 				if d == nil {
-					d = &DayTotal{Date: date, Totals: emptyTotals()}
+					t := emptyTotals()
+					d = &t
 					byDate[date] = d
 				}
 				d.add(decodeTotals(item))
@@ -203,31 +199,13 @@ func (st *Store) DayTotals(ctx context.Context, org, from, to string) ([]DayTota
 			start = res.LastEvaluatedKey
 		}
 	}
-	out := make([]DayTotal, 0, len(byDate))
-	for _, d := range byDate {
-		out = append(out, *d)
+	out := make([]consumption.DayTotal, 0, len(byDate))
+	for date, d := range byDate {
+		out = append(out, consumption.DayTotal{Date: date, Totals: consumption.Totals(*d)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Date < out[j].Date })
 	return out, nil
 }
-
-// LedgerEntry is one debit, explained.
-type LedgerEntry struct {
-	ContactID   string `json:"contactId"`
-	Lane        string `json:"lane"`
-	Channel     string `json:"channel"`
-	WindowStart string `json:"windowStart"`
-	WindowEnd   string `json:"windowEnd"`
-	Date        string `json:"date"`
-	EventID     string `json:"eventId"`
-	EventSource string `json:"eventSource"`
-	EventType   string `json:"eventType"`
-	// ExpertAgentID is set on expert_agent debits whose event named the agent.
-	ExpertAgentID string `json:"expertAgentId,omitempty"`
-}
-
-// ErrBadCursor means a pagination cursor was not one this API issued.
-var ErrBadCursor = errors.New("invalid cursor")
 
 // Ledger lists debits whose window opened in [from, to), oldest first, a
 // page at a time; cursor is opaque ("" for the first page, "" back when
@@ -236,16 +214,16 @@ var ErrBadCursor = errors.New("invalid cursor")
 // start, lane, contact), so a page is the first limit entries of the
 // shards' pages after the cursor, merged: one Query per shard, issued
 // together, and the cursor is the last sort key returned.
-func (st *Store) Ledger(ctx context.Context, org string, from, to time.Time, cursor string, limit int32) ([]LedgerEntry, string, error) {
+func (st *Store) Ledger(ctx context.Context, org string, from, to time.Time, cursor string, limit int32) ([]consumption.LedgerEntry, string, error) {
 	after := ""
 	if cursor != "" {
 		raw, err := base64.RawURLEncoding.DecodeString(cursor)
 		if err != nil {
-			return nil, "", ErrBadCursor
+			return nil, "", consumption.ErrBadCursor
 		}
 		after = string(raw)
 		if after < keys.LedgerBound(from) || after >= keys.LedgerBound(to) {
-			return nil, "", ErrBadCursor
+			return nil, "", consumption.ErrBadCursor
 		}
 	}
 	type shardPage struct {
@@ -292,12 +270,9 @@ func (st *Store) Ledger(ctx context.Context, org string, from, to time.Time, cur
 	if len(all) > int(limit) {
 		all, more = all[:limit], true
 	}
-	out := make([]LedgerEntry, 0, len(all))
+	out := make([]consumption.LedgerEntry, 0, len(all))
 	for _, it := range all {
-		out = append(out, LedgerEntry{ContactID: str(it, "contactId"), Lane: str(it, "lane"), Channel: str(it, "channel"),
-			WindowStart: str(it, "windowStart"), WindowEnd: str(it, "windowEnd"), Date: str(it, "date"),
-			EventID: str(it, "eventId"), EventSource: str(it, "eventSource"), EventType: str(it, "eventType"),
-			ExpertAgentID: str(it, "expertAgentId")})
+		out = append(out, ledgerEntry(it))
 	}
 	next := ""
 	if more && len(all) > 0 {

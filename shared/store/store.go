@@ -42,13 +42,6 @@ var _ API = (*dynamodb.Client)(nil)
 // re-apply.
 var ErrConflict = errors.New("state changed since read")
 
-// BillingRetention is how long billing records stay: ledger entries, day
-// totals and threshold alerts are kept 13 months so every charge of the past
-// year can be explained. It is the longest consumption query
-// (home.MaxConsumptionDays, whose test holds the two equal); once store
-// implements the domain's interfaces it can name that constant directly.
-const BillingRetention = 400 * 24 * time.Hour
-
 // UnregisteredRetention is how long the state of a contact that is not
 // registered (deleted, or only ever seen in events) stays after its last
 // write: its activity still counts in the two 30-day periods

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/customercloud/home/shared/consumption"
 	"github.com/customercloud/home/shared/keys"
 )
 
@@ -35,7 +36,7 @@ type StreamStats struct {
 // never the range; the pages of drained shards are read concurrently.
 // Unlike Ledger's pages (each reads up to limit items from every shard to
 // return limit), nothing is read twice or thrown away.
-func (st *Store) LedgerStream(ctx context.Context, org string, from, to time.Time, fn func([]LedgerEntry) error) (StreamStats, error) {
+func (st *Store) LedgerStream(ctx context.Context, org string, from, to time.Time, fn func([]consumption.LedgerEntry) error) (StreamStats, error) {
 	type shard struct {
 		buf   []map[string]types.AttributeValue
 		start map[string]types.AttributeValue
@@ -130,7 +131,7 @@ func (st *Store) LedgerStream(ctx context.Context, org string, from, to time.Tim
 		}
 		slices.SortFunc(batch, func(a, b map[string]types.AttributeValue) int { return strings.Compare(str(a, attrSK), str(b, attrSK)) })
 		if len(batch) > 0 {
-			out := make([]LedgerEntry, len(batch))
+			out := make([]consumption.LedgerEntry, len(batch))
 			for i, it := range batch {
 				out[i] = ledgerEntry(it)
 			}
@@ -151,9 +152,9 @@ func (st *Store) LedgerStream(ctx context.Context, org string, from, to time.Tim
 	}
 }
 
-// ledgerEntry decodes a ledger item.
-func ledgerEntry(it map[string]types.AttributeValue) LedgerEntry {
-	return LedgerEntry{ContactID: str(it, "contactId"), Lane: str(it, "lane"), Channel: str(it, "channel"),
+// ledgerEntry decodes a ledger item (ledgerItem encodes it).
+func ledgerEntry(it map[string]types.AttributeValue) consumption.LedgerEntry {
+	return consumption.LedgerEntry{ContactID: str(it, "contactId"), Lane: str(it, "lane"), Channel: str(it, "channel"),
 		WindowStart: str(it, "windowStart"), WindowEnd: str(it, "windowEnd"), Date: str(it, "date"),
 		EventID: str(it, "eventId"), EventSource: str(it, "eventSource"), EventType: str(it, "eventType"),
 		ExpertAgentID: str(it, "expertAgentId")}
@@ -186,8 +187,8 @@ func (st *Store) WithStreamPage(n int32) *Store {
 // handler writes them in its transactions: for benchmarks and tests that
 // need a year of ledger without metering it event by event. Each entry's
 // WindowStart must be RFC 3339. Unprocessed items are retried.
-func (st *Store) LoadLedger(ctx context.Context, db BatchWriter, org string, entries []LedgerEntry) error {
-	exp := n(st.now().Add(BillingRetention).Unix())
+func (st *Store) LoadLedger(ctx context.Context, db BatchWriter, org string, entries []consumption.LedgerEntry) error {
+	exp := n(st.now().Add(consumption.BillingRetention).Unix())
 	for startIdx := 0; startIdx < len(entries); startIdx += 25 {
 		var reqs []types.WriteRequest
 		for _, e := range entries[startIdx:min(startIdx+25, len(entries))] {

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/customercloud/home/internal/pipeline"
+	"github.com/customercloud/home/shared/consumption"
 	"github.com/customercloud/home/shared/keys"
-	"github.com/customercloud/home/shared/store"
 )
 
 // TestLedgerStreamEqualsSortedOracle: given ledger entries of random
@@ -27,7 +27,7 @@ func TestLedgerStreamEqualsSortedOracle(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
 	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	const org = "stream"
-	var all []store.LedgerEntry
+	var all []consumption.LedgerEntry
 	seen := map[string]bool{}
 	for len(all) < 700 {
 		start := t0.Add(time.Duration(rng.IntN(200)) * time.Minute)
@@ -38,14 +38,14 @@ func TestLedgerStreamEqualsSortedOracle(t *testing.T) {
 			continue
 		}
 		seen[k] = true
-		all = append(all, store.LedgerEntry{ContactID: c, Lane: lane, Channel: "whatsapp",
+		all = append(all, consumption.LedgerEntry{ContactID: c, Lane: lane, Channel: "whatsapp",
 			WindowStart: start.Format(time.RFC3339Nano), WindowEnd: start.Add(24 * time.Hour).Format(time.RFC3339Nano),
 			Date: start.Format("2006-01-02"), EventID: "e-" + k, EventSource: "src", EventType: "message.received"})
 	}
 	if err := p.Store.LoadLedger(ctx, p.Env.DDB, org, all); err != nil {
 		t.Fatal(err)
 	}
-	sortKey := func(e store.LedgerEntry) string {
+	sortKey := func(e consumption.LedgerEntry) string {
 		ts, _ := time.Parse(time.RFC3339Nano, e.WindowStart)
 		return ts.Format(keys.LedgerTimeFormat) + "#" + e.Lane + "#" + e.ContactID
 	}
@@ -65,7 +65,7 @@ func TestLedgerStreamEqualsSortedOracle(t *testing.T) {
 		slices.Sort(want)
 		var got []string
 		p.Meter.Reset()
-		stats, err := p.Store.WithStreamPage(page).LedgerStream(ctx, org, from, to, func(es []store.LedgerEntry) error {
+		stats, err := p.Store.WithStreamPage(page).LedgerStream(ctx, org, from, to, func(es []consumption.LedgerEntry) error {
 			for _, e := range es {
 				got = append(got, sortKey(e))
 			}
@@ -87,7 +87,7 @@ func TestLedgerStreamEqualsSortedOracle(t *testing.T) {
 		}
 	}
 	stop := fmt.Errorf("consumer stops")
-	if _, err := p.Store.WithStreamPage(5).LedgerStream(ctx, org, t0, t0.Add(time.Hour), func([]store.LedgerEntry) error { return stop }); err != stop {
+	if _, err := p.Store.WithStreamPage(5).LedgerStream(ctx, org, t0, t0.Add(time.Hour), func([]consumption.LedgerEntry) error { return stop }); err != stop {
 		t.Fatalf("error %v, want the consumer's", err)
 	}
 }
