@@ -635,7 +635,7 @@ type contactWrite struct {
 
 // write is the plan as the store writes it.
 func (w *contactWrite) write() store.ContactWrite {
-	return store.ContactWrite{Contact: w.c, Next: w.next, Debits: w.debits, CycleOf: cycleOf(w.prof)}
+	return store.ContactWrite{Contact: w.c, Next: w.next, Debits: w.debits, Cycles: cycles(w.prof, w.debits)}
 }
 
 // plan computes, once, the write of every group that is one run of one
@@ -745,8 +745,14 @@ func oneContact(g *group) (target, bool) {
 	return tg, true
 }
 
-func cycleOf(prof store.Profile) store.CycleOf {
-	return func(d localdate.Date) localdate.Date { return prof.Plan.Cycle(d).From }
+// cycles are the starts of the billing cycles debits count in, by the
+// organization's plan.
+func cycles(prof store.Profile, debits []ingest.Debit) []localdate.Date {
+	out := make([]localdate.Date, len(debits))
+	for i, d := range debits {
+		out[i] = prof.Plan.Cycle(d.Date).From
+	}
+	return out
 }
 
 // compute applies a run of events of group gid to a copy of the contact's

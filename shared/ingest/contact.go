@@ -21,6 +21,19 @@ import (
 // queue of anything still in it changes nothing.
 const DedupeRetention = 15 * 24 * time.Hour
 
+// SpillRetention is how long a spill item (identities moved out of a
+// contact's state, see SpillFrom) stays after its write: DedupeRetention,
+// as the identities it holds, plus two days' margin.
+const SpillRetention = DedupeRetention + 48*time.Hour
+
+// UnregisteredRetention is how long the state of a contact that is not
+// registered (deleted, or only ever seen in events) stays after its last
+// write: its activity still counts in the two 30-day periods
+// (localdate.ActivityDays), and two more weeks cover a producer's late
+// resends of its events (the duplicate window DESIGN.md promises). A
+// registered contact's state stays.
+const UnregisteredRetention = time.Duration(localdate.ActivityDays+14) * 24 * time.Hour
+
 // SatisfactionDays is how far back windows are kept for the satisfaction
 // index (the last 30 dates, plus margin).
 const SatisfactionDays = localdate.PeriodDays + 1
@@ -150,6 +163,34 @@ type Debit struct {
 	// ExpertAgentID is the expert agent whose message opened the window
 	// ("" for other lanes or when the event names none).
 	ExpertAgentID string
+}
+
+// LaneSpan is what one write's debits open on a lane: its first window
+// starts at Start, its last ends at End.
+type LaneSpan struct {
+	Lane       interactionz.Lane
+	Start, End time.Time
+}
+
+// LaneSpans are the spans of debits (in the order they were opened), one
+// per lane, sorted by lane. They carry the rule that a lane's windows never
+// overlap: the write of these debits must hold only while the lane's
+// stored window end is at or before Start (the store's guard, whatever TTL
+// has or has not deleted), and then stores End as the lane's window end.
+func LaneSpans(debits []Debit) []LaneSpan {
+	var out []LaneSpan
+	at := map[interactionz.Lane]int{}
+	for _, d := range debits {
+		i, ok := at[d.Lane]
+		if !ok {
+			i = len(out)
+			at[d.Lane] = i
+			out = append(out, LaneSpan{Lane: d.Lane, Start: d.Window.Start})
+		}
+		out[i].End = d.Window.End
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Lane < out[j].Lane })
+	return out
 }
 
 // Result is what applying one event did.

@@ -15,7 +15,6 @@ import (
 	"github.com/customercloud/home/shared/backoff"
 	"github.com/customercloud/home/shared/consumption"
 	"github.com/customercloud/home/shared/ingest"
-	"github.com/customercloud/home/shared/interactionz"
 	"github.com/customercloud/home/shared/keys"
 	"github.com/customercloud/home/shared/localdate"
 )
@@ -124,9 +123,6 @@ func conflictBackoff(attempt int) time.Duration {
 	return backoff.Delay(20*time.Millisecond, attempt, 5)
 }
 
-// CycleOf tells a debit's billing cycle start from its local date.
-type CycleOf func(localdate.Date) localdate.Date
-
 // SaveContacts is the one way contact states are written: each contact's
 // new state if it is still at the version it was read at, with the debits
 // it opened, all or nothing. The store picks the request, here and nowhere
@@ -175,7 +171,10 @@ type ContactWrite struct {
 	Contact Contact
 	Next    ingest.ContactState
 	Debits  []ingest.Debit
-	CycleOf CycleOf
+	// Cycles[i] is the start of the billing cycle Debits[i] counts in (the
+	// plan's rule, plan.Plan.Cycle, applied by the debit); without them no
+	// cycle totals are written.
+	Cycles []localdate.Date
 }
 
 // maxTransactItems is DynamoDB's TransactWriteItems limit.
@@ -209,8 +208,12 @@ func (st *Store) saveTransaction(ctx context.Context, ws []ContactWrite) error {
 		}
 		items = append(items, types.TransactWriteItem{Update: update})
 		items = append(items, st.ledgerPuts(w.Contact.ContactRef, w.Debits)...)
-		for _, d := range w.Debits {
-			all = append(all, orgDebit{org: w.Contact.Org, d: d, cycleOf: w.CycleOf})
+		for i, d := range w.Debits {
+			od := orgDebit{org: w.Contact.Org, d: d}
+			if i < len(w.Cycles) {
+				od.cycle, od.hasCycle = w.Cycles[i], true
+			}
+			all = append(all, od)
 		}
 	}
 	if len(ws) > 0 {
@@ -299,31 +302,19 @@ func (st *Store) contactUpdate(c Contact, next ingest.ContactState, debits []ing
 		// Unregistered (deleted or never upserted) contacts go away after
 		// their history stops mattering.
 		set = append(set, "#ttl = :ttl")
-		vals[":ttl"] = n(st.now().Add(UnregisteredRetention).Unix())
+		vals[":ttl"] = n(st.now().Add(ingest.UnregisteredRetention).Unix())
 	}
-	firstStart := map[interactionz.Lane]time.Time{}
-	lastEnd := map[interactionz.Lane]time.Time{}
-	for _, d := range debits {
-		if _, ok := firstStart[d.Lane]; !ok {
-			firstStart[d.Lane] = d.Window.Start
-		}
-		lastEnd[d.Lane] = d.Window.End
-	}
-	lanes := make([]string, 0, len(firstStart))
-	for l := range firstStart {
-		lanes = append(lanes, string(l))
-	}
-	sort.Strings(lanes)
-	for i, l := range lanes {
+	// The guard of ingest.LaneSpans' rule: a lane's windows never overlap.
+	for i, span := range ingest.LaneSpans(debits) {
 		name, start, end := fmt.Sprintf("#we%d", i), fmt.Sprintf(":ws%d", i), fmt.Sprintf(":we%d", i)
-		names[name] = "wEnd_" + l
+		names[name] = "wEnd_" + string(span.Lane)
 		// Unix nanoseconds, the precision of event times and windows: in
 		// milliseconds a window's end could round to before an event it
 		// contains. (An end written in milliseconds before this change
 		// compares below any start in nanoseconds: the guard lets that one
 		// debit through and is exact from its write on.)
-		vals[start] = n(firstStart[interactionz.Lane(l)].UnixNano())
-		vals[end] = n(lastEnd[interactionz.Lane(l)].UnixNano())
+		vals[start] = n(span.Start.UnixNano())
+		vals[end] = n(span.End.UnixNano())
 		cond += fmt.Sprintf(" AND (attribute_not_exists(%s) OR %s <= %s)", name, name, start)
 		set = append(set, fmt.Sprintf("%s = %s", name, end))
 	}
@@ -383,10 +374,11 @@ const (
 )
 
 type orgDebit struct {
-	org     string
-	d       ingest.Debit
-	cycleOf CycleOf
-	shard   int
+	org      string
+	d        ingest.Debit
+	cycle    localdate.Date
+	hasCycle bool
+	shard    int
 }
 
 func (st *Store) totalUpdates(debits []orgDebit) []types.TransactWriteItem {
@@ -409,8 +401,8 @@ func (st *Store) totalUpdates(debits []orgDebit) []types.TransactWriteItem {
 	}
 	for _, od := range debits {
 		bump(keys.DayTotals(od.org, od.d.Date.String(), od.shard), od.d)
-		if od.cycleOf != nil {
-			bump(keys.CycleTotals(od.org, od.cycleOf(od.d.Date).String(), od.shard), od.d)
+		if od.hasCycle {
+			bump(keys.CycleTotals(od.org, od.cycle.String(), od.shard), od.d)
 		}
 	}
 	exp := n(st.now().Add(consumption.BillingRetention).Unix())
@@ -469,7 +461,7 @@ func (st *Store) StateSize(state ingest.ContactState) (int, bool) {
 // ingest.ContactState.SpillFrom), and a retry from the same stored
 // version writes the same items again.
 func (st *Store) putSpill(ctx context.Context, c Contact, next ingest.ContactState) error {
-	exp := n(st.now().Add(ingest.DedupeRetention + 48*time.Hour).Unix())
+	exp := n(st.now().Add(ingest.SpillRetention).Unix())
 	for _, b := range next.Spill {
 		item := key(keys.Spill(c.Org, c.Contact, b.Day, c.Version))
 		item[attrIDs] = &types.AttributeValueMemberB{Value: b.Hashes}

@@ -19,7 +19,6 @@ import (
 
 	"github.com/customercloud/home/shared/ingest"
 	"github.com/customercloud/home/shared/keys"
-	"github.com/customercloud/home/shared/localdate"
 	"github.com/customercloud/home/shared/plan"
 	"github.com/customercloud/home/shared/resources"
 )
@@ -41,13 +40,6 @@ var _ API = (*dynamodb.Client)(nil)
 // read (another delivery of the same group got there first): re-read and
 // re-apply.
 var ErrConflict = errors.New("state changed since read")
-
-// UnregisteredRetention is how long the state of a contact that is not
-// registered (deleted, or only ever seen in events) stays after its last
-// write: its activity still counts in the two 30-day periods
-// (localdate.ActivityDays), and two more weeks cover a producer's late
-// resends of its events (the duplicate window DESIGN.md promises).
-const UnregisteredRetention = time.Duration(localdate.ActivityDays+14) * 24 * time.Hour
 
 // Store is the DynamoDB-backed state.
 type Store struct {
