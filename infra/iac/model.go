@@ -214,7 +214,7 @@ func Expected() (*Model, error) {
 			FIFO:                      strconv.FormatBool(q.FIFO),
 			ContentBasedDeduplication: "false",
 			VisibilityTimeout:         itoa(int(q.VisibilityTimeout.Seconds())),
-			MessageRetentionPeriod:    itoa(int(q.Retention.Seconds())),
+			MessageRetentionPeriod:    itoa(int(q.MessageRetention.Seconds())),
 			SQSManagedSSE:             "true",
 		}
 		if q.HighThroughput {

@@ -314,8 +314,8 @@ func TestRetrySchedule(t *testing.T) {
 	for n := 1; n < r.MaxReceives; n++ {
 		total += r.Delay(n)
 	}
-	if total >= resources.EventsQueue.Retention {
-		t.Errorf("the last receive comes %v after the first, beyond the queue's %v retention", total, resources.EventsQueue.Retention)
+	if total >= resources.EventsQueue.MessageRetention {
+		t.Errorf("the last receive comes %v after the first, beyond the queue's %v retention", total, resources.EventsQueue.MessageRetention)
 	}
 	t.Logf("the handler gives up at receive %d, %v after the first (%.1f days)", r.MaxReceives, total, total.Hours()/24)
 }

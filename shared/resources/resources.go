@@ -90,7 +90,8 @@ type QueueDef struct {
 	Name              string
 	FIFO              bool
 	VisibilityTimeout time.Duration
-	Retention         time.Duration
+	// MessageRetention is how long SQS keeps a message not deleted.
+	MessageRetention time.Duration
 	// DeadLetter is the name of the queue failed messages move to after
 	// MaxReceiveCount receives; empty for a dead-letter queue itself.
 	DeadLetter      string
@@ -183,7 +184,7 @@ var (
 		Name:              "cch-events-dlq.fifo",
 		FIFO:              true,
 		VisibilityTimeout: 60 * time.Second,
-		Retention:         14 * 24 * time.Hour,
+		MessageRetention:  14 * 24 * time.Hour,
 	}
 
 	// MaxReceiveCount is high because a transient failure (a storage
@@ -199,7 +200,7 @@ var (
 		Name:              "cch-events.fifo",
 		FIFO:              true,
 		VisibilityTimeout: 60 * time.Second,
-		Retention:         14 * 24 * time.Hour,
+		MessageRetention:  14 * 24 * time.Hour,
 		DeadLetter:        EventsDLQ.Name,
 		MaxReceiveCount:   1000,
 		HighThroughput:    true,
@@ -209,7 +210,7 @@ var (
 	WebhooksDLQ = QueueDef{
 		Name:              "cch-webhooks-dlq",
 		VisibilityTimeout: 60 * time.Second,
-		Retention:         14 * 24 * time.Hour,
+		MessageRetention:  14 * 24 * time.Hour,
 	}
 
 	// WebhooksQueue feeds the notify function from the notifications bus;
@@ -217,7 +218,7 @@ var (
 	WebhooksQueue = QueueDef{
 		Name:              "cch-webhooks",
 		VisibilityTimeout: 60 * time.Second,
-		Retention:         4 * 24 * time.Hour,
+		MessageRetention:  4 * 24 * time.Hour,
 		DeadLetter:        WebhooksDLQ.Name,
 		MaxReceiveCount:   8,
 	}
@@ -228,7 +229,7 @@ var (
 	ExportsDLQ = QueueDef{
 		Name:              "cch-exports-dlq",
 		VisibilityTimeout: 60 * time.Second,
-		Retention:         14 * 24 * time.Hour,
+		MessageRetention:  14 * 24 * time.Hour,
 	}
 
 	// ExportsQueue feeds the export worker one job at a time. Its
@@ -238,7 +239,7 @@ var (
 	ExportsQueue = QueueDef{
 		Name:              "cch-exports",
 		VisibilityTimeout: 16 * time.Minute,
-		Retention:         1 * 24 * time.Hour,
+		MessageRetention:  1 * 24 * time.Hour,
 		DeadLetter:        ExportsDLQ.Name,
 		MaxReceiveCount:   3,
 	}
@@ -257,7 +258,7 @@ var (
 	LocalNotificationsQueue = QueueDef{
 		Name:              "cch-notifications-local",
 		VisibilityTimeout: 30 * time.Second,
-		Retention:         4 * 24 * time.Hour,
+		MessageRetention:  4 * 24 * time.Hour,
 	}
 
 	// NotificationsBus is the custom bus of threshold notifications.

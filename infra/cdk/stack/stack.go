@@ -229,7 +229,7 @@ func (b *builder) queueDefs() error {
 			qp := &awssqs.QueueProps{
 				Fifo:              jsii.Bool(q.FIFO),
 				VisibilityTimeout: awscdk.Duration_Seconds(jsii.Number(q.VisibilityTimeout.Seconds())),
-				RetentionPeriod:   awscdk.Duration_Seconds(jsii.Number(q.Retention.Seconds())),
+				RetentionPeriod:   awscdk.Duration_Seconds(jsii.Number(q.MessageRetention.Seconds())),
 				Encryption:        awssqs.QueueEncryption_SQS_MANAGED,
 				DeadLetterQueue:   dlq,
 			}

@@ -347,8 +347,8 @@ func queueAttributes(d resources.QueueDef, dlqARN string) (map[string]string, er
 	if d.VisibilityTimeout > 0 {
 		attrs[string(sqstypes.QueueAttributeNameVisibilityTimeout)] = seconds(d.VisibilityTimeout)
 	}
-	if d.Retention > 0 {
-		attrs[string(sqstypes.QueueAttributeNameMessageRetentionPeriod)] = seconds(d.Retention)
+	if d.MessageRetention > 0 {
+		attrs[string(sqstypes.QueueAttributeNameMessageRetentionPeriod)] = seconds(d.MessageRetention)
 	}
 	if d.DeadLetter != "" {
 		if d.MaxReceiveCount <= 0 {
