@@ -169,7 +169,7 @@ type item struct {
 	msg events.SQSMessage
 	ev  event.Event
 	// label is the sentiment of the event's text, "" if none.
-	label string
+	label sentiment.Label
 	// poison is why the message cannot be applied ("" for a valid event).
 	poison error
 	// target is what a valid event is about, decided from the event itself
@@ -345,7 +345,7 @@ func (p *Processor) classifyAll(ctx context.Context, order []*group) {
 	wg.Wait()
 }
 
-func (p *Processor) classify(ctx context.Context, ev event.Event, msgID string) string {
+func (p *Processor) classify(ctx context.Context, ev event.Event, msgID string) sentiment.Label {
 	if ev.Type != event.MessageReceived || ev.Data.Text == "" || p.sentiment == nil {
 		return ""
 	}
@@ -356,7 +356,7 @@ func (p *Processor) classify(ctx context.Context, ev event.Event, msgID string) 
 		p.log.WarnContext(ctx, "sentiment unavailable", "messageId", msgID, "error", err.Error())
 		return ""
 	}
-	return string(l)
+	return l
 }
 
 func (p *Processor) poison(ctx context.Context, m events.SQSMessage, cause error) error {

@@ -14,6 +14,7 @@ import (
 	"github.com/customercloud/home/shared/geo/uf"
 	"github.com/customercloud/home/shared/interactionz"
 	"github.com/customercloud/home/shared/localdate"
+	"github.com/customercloud/home/shared/sentiment"
 )
 
 // DedupeRetention is how long an applied event's identity is remembered:
@@ -47,7 +48,7 @@ type Context struct {
 	Now time.Time
 	// Sentiment is the classification of the event's customer text, "" if
 	// it has none. The text itself never reaches the state.
-	Sentiment string
+	Sentiment sentiment.Label
 	// Spilled are the identities read from the spill items of the days
 	// NeedsSpilled named (the late-event path); nil otherwise.
 	Spilled IDSet
@@ -99,9 +100,9 @@ type Window struct {
 	Date    localdate.Date `json:"d"`
 	// Sentiment is the label of the latest classified customer text in the
 	// window; TextAt and TextAtNs are that text's time, like Start.
-	Sentiment string `json:"x,omitempty"`
-	TextAt    int64  `json:"ta,omitempty"`
-	TextAtNs  int32  `json:"tn,omitempty"`
+	Sentiment sentiment.Label `json:"x,omitempty"`
+	TextAt    int64           `json:"ta,omitempty"`
+	TextAtNs  int32           `json:"tn,omitempty"`
 }
 
 // splitTime is t as stored: Unix milliseconds and the nanoseconds within.

@@ -8,6 +8,7 @@ import (
 	"github.com/customercloud/home/shared/event"
 	"github.com/customercloud/home/shared/interactionz"
 	"github.com/customercloud/home/shared/localdate"
+	"github.com/customercloud/home/shared/sentiment"
 )
 
 var sp = localdate.MustLoadDefault()
@@ -47,7 +48,9 @@ func TestDedupeRetention(t *testing.T) {
 func TestSatisfactionFollowsTheLatestText(t *testing.T) {
 	t0 := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 	var s ContactState
-	ctx := func(label string) Context { return Context{Loc: sp, Now: t0.Add(48 * time.Hour), Sentiment: label} }
+	ctx := func(label sentiment.Label) Context {
+		return Context{Loc: sp, Now: t0.Add(48 * time.Hour), Sentiment: label}
+	}
 	s.Apply(rcv("a", t0.Add(2*time.Hour), "human"), ctx("negative"))
 	s.Apply(rcv("b", t0.Add(1*time.Hour), "human"), ctx("positive")) // late: absorbed, no label
 	s.Apply(rcv("c", t0.Add(3*time.Hour), "human"), ctx("positive"))
