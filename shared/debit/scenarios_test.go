@@ -19,7 +19,8 @@ type step struct {
 func tr() *bool { v := true; return &v }
 func fa() *bool { v := false; return &v }
 
-// TestSpecScenarios runs every acceptance scenario of SPEC §4 through the
+// TestSpecScenarios runs every example of docs/PRODUCT.md § Interactionz
+// (the product's examples, each with what it costs) through the
 // real queue, the debit handler and DynamoDB Local; each scenario is one
 // contact of its own organization, and the ledger must hold exactly the
 // expected debits.
