@@ -16,6 +16,7 @@ import (
 	"github.com/customercloud/home/internal/gen"
 	"github.com/customercloud/home/shared/debit"
 	"github.com/customercloud/home/shared/event"
+	"github.com/customercloud/home/shared/ingest"
 	"github.com/customercloud/home/shared/keys"
 	"github.com/customercloud/home/shared/sentiment"
 	"github.com/customercloud/home/shared/store"
@@ -229,7 +230,7 @@ func BenchmarkContactState(b *testing.B) {
 				proc := debit.New(st, dlq, sentiment.Offline{}, discard).WithClock(p.Clock.Now)
 				sz := newSizer(p)
 				ck := keys.Contact(meterOrg, "busy")
-				ref := store.ContactRef{Org: meterOrg, Contact: "busy"}
+				ref := ingest.ContactRef{Org: meterOrg, Contact: "busy"}
 				r = row{perDay: perDay, days: days, events: len(evs)}
 				for i, bt := range batches {
 					p.Clock.Set(bt.now)
@@ -262,7 +263,7 @@ func BenchmarkContactState(b *testing.B) {
 						}
 					}
 					if i%50 == 0 || i == len(batches)-1 {
-						bt, err := p.Store.LoadBatch(context.Background(), []string{meterOrg}, []store.ContactRef{ref})
+						bt, err := p.Store.LoadBatch(context.Background(), []string{meterOrg}, []ingest.ContactRef{ref})
 						if err != nil {
 							b.Fatal(err)
 						}

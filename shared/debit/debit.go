@@ -41,15 +41,15 @@ import (
 
 // Store is what the processor needs from storage.
 type Store interface {
-	LoadBatch(ctx context.Context, orgs []string, contacts []store.ContactRef) (store.Batch, error)
+	LoadBatch(ctx context.Context, orgs []string, contacts []ingest.ContactRef) (store.Batch, error)
 	// SaveContacts writes contacts' planned states and debits, all or
 	// nothing; store.ErrConflict when one changed since it was read.
-	SaveContacts(ctx context.Context, ws []store.ContactWrite) error
+	SaveContacts(ctx context.Context, ws []ingest.ContactWrite) error
 	SaveOrgState(ctx context.Context, org string, prev int64, state ingest.OrgState) error
 	EnsureOrg(ctx context.Context, org string) error
 	// SpilledIDs reads spilled identities of a contact's event days (the
 	// late-event path).
-	SpilledIDs(ctx context.Context, ref store.ContactRef, days []int32) (ingest.IDSet, error)
+	SpilledIDs(ctx context.Context, ref ingest.ContactRef, days []int32) (ingest.IDSet, error)
 	// StateSize is a state's stored size and whether it fits the limit.
 	StateSize(state ingest.ContactState) (int, bool)
 }
@@ -181,14 +181,14 @@ type item struct {
 // (isOrg) or one contact's.
 type target struct {
 	isOrg bool
-	ref   store.ContactRef
+	ref   ingest.ContactRef
 }
 
 func targetOf(ev event.Event) target {
 	if ev.OrgScoped() {
-		return target{isOrg: true, ref: store.ContactRef{Org: ev.OrgID}}
+		return target{isOrg: true, ref: ingest.ContactRef{Org: ev.OrgID}}
 	}
-	return target{ref: store.ContactRef{Org: ev.OrgID, Contact: ev.Data.ContactID}}
+	return target{ref: ingest.ContactRef{Org: ev.OrgID, Contact: ev.Data.ContactID}}
 }
 
 // group is one message group's messages of the batch, in order. A group
@@ -383,8 +383,8 @@ func (p *Processor) poison(ctx context.Context, m events.SQSMessage, cause error
 func (p *Processor) applyGroups(ctx context.Context, order []*group, now time.Time) (map[string]error, store.Batch) {
 	var orgs []string
 	seenOrg := map[string]bool{}
-	var contacts []store.ContactRef
-	seenContact := map[store.ContactRef]bool{}
+	var contacts []ingest.ContactRef
+	seenContact := map[ingest.ContactRef]bool{}
 	for _, g := range order {
 		for _, it := range g.items {
 			if it.poison != nil {
@@ -539,7 +539,7 @@ func touched(order []*group, b store.Batch, failed map[string]error, now time.Ti
 // It returns the index of the first message that failed.
 func (p *Processor) applyGroup(ctx context.Context, g *group, b store.Batch, now time.Time, planned *contactWrite) (int, error) {
 	profs := map[string]store.Profile{}
-	contacts := map[store.ContactRef]store.Contact{}
+	contacts := map[ingest.ContactRef]ingest.Contact{}
 	for i := 0; i < len(g.items); {
 		if g.items[i].poison != nil {
 			if err := p.poison(ctx, g.items[i].msg, g.items[i].poison); err != nil {
@@ -584,7 +584,7 @@ func (p *Processor) applyGroup(ctx context.Context, g *group, b store.Batch, now
 // state changed since it was read (a redelivery racing a slow attempt), it
 // re-reads and recomputes: remembered identities make what is already in
 // it a no-op.
-func (p *Processor) applyRun(ctx context.Context, g *group, tg target, run []item, prof store.Profile, c store.Contact, now time.Time, w *contactWrite) (store.Profile, store.Contact, error) {
+func (p *Processor) applyRun(ctx context.Context, g *group, tg target, run []item, prof store.Profile, c ingest.Contact, now time.Time, w *contactWrite) (store.Profile, ingest.Contact, error) {
 	for attempt := 0; ; attempt++ {
 		var err error
 		if tg.isOrg {
@@ -601,9 +601,9 @@ func (p *Processor) applyRun(ctx context.Context, g *group, tg target, run []ite
 		if !errors.Is(err, store.ErrConflict) || attempt >= maxConflictRetries {
 			return prof, c, err
 		}
-		var contacts []store.ContactRef
+		var contacts []ingest.ContactRef
 		if !tg.isOrg {
-			contacts = []store.ContactRef{tg.ref}
+			contacts = []ingest.ContactRef{tg.ref}
 		}
 		nb, lerr := p.store.LoadBatch(ctx, []string{tg.ref.Org}, contacts)
 		if lerr != nil {
@@ -623,7 +623,7 @@ func (p *Processor) applyRun(ctx context.Context, g *group, tg target, run []ite
 type contactWrite struct {
 	g       *group
 	run     []item
-	c       store.Contact
+	c       ingest.Contact
 	prof    store.Profile
 	now     time.Time
 	spilled ingest.IDSet
@@ -634,8 +634,8 @@ type contactWrite struct {
 }
 
 // write is the plan as the store writes it.
-func (w *contactWrite) write() store.ContactWrite {
-	return store.ContactWrite{Contact: w.c, Next: w.next, Debits: w.debits, Cycles: cycles(w.prof, w.debits)}
+func (w *contactWrite) write() ingest.ContactWrite {
+	return ingest.ContactWrite{Contact: w.c, Next: w.next, Debits: w.debits, Cycles: cycles(w.prof, w.debits)}
 }
 
 // plan computes, once, the write of every group that is one run of one
@@ -676,7 +676,7 @@ func (p *Processor) commitCombined(ctx context.Context, order []*group, plans ma
 	if len(ws) < 2 {
 		return done // one group alone is the same transaction either way
 	}
-	writes := make([]store.ContactWrite, len(ws))
+	writes := make([]ingest.ContactWrite, len(ws))
 	for i, w := range ws {
 		writes[i] = w.write()
 	}
@@ -693,7 +693,7 @@ func (p *Processor) commitCombined(ctx context.Context, order []*group, plans ma
 
 // planContact computes the plan of a run from the contact's state c,
 // reading first the spilled identities its late events need.
-func (p *Processor) planContact(ctx context.Context, g *group, run []item, c store.Contact, prof store.Profile, now time.Time) (*contactWrite, error) {
+func (p *Processor) planContact(ctx context.Context, g *group, run []item, c ingest.Contact, prof store.Profile, now time.Time) (*contactWrite, error) {
 	w := &contactWrite{g: g, run: run, c: c, prof: prof, now: now}
 	if days := lateDays(g.id, run, c); len(days) > 0 {
 		var err error
@@ -706,12 +706,12 @@ func (p *Processor) planContact(ctx context.Context, g *group, run []item, c sto
 }
 
 // commit writes one plan on its own and returns the contact as written.
-func (p *Processor) commit(ctx context.Context, w *contactWrite) (store.Contact, error) {
+func (p *Processor) commit(ctx context.Context, w *contactWrite) (ingest.Contact, error) {
 	if !w.changed {
 		p.committed(ctx, w)
 		return w.c, nil
 	}
-	err := p.store.SaveContacts(ctx, []store.ContactWrite{w.write()})
+	err := p.store.SaveContacts(ctx, []ingest.ContactWrite{w.write()})
 	if errors.Is(err, store.ErrStateTooLarge) {
 		return p.isolateOversize(ctx, w)
 	}
@@ -719,7 +719,7 @@ func (p *Processor) commit(ctx context.Context, w *contactWrite) (store.Contact,
 		return w.c, err
 	}
 	p.committed(ctx, w)
-	return store.Contact{ContactRef: w.c.ContactRef, State: w.next, Version: w.c.Version + 1}, nil
+	return ingest.Contact{ContactRef: w.c.ContactRef, State: w.next, Version: w.c.Version + 1}, nil
 }
 
 // committed logs what a written plan did: its duplicates and its debits.
@@ -761,7 +761,7 @@ func cycles(prof store.Profile, debits []ingest.Debit) []localdate.Date {
 // for it, already holds is a duplicate. If the write spills identities,
 // next.Spill holds them (size is the state's stored size, for the
 // spilling policy).
-func compute(gid string, run []item, c store.Contact, prof store.Profile, now time.Time, spilled ingest.IDSet, size func(ingest.ContactState) int) (next ingest.ContactState, debits []ingest.Debit, dups []item, changed bool) {
+func compute(gid string, run []item, c ingest.Contact, prof store.Profile, now time.Time, spilled ingest.IDSet, size func(ingest.ContactState) int) (next ingest.ContactState, debits []ingest.Debit, dups []item, changed bool) {
 	loc := prof.Plan.Location()
 	next = c.State.Clone()
 	for _, it := range run {
@@ -803,7 +803,7 @@ func sequence(m events.SQSMessage) (string, int64) {
 // lateDays are the event days whose spilled identities the run needs: its
 // events that are not SQS redeliveries, not in the state, and not after the
 // latest spilled event time.
-func lateDays(gid string, run []item, c store.Contact) []int32 {
+func lateDays(gid string, run []item, c ingest.Contact) []int32 {
 	var days []int32
 	seen := map[int32]bool{}
 	for _, it := range run {
@@ -833,7 +833,7 @@ func (p *Processor) logDebits(ctx context.Context, g *group, debits []ingest.Deb
 // sets each event that would make it too large aside in the dead-letter
 // queue with the reason (its depth alarm fires) and writes the rest, so
 // the group goes on and nothing is dropped silently.
-func (p *Processor) isolateOversize(ctx context.Context, w *contactWrite) (store.Contact, error) {
+func (p *Processor) isolateOversize(ctx context.Context, w *contactWrite) (ingest.Contact, error) {
 	g, c := w.g, w.c
 	var keep []item
 	for _, it := range w.run {
@@ -858,11 +858,11 @@ func (p *Processor) isolateOversize(ctx context.Context, w *contactWrite) (store
 	if !kept.changed {
 		return c, nil
 	}
-	if err := p.store.SaveContacts(ctx, []store.ContactWrite{kept.write()}); err != nil {
+	if err := p.store.SaveContacts(ctx, []ingest.ContactWrite{kept.write()}); err != nil {
 		return c, err
 	}
 	p.committed(ctx, kept)
-	return store.Contact{ContactRef: c.ContactRef, State: kept.next, Version: c.Version + 1}, nil
+	return ingest.Contact{ContactRef: c.ContactRef, State: kept.next, Version: c.Version + 1}, nil
 }
 
 func (p *Processor) applyOrg(ctx context.Context, org string, run []item, prof store.Profile, now time.Time) (store.Profile, error) {

@@ -18,9 +18,9 @@ import (
 	"github.com/customercloud/home/shared/deadletter"
 	"github.com/customercloud/home/shared/debit"
 	"github.com/customercloud/home/shared/event"
+	"github.com/customercloud/home/shared/ingest"
 	"github.com/customercloud/home/shared/plan"
 	"github.com/customercloud/home/shared/sentiment"
-	"github.com/customercloud/home/shared/store"
 )
 
 // TestBusyContactThroughTheRealQueue: given a contact at 5,000 events a day
@@ -44,11 +44,11 @@ func TestBusyContactThroughTheRealQueue(t *testing.T) {
 		t.Fatalf("%d messages in the dead-letter queue", len(dl))
 	}
 	compareBilling(t, p, org, oracle.Run(evs, oracle.Options{Plan: pl, Now: end, Classify: classify}))
-	b, err := p.Store.LoadBatch(context.Background(), []string{org}, []store.ContactRef{{Org: org, Contact: hot}})
+	b, err := p.Store.LoadBatch(context.Background(), []string{org}, []ingest.ContactRef{{Org: org, Contact: hot}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	size, _ := p.Store.StateSize(b.Contacts[store.ContactRef{Org: org, Contact: hot}].State)
+	size, _ := p.Store.StateSize(b.Contacts[ingest.ContactRef{Org: org, Contact: hot}].State)
 	if size > hotStateLimit {
 		t.Fatalf("the busy contact's state is %d bytes", size)
 	}

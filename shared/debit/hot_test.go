@@ -18,7 +18,6 @@ import (
 	"github.com/customercloud/home/shared/ingest"
 	"github.com/customercloud/home/shared/plan"
 	"github.com/customercloud/home/shared/sentiment"
-	"github.com/customercloud/home/shared/store"
 )
 
 // hotStateLimit is the stored state a contact may reach whatever its rate
@@ -109,11 +108,11 @@ func TestOracleHotContact(t *testing.T) {
 		later = keep
 		c, f := drain(t, org, src, proc, p, r, nil)
 		crashes, faults = crashes+c, faults+f
-		b, err := p.Store.LoadBatch(ctx, []string{org}, []store.ContactRef{{Org: org, Contact: hot}})
+		b, err := p.Store.LoadBatch(ctx, []string{org}, []ingest.ContactRef{{Org: org, Contact: hot}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		st := b.Contacts[store.ContactRef{Org: org, Contact: hot}].State
+		st := b.Contacts[ingest.ContactRef{Org: org, Contact: hot}].State
 		size, _ := p.Store.StateSize(st)
 		maxState = max(maxState, size)
 		if size > hotStateLimit || st.PendingLen() > ingest.MaxPending+10 {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/customercloud/home/shared/event"
+	"github.com/customercloud/home/shared/ingest"
 	"github.com/customercloud/home/shared/plan"
 	"github.com/customercloud/home/shared/store"
 )
@@ -26,7 +27,7 @@ func TestContactPhonesAreParsed(t *testing.T) {
 		t.Run(tc.phone, func(t *testing.T) {
 			ev := event.Event{SpecVersion: "1.0", ID: "e1", Source: "crm", Type: event.ContactUpserted, Time: now.Add(-time.Minute),
 				OrgID: "o", Data: event.Data{ContactID: "c", Phone: tc.phone}}
-			next, _, _, changed := compute("o#c", []item{{ev: ev}}, store.Contact{}, prof, now, nil, nil)
+			next, _, _, changed := compute("o#c", []item{{ev: ev}}, ingest.Contact{}, prof, now, nil, nil)
 			if !changed || next.UF != tc.want {
 				t.Fatalf("got UF %q (changed %v), want %q", next.UF, changed, tc.want)
 			}

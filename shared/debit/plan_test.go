@@ -38,7 +38,7 @@ type countingStore struct {
 	ensureFails  map[string]bool
 }
 
-func (s *countingStore) LoadBatch(ctx context.Context, orgs []string, contacts []store.ContactRef) (store.Batch, error) {
+func (s *countingStore) LoadBatch(ctx context.Context, orgs []string, contacts []ingest.ContactRef) (store.Batch, error) {
 	s.loads.Add(1)
 	b, err := s.Store.LoadBatch(ctx, orgs, contacts)
 	if s.afterLoad != nil {

@@ -19,24 +19,11 @@ import (
 	"github.com/customercloud/home/shared/localdate"
 )
 
-// ContactRef names a contact of an organization.
-type ContactRef struct {
-	Org     string
-	Contact string
-}
-
-// Contact is a contact's stored state and the version it was read at.
-type Contact struct {
-	ContactRef
-	State   ingest.ContactState
-	Version int64
-}
-
 // Batch is what a batch of events needs: the profiles of its organizations
 // and the states of its contacts.
 type Batch struct {
 	Profiles map[string]Profile
-	Contacts map[ContactRef]Contact
+	Contacts map[ingest.ContactRef]ingest.Contact
 }
 
 // maxBatchGet is DynamoDB's BatchGetItem limit.
@@ -45,8 +32,8 @@ const maxBatchGet = 100
 // LoadBatch reads profiles and contact states in as few strongly consistent
 // BatchGetItem calls as DynamoDB allows (one for a Lambda batch), retrying
 // unprocessed keys with backoff.
-func (st *Store) LoadBatch(ctx context.Context, orgs []string, contacts []ContactRef) (Batch, error) {
-	b := Batch{Profiles: map[string]Profile{}, Contacts: map[ContactRef]Contact{}}
+func (st *Store) LoadBatch(ctx context.Context, orgs []string, contacts []ingest.ContactRef) (Batch, error) {
+	b := Batch{Profiles: map[string]Profile{}, Contacts: map[ingest.ContactRef]ingest.Contact{}}
 	var ks []map[string]types.AttributeValue
 	seen := map[keys.Key]bool{}
 	add := func(k keys.Key) {
@@ -73,7 +60,7 @@ func (st *Store) LoadBatch(ctx context.Context, orgs []string, contacts []Contac
 		b.Profiles[o] = p
 	}
 	for _, c := range contacts {
-		rec := Contact{ContactRef: c}
+		rec := ingest.Contact{ContactRef: c}
 		if item := items[keys.Contact(c.Org, c.Contact)]; item != nil {
 			rec.Version = num(item, attrVersion)
 			if err := decodeState(item[attrState], &rec.State); err != nil {
@@ -131,7 +118,7 @@ func conflictBackoff(attempt int) time.Duration {
 // else is one transaction (saveTransaction), so a charge, its explanation
 // and its totals exist together or not at all. ErrConflict when any contact
 // changed since it was read: nothing is written.
-func (st *Store) SaveContacts(ctx context.Context, ws []ContactWrite) error {
+func (st *Store) SaveContacts(ctx context.Context, ws []ingest.ContactWrite) error {
 	switch {
 	case len(ws) == 0:
 		return nil
@@ -143,7 +130,7 @@ func (st *Store) SaveContacts(ctx context.Context, ws []ContactWrite) error {
 
 // saveState is one contact's new state without debits, in one conditional
 // UpdateItem.
-func (st *Store) saveState(ctx context.Context, c Contact, next ingest.ContactState) error {
+func (st *Store) saveState(ctx context.Context, c ingest.Contact, next ingest.ContactState) error {
 	update, err := st.contactUpdate(c, next, nil)
 	if err != nil {
 		return err
@@ -164,17 +151,6 @@ func (st *Store) saveState(ctx context.Context, c Contact, next ingest.ContactSt
 		return fmt.Errorf("save contact: %w", err)
 	}
 	return nil
-}
-
-// ContactWrite is one contact's new state and the debits it opened.
-type ContactWrite struct {
-	Contact Contact
-	Next    ingest.ContactState
-	Debits  []ingest.Debit
-	// Cycles[i] is the start of the billing cycle Debits[i] counts in (the
-	// plan's rule, plan.Plan.Cycle, applied by the debit); without them no
-	// cycle totals are written.
-	Cycles []localdate.Date
 }
 
 // maxTransactItems is DynamoDB's TransactWriteItems limit.
@@ -198,7 +174,7 @@ var ErrTooLarge = errors.New("too many items for one transaction")
 // and a contact written on its own (the debit's group-by-group fallback)
 // adds to its own contact's shard, so the fallback's totals writes spread
 // over all keys.TotalShards shards as its contacts do.
-func (st *Store) saveTransaction(ctx context.Context, ws []ContactWrite) error {
+func (st *Store) saveTransaction(ctx context.Context, ws []ingest.ContactWrite) error {
 	var items []types.TransactWriteItem
 	var all []orgDebit
 	for _, w := range ws {
@@ -282,7 +258,7 @@ func cancelReason(err error) string {
 }
 
 // contactUpdate is the conditional update of a contact's state.
-func (st *Store) contactUpdate(c Contact, next ingest.ContactState, debits []ingest.Debit) (*types.Update, error) {
+func (st *Store) contactUpdate(c ingest.Contact, next ingest.ContactState, debits []ingest.Debit) (*types.Update, error) {
 	enc, err := encodeState(next)
 	if err != nil {
 		return nil, err
@@ -328,7 +304,7 @@ func (st *Store) contactUpdate(c Contact, next ingest.ContactState, debits []ing
 	}, nil
 }
 
-func (st *Store) ledgerPuts(c ContactRef, debits []ingest.Debit) []types.TransactWriteItem {
+func (st *Store) ledgerPuts(c ingest.ContactRef, debits []ingest.Debit) []types.TransactWriteItem {
 	out := make([]types.TransactWriteItem, 0, len(debits))
 	exp := n(st.now().Add(consumption.BillingRetention).Unix())
 	for _, d := range debits {
@@ -460,7 +436,7 @@ func (st *Store) StateSize(state ingest.ContactState) (int, bool) {
 // fails, the items hold only identities of events already applied (see
 // ingest.ContactState.SpillFrom), and a retry from the same stored
 // version writes the same items again.
-func (st *Store) putSpill(ctx context.Context, c Contact, next ingest.ContactState) error {
+func (st *Store) putSpill(ctx context.Context, c ingest.Contact, next ingest.ContactState) error {
 	exp := n(st.now().Add(ingest.SpillRetention).Unix())
 	for _, b := range next.Spill {
 		item := key(keys.Spill(c.Org, c.Contact, b.Day, c.Version))
@@ -480,7 +456,7 @@ const attrIDs = "ids"
 // SpilledIDs reads the identities spilled for a contact's event days, one
 // strongly consistent Query per day (the late-event path: only for events
 // at or before the state's SpilledMax and not in it).
-func (st *Store) SpilledIDs(ctx context.Context, ref ContactRef, days []int32) (ingest.IDSet, error) {
+func (st *Store) SpilledIDs(ctx context.Context, ref ingest.ContactRef, days []int32) (ingest.IDSet, error) {
 	out := ingest.IDSet{}
 	for _, day := range days {
 		var start map[string]types.AttributeValue
