@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/customercloud/home/internal/pipeline"
+	"github.com/customercloud/home/internal/testkit"
 	"github.com/customercloud/home/shared/event"
 	"github.com/customercloud/home/shared/keys"
 	"github.com/customercloud/home/shared/plan"
@@ -33,10 +34,6 @@ var benchPlan = plan.Plan{Name: "Expert", CycleStartDay: 5, IncludedInteractionz
 var streamEnd = time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC)
 
 var discard = slog.New(slog.NewJSONHandler(io.Discard, nil))
-
-type noDLQ struct{}
-
-func (noDLQ) DeadLetter(context.Context, events.SQSMessage, string) error { return nil }
 
 // batch is one delivery to the debit handler.
 type batch struct {
@@ -57,12 +54,7 @@ func fifoBatches(tb testing.TB, evs []event.Event, size int) []batch {
 	for start := 0; start < len(evs); start += size {
 		var bt batch
 		for i := start; i < min(start+size, len(evs)); i++ {
-			body, err := evs[i].Encode()
-			if err != nil {
-				tb.Fatal(err)
-			}
-			bt.ev.Records = append(bt.ev.Records, events.SQSMessage{MessageId: strconv.Itoa(i), Body: string(body),
-				Attributes: map[string]string{"MessageGroupId": evs[i].MessageGroupID()}})
+			bt.ev.Records = append(bt.ev.Records, testkit.Message(tb, strconv.Itoa(i), evs[i]))
 			bt.idx = append(bt.idx, i)
 			bt.now = evs[i].Time.Add(time.Second)
 		}
@@ -541,12 +533,7 @@ func seedGrouped(tb testing.TB, p *pipeline.Pipeline, evs []event.Event, now tim
 			flush()
 		}
 		for _, i := range byGroup[g] {
-			body, err := evs[i].Encode()
-			if err != nil {
-				tb.Fatal(err)
-			}
-			cur.ev.Records = append(cur.ev.Records, events.SQSMessage{MessageId: strconv.Itoa(i), Body: string(body),
-				Attributes: map[string]string{"MessageGroupId": g}})
+			cur.ev.Records = append(cur.ev.Records, testkit.Message(tb, strconv.Itoa(i), evs[i]))
 			cur.idx = append(cur.idx, i)
 		}
 	}
