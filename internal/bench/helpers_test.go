@@ -18,12 +18,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/customercloud/home/internal/ddbmeter"
 	"github.com/customercloud/home/internal/pipeline"
 	"github.com/customercloud/home/internal/testkit"
 	"github.com/customercloud/home/shared/event"
 	"github.com/customercloud/home/shared/keys"
 	"github.com/customercloud/home/shared/plan"
-	"github.com/customercloud/home/shared/store"
 )
 
 // benchPlan is every benchmark organization's plan.
@@ -190,21 +190,32 @@ type tapCall struct {
 }
 
 // tap records every call with the item it writes and the capacity it
-// consumed, so a batch's cost can be attributed to the messages whose
-// group each call served. It forwards to inner (the pipeline's meter, which
-// keeps the totals).
+// consumed, as the pipeline's meter observes them (the meter keeps the
+// totals), so a batch's cost can be attributed to the messages whose group
+// each call served.
 type tap struct {
-	inner store.API
 	mu    sync.Mutex
 	calls []tapCall
 }
 
-var _ store.API = (*tap)(nil)
+// newTap observes m.
+func newTap(m *ddbmeter.Meter) *tap {
+	t := &tap{}
+	m.Observe(t.observe)
+	return t
+}
 
-func (t *tap) record(c tapCall) {
+func (t *tap) observe(c ddbmeter.Call) {
+	tc := tapCall{op: c.Op, wcu: c.WriteUnits, rcu: c.ReadUnits}
+	if len(c.Items) > 0 {
+		tc.key = c.Items[0]
+	}
+	if c.Op == "TransactWriteItems" {
+		tc.items = c.Items
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.calls = append(t.calls, c)
+	t.calls = append(t.calls, tc)
 }
 
 func (t *tap) drain() []tapCall {
@@ -213,104 +224,6 @@ func (t *tap) drain() []tapCall {
 	out := t.calls
 	t.calls = nil
 	return out
-}
-
-func units(write bool, cc ...types.ConsumedCapacity) float64 {
-	u := 0.0
-	for _, c := range cc {
-		switch {
-		case write && c.WriteCapacityUnits != nil:
-			u += *c.WriteCapacityUnits
-		case !write && c.ReadCapacityUnits != nil:
-			u += *c.ReadCapacityUnits
-		case c.CapacityUnits != nil:
-			u += *c.CapacityUnits
-		}
-	}
-	return u
-}
-
-func one(c *types.ConsumedCapacity) []types.ConsumedCapacity {
-	if c == nil {
-		return nil
-	}
-	return []types.ConsumedCapacity{*c}
-}
-
-func keyFrom(item map[string]types.AttributeValue) keys.Key {
-	str := func(n string) string {
-		if v, ok := item[n].(*types.AttributeValueMemberS); ok {
-			return v.Value
-		}
-		return ""
-	}
-	return keys.Key{PK: str("pk"), SK: str("sk")}
-}
-
-// GetItem implements store.API.
-func (t *tap) GetItem(ctx context.Context, in *dynamodb.GetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
-	out, err := t.inner.GetItem(ctx, in, o...)
-	if err == nil {
-		t.record(tapCall{op: "GetItem", rcu: units(false, one(out.ConsumedCapacity)...)})
-	}
-	return out, err
-}
-
-// BatchGetItem implements store.API.
-func (t *tap) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
-	out, err := t.inner.BatchGetItem(ctx, in, o...)
-	if err == nil {
-		t.record(tapCall{op: "BatchGetItem", rcu: units(false, out.ConsumedCapacity...)})
-	}
-	return out, err
-}
-
-// Query implements store.API.
-func (t *tap) Query(ctx context.Context, in *dynamodb.QueryInput, o ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
-	out, err := t.inner.Query(ctx, in, o...)
-	if err == nil {
-		t.record(tapCall{op: "Query", rcu: units(false, one(out.ConsumedCapacity)...)})
-	}
-	return out, err
-}
-
-// PutItem implements store.API.
-func (t *tap) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
-	out, err := t.inner.PutItem(ctx, in, o...)
-	if err == nil {
-		t.record(tapCall{op: "PutItem", key: keyFrom(in.Item), wcu: units(true, one(out.ConsumedCapacity)...)})
-	}
-	return out, err
-}
-
-// UpdateItem implements store.API.
-func (t *tap) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
-	out, err := t.inner.UpdateItem(ctx, in, o...)
-	if err == nil {
-		t.record(tapCall{op: "UpdateItem", key: keyFrom(in.Key), wcu: units(true, one(out.ConsumedCapacity)...)})
-	}
-	return out, err
-}
-
-// TransactWriteItems implements store.API.
-func (t *tap) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
-	out, err := t.inner.TransactWriteItems(ctx, in, o...)
-	if err == nil {
-		c := tapCall{op: "TransactWriteItems", wcu: units(true, out.ConsumedCapacity...)}
-		for _, it := range in.TransactItems {
-			switch {
-			case it.Update != nil:
-				c.items = append(c.items, keyFrom(it.Update.Key))
-			case it.Put != nil:
-				c.items = append(c.items, keyFrom(it.Put.Item))
-			}
-		}
-		if len(c.items) > 0 {
-			c.key = c.items[0]
-		}
-		t.record(c)
-	}
-	return out, err
 }
 
 // table renders rows as aligned columns.
@@ -447,7 +360,7 @@ func (s *sizer) refresh(tb testing.TB, ks []keys.Key) (after, compressed map[key
 				tb.Fatal(err)
 			}
 			for _, it := range out.Responses[s.p.Table] {
-				k, n := keyFrom(it), itemSize(it)
+				k, n := ddbmeter.KeyOf(it), itemSize(it)
 				after[k], compressed[k] = n, n
 				if st, ok := it["st"].(*types.AttributeValueMemberS); ok {
 					compressed[k] = n - len(st.Value) + deflated(st.Value)

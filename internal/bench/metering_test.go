@@ -143,8 +143,8 @@ func runNaive(b *testing.B, evs []event.Event, batches []batch) *side {
 func runOurs(b *testing.B, name string, evs []event.Event, batches []batch) *side {
 	b.StopTimer()
 	p := newPipeline(b, batches[0].now, meterOrg)
-	tp := &tap{inner: p.Meter}
-	st := store.New(tp, p.Table).WithClock(p.Clock.Now)
+	tp := newTap(p.Meter)
+	st := store.New(p.Meter, p.Table).WithClock(p.Clock.Now)
 	proc := debit.New(st, testkit.NoDLQ{}, sentiment.Offline{}, discard).WithClock(p.Clock.Now)
 	s := &side{name: name, events: len(evs), per: make([]cost, len(evs))}
 	sz := newSizer(p)
