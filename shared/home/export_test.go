@@ -17,7 +17,6 @@ import (
 	"github.com/customercloud/home/shared/event"
 	"github.com/customercloud/home/shared/home"
 	"github.com/customercloud/home/shared/plan"
-	"github.com/customercloud/home/shared/store"
 )
 
 // readCSV is what Python's csv module reads from the export: every row as a
@@ -56,34 +55,36 @@ func python(t *testing.T, program string, stdin []byte) []byte {
 // then Python's csv module reads exactly the JSON ledger of the same range,
 // every formula-like cell is defused, and the daily view equals the daily
 // totals; a range over the download limit is refused naming the field.
-func TestCSVExportEqualsJSONLedger(t *testing.T) {
-	p := pipeline.New(t, pipeline.Options{Now: fixtureNow, NoQueue: true})
-	const org = "export"
+// seedExportOrg gives org a plan and 30 days of nine contacts' generated
+// events (seed), delivered: contact ids get prefixes cycled in (formula-like
+// ones test the CSV escaping), expert agents' messages the agent id agent.
+func seedExportOrg(t *testing.T, p *pipeline.Pipeline, org string, seed uint64, prefixes []string, agent string) {
+	t.Helper()
 	pl := plan.Plan{Name: "Pro", CycleStartDay: 1, IncludedInteractionz: 50, Seats: 2, TimeZone: "America/Sao_Paulo"}
 	if err := p.Store.PutPlan(context.Background(), org, pl); err != nil {
 		t.Fatal(err)
 	}
-	s := gen.Generate(gen.Options{Org: org, Contacts: 9, Days: 30, Now: fixtureNow, Intensity: 0.3, Seed: 5})
-	prefixes := []string{"+55", "-x", "@y", ""}
+	s := gen.Generate(gen.Options{Org: org, Contacts: 9, Days: 30, Now: fixtureNow, Intensity: 0.3, Seed: seed})
 	for i := range s.Events {
 		e := &s.Events[i]
 		if e.Data.ContactID != "" {
 			e.Data.ContactID = prefixes[int(e.Data.ContactID[len(e.Data.ContactID)-1])%len(prefixes)] + e.Data.ContactID
 		}
 		if e.Type == event.MessageSent && e.Data.Sender == event.SenderExpertAgent {
-			e.Data.ExpertAgentID = "xa-1"
+			e.Data.ExpertAgentID = agent
 		}
 	}
 	p.Deliver(t, s.Events)
-	admin := p.Token(t, org, auth.Admin)
-	const rng = "from=2026-10-21&to=2026-11-20"
+}
 
-	// The JSON ledger, every page.
-	var ledger []store.LedgerEntry
-	var daily []store.DayTotal
+// consumptionPages reads GET /v1/consumption?query as admin, every page of
+// 500: the whole ledger, and the daily totals of the last page.
+func consumptionPages(t *testing.T, p *pipeline.Pipeline, admin, query string) home.Consumption {
+	t.Helper()
+	var all home.Consumption
 	cursor := ""
 	for {
-		target := "/v1/consumption?limit=500&" + rng
+		target := "/v1/consumption?limit=500&" + query
 		if cursor != "" {
 			target += "&cursor=" + cursor
 		}
@@ -92,12 +93,24 @@ func TestCSVExportEqualsJSONLedger(t *testing.T) {
 		if err := json.Unmarshal(rec.Body.Bytes(), &page); err != nil {
 			t.Fatalf("%v: %s", err, rec.Body)
 		}
-		ledger, daily = append(ledger, page.Ledger...), page.Daily
+		all.Ledger, all.Daily = append(all.Ledger, page.Ledger...), page.Daily
 		if page.NextCursor == nil {
-			break
+			return all
 		}
 		cursor = *page.NextCursor
 	}
+}
+
+func TestCSVExportEqualsJSONLedger(t *testing.T) {
+	p := pipeline.New(t, pipeline.Options{Now: fixtureNow, NoQueue: true})
+	const org = "export"
+	seedExportOrg(t, p, org, 5, []string{"+55", "-x", "@y", ""}, "xa-1")
+	admin := p.Token(t, org, auth.Admin)
+	const rng = "from=2026-10-21&to=2026-11-20"
+
+	// The JSON ledger, every page.
+	all := consumptionPages(t, p, admin, rng)
+	ledger, daily := all.Ledger, all.Daily
 	if len(ledger) < 20 {
 		t.Fatalf("only %d ledger entries: the stream is too thin", len(ledger))
 	}
