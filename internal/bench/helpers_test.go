@@ -96,27 +96,36 @@ func ledgerOf(tb testing.TB, p *pipeline.Pipeline, org string) map[string]string
 	tb.Helper()
 	out := map[string]string{}
 	for sh := 0; sh < keys.LedgerShards; sh++ {
-		var start map[string]types.AttributeValue
-		for {
-			res, err := p.Env.DDB.Query(context.Background(), &dynamodb.QueryInput{
-				TableName:                 &p.Table,
-				KeyConditionExpression:    aws.String("pk = :pk"),
-				ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: keys.LedgerPartition(org, sh)}},
-				ExclusiveStartKey:         start,
-			})
-			if err != nil {
-				tb.Fatal(err)
-			}
-			for _, it := range res.Items {
-				out[it["sk"].(*types.AttributeValueMemberS).Value] = it["eventId"].(*types.AttributeValueMemberS).Value
-			}
-			if len(res.LastEvaluatedKey) == 0 {
-				break
-			}
-			start = res.LastEvaluatedKey
-		}
+		eachItem(tb, p, keys.LedgerPartition(org, sh), func(it map[string]types.AttributeValue) {
+			out[it["sk"].(*types.AttributeValueMemberS).Value] = it["eventId"].(*types.AttributeValueMemberS).Value
+		})
 	}
 	return out
+}
+
+// eachItem calls f with every item of partition pk, read directly (not
+// metered), page by page.
+func eachItem(tb testing.TB, p *pipeline.Pipeline, pk string, f func(map[string]types.AttributeValue)) {
+	tb.Helper()
+	var start map[string]types.AttributeValue
+	for {
+		res, err := p.Env.DDB.Query(context.Background(), &dynamodb.QueryInput{
+			TableName:                 &p.Table,
+			KeyConditionExpression:    aws.String("pk = :pk"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: pk}},
+			ExclusiveStartKey:         start,
+		})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		for _, it := range res.Items {
+			f(it)
+		}
+		if len(res.LastEvaluatedKey) == 0 {
+			return
+		}
+		start = res.LastEvaluatedKey
+	}
 }
 
 // kindOf names an event's kind for the per-kind cost table.
