@@ -432,15 +432,7 @@ func (s *sizer) price(tb testing.TB, calls []tapCall) {
 // the real handler at the stream's end.
 func seedGrouped(tb testing.TB, p *pipeline.Pipeline, evs []event.Event, now time.Time) {
 	tb.Helper()
-	byGroup := map[string][]int{}
-	var groups []string
-	for i, e := range evs {
-		g := e.MessageGroupID()
-		if _, ok := byGroup[g]; !ok {
-			groups = append(groups, g)
-		}
-		byGroup[g] = append(byGroup[g], i)
-	}
+	groups, byGroup := testkit.ByGroup(evs)
 	var batches []batch
 	var cur batch
 	flush := func() {

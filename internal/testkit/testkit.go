@@ -72,3 +72,18 @@ type NoDLQ struct{}
 
 // DeadLetter implements debit.DeadLetter by dropping m.
 func (NoDLQ) DeadLetter(context.Context, events.SQSMessage, string) error { return nil }
+
+// ByGroup sorts evs into their SQS message groups: the groups in the order
+// of their first event, and each group's event indexes in stream order
+// (the order SQS FIFO keeps within a group).
+func ByGroup(evs []event.Event) (groups []string, members map[string][]int) {
+	members = map[string][]int{}
+	for i, e := range evs {
+		g := e.MessageGroupID()
+		if _, ok := members[g]; !ok {
+			groups = append(groups, g)
+		}
+		members[g] = append(members[g], i)
+	}
+	return groups, members
+}
