@@ -18,11 +18,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/customercloud/home/internal/ddbmeter"
 	"github.com/customercloud/home/internal/pipeline"
+	"github.com/customercloud/home/internal/testkit"
 	"github.com/customercloud/home/shared/event"
 	"github.com/customercloud/home/shared/keys"
 	"github.com/customercloud/home/shared/plan"
-	"github.com/customercloud/home/shared/store"
 )
 
 // benchPlan is every benchmark organization's plan.
@@ -33,10 +34,6 @@ var benchPlan = plan.Plan{Name: "Expert", CycleStartDay: 5, IncludedInteractionz
 var streamEnd = time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC)
 
 var discard = slog.New(slog.NewJSONHandler(io.Discard, nil))
-
-type noDLQ struct{}
-
-func (noDLQ) DeadLetter(context.Context, events.SQSMessage, string) error { return nil }
 
 // batch is one delivery to the debit handler.
 type batch struct {
@@ -57,12 +54,7 @@ func fifoBatches(tb testing.TB, evs []event.Event, size int) []batch {
 	for start := 0; start < len(evs); start += size {
 		var bt batch
 		for i := start; i < min(start+size, len(evs)); i++ {
-			body, err := evs[i].Encode()
-			if err != nil {
-				tb.Fatal(err)
-			}
-			bt.ev.Records = append(bt.ev.Records, events.SQSMessage{MessageId: strconv.Itoa(i), Body: string(body),
-				Attributes: map[string]string{"MessageGroupId": evs[i].MessageGroupID()}})
+			bt.ev.Records = append(bt.ev.Records, testkit.Message(tb, strconv.Itoa(i), evs[i]))
 			bt.idx = append(bt.idx, i)
 			bt.now = evs[i].Time.Add(time.Second)
 		}
@@ -104,27 +96,36 @@ func ledgerOf(tb testing.TB, p *pipeline.Pipeline, org string) map[string]string
 	tb.Helper()
 	out := map[string]string{}
 	for sh := 0; sh < keys.LedgerShards; sh++ {
-		var start map[string]types.AttributeValue
-		for {
-			res, err := p.Env.DDB.Query(context.Background(), &dynamodb.QueryInput{
-				TableName:                 &p.Table,
-				KeyConditionExpression:    aws.String("pk = :pk"),
-				ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: keys.LedgerPartition(org, sh)}},
-				ExclusiveStartKey:         start,
-			})
-			if err != nil {
-				tb.Fatal(err)
-			}
-			for _, it := range res.Items {
-				out[it["sk"].(*types.AttributeValueMemberS).Value] = it["eventId"].(*types.AttributeValueMemberS).Value
-			}
-			if len(res.LastEvaluatedKey) == 0 {
-				break
-			}
-			start = res.LastEvaluatedKey
-		}
+		eachItem(tb, p, keys.LedgerPartition(org, sh), func(it map[string]types.AttributeValue) {
+			out[it["sk"].(*types.AttributeValueMemberS).Value] = it["eventId"].(*types.AttributeValueMemberS).Value
+		})
 	}
 	return out
+}
+
+// eachItem calls f with every item of partition pk, read directly (not
+// metered), page by page.
+func eachItem(tb testing.TB, p *pipeline.Pipeline, pk string, f func(map[string]types.AttributeValue)) {
+	tb.Helper()
+	var start map[string]types.AttributeValue
+	for {
+		res, err := p.Env.DDB.Query(context.Background(), &dynamodb.QueryInput{
+			TableName:                 &p.Table,
+			KeyConditionExpression:    aws.String("pk = :pk"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: pk}},
+			ExclusiveStartKey:         start,
+		})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		for _, it := range res.Items {
+			f(it)
+		}
+		if len(res.LastEvaluatedKey) == 0 {
+			return
+		}
+		start = res.LastEvaluatedKey
+	}
 }
 
 // kindOf names an event's kind for the per-kind cost table.
@@ -198,21 +199,32 @@ type tapCall struct {
 }
 
 // tap records every call with the item it writes and the capacity it
-// consumed, so a batch's cost can be attributed to the messages whose
-// group each call served. It forwards to inner (the pipeline's meter, which
-// keeps the totals).
+// consumed, as the pipeline's meter observes them (the meter keeps the
+// totals), so a batch's cost can be attributed to the messages whose group
+// each call served.
 type tap struct {
-	inner store.API
 	mu    sync.Mutex
 	calls []tapCall
 }
 
-var _ store.API = (*tap)(nil)
+// newTap observes m.
+func newTap(m *ddbmeter.Meter) *tap {
+	t := &tap{}
+	m.Observe(t.observe)
+	return t
+}
 
-func (t *tap) record(c tapCall) {
+func (t *tap) observe(c ddbmeter.Call) {
+	tc := tapCall{op: c.Op, wcu: c.WriteUnits, rcu: c.ReadUnits}
+	if len(c.Items) > 0 {
+		tc.key = c.Items[0]
+	}
+	if c.Op == "TransactWriteItems" {
+		tc.items = c.Items
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.calls = append(t.calls, c)
+	t.calls = append(t.calls, tc)
 }
 
 func (t *tap) drain() []tapCall {
@@ -221,104 +233,6 @@ func (t *tap) drain() []tapCall {
 	out := t.calls
 	t.calls = nil
 	return out
-}
-
-func units(write bool, cc ...types.ConsumedCapacity) float64 {
-	u := 0.0
-	for _, c := range cc {
-		switch {
-		case write && c.WriteCapacityUnits != nil:
-			u += *c.WriteCapacityUnits
-		case !write && c.ReadCapacityUnits != nil:
-			u += *c.ReadCapacityUnits
-		case c.CapacityUnits != nil:
-			u += *c.CapacityUnits
-		}
-	}
-	return u
-}
-
-func one(c *types.ConsumedCapacity) []types.ConsumedCapacity {
-	if c == nil {
-		return nil
-	}
-	return []types.ConsumedCapacity{*c}
-}
-
-func keyFrom(item map[string]types.AttributeValue) keys.Key {
-	str := func(n string) string {
-		if v, ok := item[n].(*types.AttributeValueMemberS); ok {
-			return v.Value
-		}
-		return ""
-	}
-	return keys.Key{PK: str("pk"), SK: str("sk")}
-}
-
-// GetItem implements store.API.
-func (t *tap) GetItem(ctx context.Context, in *dynamodb.GetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
-	out, err := t.inner.GetItem(ctx, in, o...)
-	if err == nil {
-		t.record(tapCall{op: "GetItem", rcu: units(false, one(out.ConsumedCapacity)...)})
-	}
-	return out, err
-}
-
-// BatchGetItem implements store.API.
-func (t *tap) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
-	out, err := t.inner.BatchGetItem(ctx, in, o...)
-	if err == nil {
-		t.record(tapCall{op: "BatchGetItem", rcu: units(false, out.ConsumedCapacity...)})
-	}
-	return out, err
-}
-
-// Query implements store.API.
-func (t *tap) Query(ctx context.Context, in *dynamodb.QueryInput, o ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
-	out, err := t.inner.Query(ctx, in, o...)
-	if err == nil {
-		t.record(tapCall{op: "Query", rcu: units(false, one(out.ConsumedCapacity)...)})
-	}
-	return out, err
-}
-
-// PutItem implements store.API.
-func (t *tap) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
-	out, err := t.inner.PutItem(ctx, in, o...)
-	if err == nil {
-		t.record(tapCall{op: "PutItem", key: keyFrom(in.Item), wcu: units(true, one(out.ConsumedCapacity)...)})
-	}
-	return out, err
-}
-
-// UpdateItem implements store.API.
-func (t *tap) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
-	out, err := t.inner.UpdateItem(ctx, in, o...)
-	if err == nil {
-		t.record(tapCall{op: "UpdateItem", key: keyFrom(in.Key), wcu: units(true, one(out.ConsumedCapacity)...)})
-	}
-	return out, err
-}
-
-// TransactWriteItems implements store.API.
-func (t *tap) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
-	out, err := t.inner.TransactWriteItems(ctx, in, o...)
-	if err == nil {
-		c := tapCall{op: "TransactWriteItems", wcu: units(true, out.ConsumedCapacity...)}
-		for _, it := range in.TransactItems {
-			switch {
-			case it.Update != nil:
-				c.items = append(c.items, keyFrom(it.Update.Key))
-			case it.Put != nil:
-				c.items = append(c.items, keyFrom(it.Put.Item))
-			}
-		}
-		if len(c.items) > 0 {
-			c.key = c.items[0]
-		}
-		t.record(c)
-	}
-	return out, err
 }
 
 // table renders rows as aligned columns.
@@ -455,7 +369,7 @@ func (s *sizer) refresh(tb testing.TB, ks []keys.Key) (after, compressed map[key
 				tb.Fatal(err)
 			}
 			for _, it := range out.Responses[s.p.Table] {
-				k, n := keyFrom(it), itemSize(it)
+				k, n := ddbmeter.KeyOf(it), itemSize(it)
 				after[k], compressed[k] = n, n
 				if st, ok := it["st"].(*types.AttributeValueMemberS); ok {
 					compressed[k] = n - len(st.Value) + deflated(st.Value)
@@ -518,15 +432,7 @@ func (s *sizer) price(tb testing.TB, calls []tapCall) {
 // the real handler at the stream's end.
 func seedGrouped(tb testing.TB, p *pipeline.Pipeline, evs []event.Event, now time.Time) {
 	tb.Helper()
-	byGroup := map[string][]int{}
-	var groups []string
-	for i, e := range evs {
-		g := e.MessageGroupID()
-		if _, ok := byGroup[g]; !ok {
-			groups = append(groups, g)
-		}
-		byGroup[g] = append(byGroup[g], i)
-	}
+	groups, byGroup := testkit.ByGroup(evs)
 	var batches []batch
 	var cur batch
 	flush := func() {
@@ -541,12 +447,7 @@ func seedGrouped(tb testing.TB, p *pipeline.Pipeline, evs []event.Event, now tim
 			flush()
 		}
 		for _, i := range byGroup[g] {
-			body, err := evs[i].Encode()
-			if err != nil {
-				tb.Fatal(err)
-			}
-			cur.ev.Records = append(cur.ev.Records, events.SQSMessage{MessageId: strconv.Itoa(i), Body: string(body),
-				Attributes: map[string]string{"MessageGroupId": g}})
+			cur.ev.Records = append(cur.ev.Records, testkit.Message(tb, strconv.Itoa(i), evs[i]))
 			cur.idx = append(cur.idx, i)
 		}
 	}

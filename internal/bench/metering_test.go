@@ -11,6 +11,7 @@ import (
 	"github.com/customercloud/home/internal/ddbmeter"
 	"github.com/customercloud/home/internal/gen"
 	"github.com/customercloud/home/internal/oracle"
+	"github.com/customercloud/home/internal/testkit"
 	"github.com/customercloud/home/shared/debit"
 	"github.com/customercloud/home/shared/event"
 	"github.com/customercloud/home/shared/keys"
@@ -142,9 +143,9 @@ func runNaive(b *testing.B, evs []event.Event, batches []batch) *side {
 func runOurs(b *testing.B, name string, evs []event.Event, batches []batch) *side {
 	b.StopTimer()
 	p := newPipeline(b, batches[0].now, meterOrg)
-	tp := &tap{inner: p.Meter}
-	st := store.New(tp, p.Table).WithClock(p.Clock.Now)
-	proc := debit.New(st, noDLQ{}, sentiment.Offline{}, discard).WithClock(p.Clock.Now)
+	tp := newTap(p.Meter)
+	st := store.New(p.Meter, p.Table).WithClock(p.Clock.Now)
+	proc := debit.New(st, testkit.NoDLQ{}, sentiment.Offline{}, discard).WithClock(p.Clock.Now)
 	s := &side{name: name, events: len(evs), per: make([]cost, len(evs))}
 	sz := newSizer(p)
 	ctx := context.Background()

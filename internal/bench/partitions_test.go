@@ -152,8 +152,8 @@ func BenchmarkBurst(b *testing.B) {
 	for n := 0; n < b.N; n++ {
 		b.StopTimer()
 		p := newPipeline(b, start, meterOrg)
-		tp := &tap{inner: p.Meter}
-		st := store.New(tp, p.Table).WithClock(p.Clock.Now)
+		tp := newTap(p.Meter)
+		st := store.New(p.Meter, p.Table).WithClock(p.Clock.Now)
 		dlq := &countingDLQ{}
 		proc := debit.New(st, dlq, sentiment.Offline{}, discard).WithClock(p.Clock.Now)
 		sz := newSizer(p)
@@ -224,8 +224,8 @@ func BenchmarkContactState(b *testing.B) {
 				evs := gen.Hot(gen.HotOptions{Org: meterOrg, Contact: "busy", PerDay: perDay, Days: days, Now: end, Seed: uint64(perDay)})
 				batches := fifoBatches(b, evs, 10)
 				p := newPipeline(b, batches[0].now, meterOrg)
-				tp := &tap{inner: p.Meter}
-				st := store.New(tp, p.Table).WithClock(p.Clock.Now)
+				tp := newTap(p.Meter)
+				st := store.New(p.Meter, p.Table).WithClock(p.Clock.Now)
 				dlq := &countingDLQ{}
 				proc := debit.New(st, dlq, sentiment.Offline{}, discard).WithClock(p.Clock.Now)
 				sz := newSizer(p)

@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/customercloud/home/internal/gen"
@@ -21,28 +19,12 @@ func stateBytes(b *testing.B, p *pipeline.Pipeline, org string) (mean float64, l
 	b.Helper()
 	total, n := 0, 0
 	for sh := 0; sh < keys.Shards; sh++ {
-		var start map[string]types.AttributeValue
-		for {
-			res, err := p.Env.DDB.Query(context.Background(), &dynamodb.QueryInput{
-				TableName:                 &p.Table,
-				KeyConditionExpression:    aws.String("pk = :pk"),
-				ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: keys.ContactPartition(org, sh)}},
-				ExclusiveStartKey:         start,
-			})
-			if err != nil {
-				b.Fatal(err)
-			}
-			for _, it := range res.Items {
-				s := itemSize(it)
-				total += s
-				largest = max(largest, s)
-				n++
-			}
-			if len(res.LastEvaluatedKey) == 0 {
-				break
-			}
-			start = res.LastEvaluatedKey
-		}
+		eachItem(b, p, keys.ContactPartition(org, sh), func(it map[string]types.AttributeValue) {
+			s := itemSize(it)
+			total += s
+			largest = max(largest, s)
+			n++
+		})
 	}
 	if n == 0 {
 		return 0, 0

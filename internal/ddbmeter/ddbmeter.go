@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/customercloud/home/shared/keys"
 	"github.com/customercloud/home/shared/store"
 )
 
@@ -52,15 +53,27 @@ type Counts struct {
 	Conflicts int
 }
 
+// Call is one call that DynamoDB answered, as an observer sees it.
+type Call struct {
+	Op string
+	// Items are the keys of the items a write puts or updates, a
+	// transaction's in order; nil for reads.
+	Items []keys.Key
+	// WriteUnits and ReadUnits are the capacity it consumed, counted as
+	// in Counts.
+	WriteUnits, ReadUnits float64
+}
+
 // Meter is a metering, fault-injecting store.API.
 type Meter struct {
-	inner store.API
-	mu    sync.Mutex
-	c     Counts
-	f     Faults
-	rnd   *rand.Rand
-	wrote int
-	dead  bool
+	inner   store.API
+	mu      sync.Mutex
+	c       Counts
+	f       Faults
+	rnd     *rand.Rand
+	wrote   int
+	dead    bool
+	observe func(Call)
 }
 
 var _ store.API = (*Meter)(nil)
@@ -76,6 +89,16 @@ func (m *Meter) SetFaults(f Faults) {
 	defer m.mu.Unlock()
 	m.f, m.wrote, m.dead = f, 0, false
 	m.rnd = rand.New(rand.NewPCG(f.Seed, f.Seed+1))
+}
+
+// Observe has f called after every call DynamoDB answers (also one whose
+// answer an injected failure then loses), with the items it wrote and the units it consumed, so a
+// benchmark can attribute each call's cost to the messages it served. f
+// replaces any earlier observer; nil removes it.
+func (m *Meter) Observe(f func(Call)) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.observe = f
 }
 
 // Counts returns a copy of the counters.
@@ -120,27 +143,39 @@ func (m *Meter) before(op string, write bool) error {
 	return nil
 }
 
-func (m *Meter) after(write bool, cc ...types.ConsumedCapacity) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+// after counts an answered call's consumed capacity, tells the observer,
+// and injects the failures that come after a call.
+func (m *Meter) after(op string, items []keys.Key, cc ...types.ConsumedCapacity) error {
+	write := items != nil
+	call := Call{Op: op, Items: items}
 	for _, c := range cc {
 		if c.WriteCapacityUnits != nil {
-			m.c.WriteUnits += *c.WriteCapacityUnits
+			call.WriteUnits += *c.WriteCapacityUnits
 		}
 		if c.ReadCapacityUnits != nil {
-			m.c.ReadUnits += *c.ReadCapacityUnits
+			call.ReadUnits += *c.ReadCapacityUnits
 		}
 		if c.WriteCapacityUnits == nil && c.ReadCapacityUnits == nil && c.CapacityUnits != nil {
 			if write {
-				m.c.WriteUnits += *c.CapacityUnits
+				call.WriteUnits += *c.CapacityUnits
 			} else {
-				m.c.ReadUnits += *c.CapacityUnits
+				call.ReadUnits += *c.CapacityUnits
 			}
 		}
+	}
+	m.mu.Lock()
+	m.c.WriteUnits += call.WriteUnits
+	m.c.ReadUnits += call.ReadUnits
+	observe := m.observe
+	m.mu.Unlock()
+	if observe != nil {
+		observe(call)
 	}
 	if !write {
 		return nil
 	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	m.wrote++
 	if m.f.CrashAfterWrites > 0 && m.wrote >= m.f.CrashAfterWrites {
 		m.dead = true
@@ -179,6 +214,31 @@ func ptr(c *types.ConsumedCapacity) []types.ConsumedCapacity {
 	return []types.ConsumedCapacity{*c}
 }
 
+// KeyOf is an item's table key (its pk and sk).
+func KeyOf(item map[string]types.AttributeValue) keys.Key {
+	str := func(n string) string {
+		if v, ok := item[n].(*types.AttributeValueMemberS); ok {
+			return v.Value
+		}
+		return ""
+	}
+	return keys.Key{PK: str("pk"), SK: str("sk")}
+}
+
+// written are the keys of the items a transaction puts or updates, in order.
+func written(in *dynamodb.TransactWriteItemsInput) []keys.Key {
+	out := []keys.Key{}
+	for _, it := range in.TransactItems {
+		switch {
+		case it.Update != nil:
+			out = append(out, KeyOf(it.Update.Key))
+		case it.Put != nil:
+			out = append(out, KeyOf(it.Put.Item))
+		}
+	}
+	return out
+}
+
 // GetItem implements store.API.
 func (m *Meter) GetItem(ctx context.Context, in *dynamodb.GetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
 	if err := m.before("GetItem", false); err != nil {
@@ -188,7 +248,7 @@ func (m *Meter) GetItem(ctx context.Context, in *dynamodb.GetItemInput, o ...fun
 	if err != nil {
 		return nil, err
 	}
-	return out, m.after(false, ptr(out.ConsumedCapacity)...)
+	return out, m.after("GetItem", nil, ptr(out.ConsumedCapacity)...)
 }
 
 // BatchGetItem implements store.API.
@@ -200,7 +260,7 @@ func (m *Meter) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput
 	if err != nil {
 		return nil, err
 	}
-	return out, m.after(false, out.ConsumedCapacity...)
+	return out, m.after("BatchGetItem", nil, out.ConsumedCapacity...)
 }
 
 // Query implements store.API.
@@ -212,7 +272,7 @@ func (m *Meter) Query(ctx context.Context, in *dynamodb.QueryInput, o ...func(*d
 	if err != nil {
 		return nil, err
 	}
-	return out, m.after(false, ptr(out.ConsumedCapacity)...)
+	return out, m.after("Query", nil, ptr(out.ConsumedCapacity)...)
 }
 
 // failedWrite counts a conditional failure's consumed capacity: DynamoDB
@@ -236,7 +296,7 @@ func (m *Meter) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...fun
 	if err != nil {
 		return nil, m.failedWrite(err)
 	}
-	return out, m.after(true, ptr(out.ConsumedCapacity)...)
+	return out, m.after("PutItem", []keys.Key{KeyOf(in.Item)}, ptr(out.ConsumedCapacity)...)
 }
 
 // UpdateItem implements store.API.
@@ -248,7 +308,7 @@ func (m *Meter) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o 
 	if err != nil {
 		return nil, m.failedWrite(err)
 	}
-	return out, m.after(true, ptr(out.ConsumedCapacity)...)
+	return out, m.after("UpdateItem", []keys.Key{KeyOf(in.Key)}, ptr(out.ConsumedCapacity)...)
 }
 
 // TransactWriteItems implements store.API.
@@ -269,5 +329,5 @@ func (m *Meter) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWri
 		}
 		return nil, err
 	}
-	return out, m.after(true, out.ConsumedCapacity...)
+	return out, m.after("TransactWriteItems", written(in), out.ConsumedCapacity...)
 }

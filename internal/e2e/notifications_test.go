@@ -19,6 +19,7 @@ import (
 
 	"github.com/customercloud/home/internal/ddbmeter"
 	"github.com/customercloud/home/internal/pipeline"
+	"github.com/customercloud/home/internal/testkit"
 	"github.com/customercloud/home/shared/alerts"
 	"github.com/customercloud/home/shared/auth"
 	"github.com/customercloud/home/shared/event"
@@ -117,9 +118,7 @@ func TestThresholdsNotifyExactlyOnce(t *testing.T) {
 		e := event.Event{SpecVersion: "1.0", ID: fmt.Sprintf("e-%03d", i), Source: "test", Type: event.MessageReceived,
 			Time: now.Add(-time.Duration(120-i) * time.Minute), OrgID: org,
 			Data: event.Data{ContactID: fmt.Sprintf("c-%03d", i), Channel: "whatsapp", RoutedTo: event.RoutedHuman}}
-		body, _ := e.Encode()
-		b = append(b, events.SQSMessage{MessageId: fmt.Sprintf("m-%03d", i), Body: string(body),
-			Attributes: map[string]string{"MessageGroupId": e.MessageGroupID()}})
+		b = append(b, testkit.Message(t, fmt.Sprintf("m-%03d", i), e))
 		if len(b) == 10 {
 			batches = append(batches, b)
 			b = nil

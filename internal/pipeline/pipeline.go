@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
@@ -23,6 +22,7 @@ import (
 	"github.com/customercloud/home/infra/local/runner"
 	"github.com/customercloud/home/internal/ddbmeter"
 	"github.com/customercloud/home/internal/testenv"
+	"github.com/customercloud/home/internal/testkit"
 	"github.com/customercloud/home/shared/alerts"
 	"github.com/customercloud/home/shared/app"
 	"github.com/customercloud/home/shared/app/debitapp"
@@ -165,7 +165,7 @@ func New(t testing.TB, o Options) *Pipeline {
 		t.Fatalf("local key: %v", keyErr)
 	}
 	p.Key = key
-	var dlq debit.DeadLetter = noDLQ{}
+	var dlq debit.DeadLetter = testkit.NoDLQ{}
 	if !o.NoQueue {
 		urls := env.NewQueueSet(t, resources.Queues)
 		p.QueueURL, p.DLQURL, p.WebhooksURL = urls[resources.EventsQueue.Name], urls[resources.EventsDLQ.Name], urls[resources.WebhooksQueue.Name]
@@ -227,10 +227,6 @@ func New(t testing.TB, o Options) *Pipeline {
 	})
 	return p
 }
-
-type noDLQ struct{}
-
-func (noDLQ) DeadLetter(context.Context, events.SQSMessage, string) error { return nil }
 
 // Token mints a bearer token.
 func (p *Pipeline) Token(t testing.TB, org string, profile auth.Profile) string {
@@ -345,15 +341,7 @@ func (p *Pipeline) DeadLetters(t testing.TB) map[string]string {
 func (p *Pipeline) Deliver(t testing.TB, evs []event.Event) {
 	t.Helper()
 	for start := 0; start < len(evs); start += 10 {
-		var b events.SQSEvent
-		for i, e := range evs[start:min(start+10, len(evs))] {
-			body, err := e.Encode()
-			if err != nil {
-				t.Fatal(err)
-			}
-			b.Records = append(b.Records, events.SQSMessage{MessageId: fmt.Sprintf("m%d", start+i), Body: string(body),
-				Attributes: map[string]string{"MessageGroupId": e.MessageGroupID()}})
-		}
+		b := testkit.Batch(t, evs[start:min(start+10, len(evs))], func(i int) string { return fmt.Sprintf("m%d", start+i) })
 		resp, err := p.Processor.Handle(context.Background(), b)
 		if err != nil || len(resp.BatchItemFailures) > 0 {
 			t.Fatalf("batch failed: %v %v", err, resp.BatchItemFailures)

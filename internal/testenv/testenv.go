@@ -19,7 +19,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -35,6 +34,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/customercloud/home/infra/local"
 	"github.com/customercloud/home/infra/local/provision"
 	"github.com/customercloud/home/shared/awscfg"
 	"github.com/customercloud/home/shared/awscfg/s3cfg"
@@ -186,20 +186,11 @@ func stackVars() (map[string]string, error) {
 // moduleRoot walks up from the working directory to the directory holding
 // go.mod.
 func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
+	root, err := local.Root()
 	if err != nil {
 		return "", fmt.Errorf("find module root: %w", err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("find module root: no go.mod above the working directory")
-		}
-		dir = parent
-	}
+	return root, nil
 }
 
 // parseEnvFile reads the `export KEY=value` lines stack.env consists of;
@@ -264,19 +255,28 @@ func (e *Env) NewTable(t testing.TB) string {
 	t.Helper()
 	// "t-" + name + "-" + 8 hex characters, within DynamoDB's 255.
 	name := "t-" + sanitize(t.Name(), "_.-", 200) + "-" + randHex(4)
+	provisioned(t,
+		func(ctx context.Context) error { return provision.CreateTable(ctx, e.DDB, resources.Table, name) },
+		func(ctx context.Context) error { return provision.DeleteTable(ctx, e.DDB, name) })
+	return name
+}
+
+// provisioned runs create, failing t if it fails, and has remove run when
+// t ends; each gets setupTimeout.
+func provisioned(t testing.TB, create, remove func(context.Context) error) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 	defer cancel()
-	if err := provision.CreateTable(ctx, e.DDB, resources.Table, name); err != nil {
+	if err := create(ctx); err != nil {
 		t.Fatalf("testenv: %v", err)
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 		defer cancel()
-		if err := provision.DeleteTable(ctx, e.DDB, name); err != nil {
+		if err := remove(ctx); err != nil {
 			t.Errorf("testenv: cleanup: %v", err)
 		}
 	})
-	return name
 }
 
 // NewBucket creates a bucket on the local S3 server under a unique name
@@ -287,18 +287,9 @@ func (e *Env) NewBucket(t testing.TB) string {
 		t.Fatalf("testenv: the local stack runs no S3 server (no %s in .local/stack.env): restart it with infra/local/stack.sh stop; start", resources.EnvS3Endpoint)
 	}
 	name := strings.ToLower("t-" + sanitize(t.Name(), "-", 40) + "-" + randHex(4))
-	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
-	defer cancel()
-	if err := provision.CreateBucket(ctx, e.S3, name); err != nil {
-		t.Fatalf("testenv: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
-		defer cancel()
-		if err := provision.DeleteBucket(ctx, e.S3, name); err != nil {
-			t.Errorf("testenv: cleanup: %v", err)
-		}
-	})
+	provisioned(t,
+		func(ctx context.Context) error { return provision.CreateBucket(ctx, e.S3, name) },
+		func(ctx context.Context) error { return provision.DeleteBucket(ctx, e.S3, name) })
 	return name
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/customercloud/home/internal/gen"
 	"github.com/customercloud/home/internal/oracle"
 	"github.com/customercloud/home/internal/pipeline"
+	"github.com/customercloud/home/internal/testkit"
 	"github.com/customercloud/home/shared/deadletter"
 	"github.com/customercloud/home/shared/debit"
 	"github.com/customercloud/home/shared/event"
@@ -83,9 +84,7 @@ func TestOversizeStateSetsTheEventAside(t *testing.T) {
 	for start := 0; start < len(evs); start += 10 {
 		var b events.SQSEvent
 		for i, e := range evs[start:min(start+10, len(evs))] {
-			body, _ := e.Encode()
-			b.Records = append(b.Records, events.SQSMessage{MessageId: fmt.Sprintf("m%d", start+i), Body: string(body),
-				Attributes: map[string]string{"MessageGroupId": e.MessageGroupID(), "SequenceNumber": fmt.Sprint(start + i + 1)}})
+			b.Records = append(b.Records, testkit.WithSequence(testkit.Message(t, fmt.Sprintf("m%d", start+i), e), start+i+1))
 		}
 		resp, err := proc.Handle(context.Background(), b)
 		if err != nil || len(resp.BatchItemFailures) > 0 {

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/customercloud/home/internal/pipeline"
+	"github.com/customercloud/home/internal/testkit"
 	"github.com/customercloud/home/shared/event"
 )
 
@@ -51,16 +52,11 @@ func TestOrganizationAndContactEventsShareNoState(t *testing.T) {
 				org := fmt.Sprintf("grp%d%v", i, legacy)
 				var b events.SQSEvent
 				for j, e := range c.batch(org) {
-					body, err := e.Encode()
-					if err != nil {
-						t.Fatal(err)
-					}
-					group := e.MessageGroupID()
+					m := testkit.Message(t, fmt.Sprintf("q%d", j), e)
 					if legacy {
-						group = org + event.LegacyOrgGroupSuffix
+						m = testkit.WithGroup(m, org+event.LegacyOrgGroupSuffix)
 					}
-					b.Records = append(b.Records, events.SQSMessage{MessageId: fmt.Sprintf("q%d", j), Body: string(body),
-						Attributes: map[string]string{"MessageGroupId": group}})
+					b.Records = append(b.Records, m)
 				}
 
 				resp, err := p.Processor.Handle(context.Background(), b)

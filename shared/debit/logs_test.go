@@ -13,6 +13,7 @@ import (
 
 	"github.com/customercloud/home/internal/ddbmeter"
 	"github.com/customercloud/home/internal/pipeline"
+	"github.com/customercloud/home/internal/testkit"
 	"github.com/customercloud/home/shared/debit"
 	"github.com/customercloud/home/shared/event"
 	"github.com/customercloud/home/shared/sentiment"
@@ -39,10 +40,9 @@ func TestLogsHoldNoPersonalData(t *testing.T) {
 	c := "wa:" + phone
 	ev := event.Event{SpecVersion: "1.0", ID: "wamid.1", Source: "channels/whatsapp", Type: event.MessageReceived,
 		Time: time.Now().Add(-time.Minute), OrgID: "o", Data: event.Data{ContactID: c, Channel: "whatsapp", RoutedTo: "bot", Text: text}}
-	body, _ := ev.Encode()
 	group := ev.MessageGroupID()
 	batch := events.SQSEvent{Records: []events.SQSMessage{
-		{MessageId: "m1", Body: string(body), Attributes: map[string]string{"MessageGroupId": group}},
+		testkit.Message(t, "m1", ev),
 		{MessageId: "m2", Body: `{"specversion":"1.0","orgid":"o","data":{"contactId":"` + c + `","text":"` + text + `"}}`, Attributes: map[string]string{"MessageGroupId": group}},
 	}}
 	p.Meter.SetFaults(ddbmeter.Faults{Before: 1})

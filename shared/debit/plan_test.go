@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/customercloud/home/internal/pipeline"
+	"github.com/customercloud/home/internal/testkit"
 	"github.com/customercloud/home/shared/debit"
 	"github.com/customercloud/home/shared/event"
 	"github.com/customercloud/home/shared/ingest"
@@ -61,16 +62,7 @@ func (s *countingStore) EnsureOrg(ctx context.Context, org string) error {
 
 func batchOf(t *testing.T, evs []event.Event) events.SQSEvent {
 	t.Helper()
-	var b events.SQSEvent
-	for i, e := range evs {
-		body, err := e.Encode()
-		if err != nil {
-			t.Fatal(err)
-		}
-		b.Records = append(b.Records, events.SQSMessage{MessageId: "m" + strconv.Itoa(i), Body: string(body),
-			Attributes: map[string]string{"MessageGroupId": e.MessageGroupID()}})
-	}
-	return b
+	return testkit.Batch(t, evs, func(i int) string { return "m" + strconv.Itoa(i) })
 }
 
 func replies(org string, n int, at time.Time) []event.Event {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/customercloud/home/internal/ddbmeter"
 	"github.com/customercloud/home/internal/pipeline"
+	"github.com/customercloud/home/internal/testkit"
 	"github.com/customercloud/home/shared/debit"
 	"github.com/customercloud/home/shared/event"
 	"github.com/customercloud/home/shared/sentiment"
@@ -49,12 +50,7 @@ func TestFailedMessagesAreHeldBackPerGroup(t *testing.T) {
 	msg := func(id, contact string, receives int) events.SQSMessage {
 		e := event.Event{SpecVersion: "1.0", ID: id, Source: "inbox", Type: event.MessageReceived, Time: now.Add(-time.Hour),
 			OrgID: "held", Data: event.Data{ContactID: contact, Channel: "sms", RoutedTo: event.RoutedHuman}}
-		body, err := e.Encode()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return events.SQSMessage{MessageId: id, ReceiptHandle: "rh-" + id, Body: string(body),
-			Attributes: map[string]string{"MessageGroupId": e.MessageGroupID(), "ApproximateReceiveCount": fmt.Sprint(receives)}}
+		return testkit.WithReceives(testkit.Message(t, id, e), "rh-"+id, receives)
 	}
 	poison := events.SQSMessage{MessageId: "p", Body: `{"specversion":"1.0"`, Attributes: map[string]string{"MessageGroupId": "held#c3"}}
 	batch := events.SQSEvent{Records: []events.SQSMessage{msg("a1", "c1", 3), msg("b1", "c2", 1), msg("a2", "c1", 2), poison}}

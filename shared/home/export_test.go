@@ -14,7 +14,6 @@ import (
 	"github.com/customercloud/home/internal/gen"
 	"github.com/customercloud/home/internal/pipeline"
 	"github.com/customercloud/home/shared/auth"
-	"github.com/customercloud/home/shared/consumption"
 	"github.com/customercloud/home/shared/event"
 	"github.com/customercloud/home/shared/home"
 	"github.com/customercloud/home/shared/plan"
@@ -56,34 +55,36 @@ func python(t *testing.T, program string, stdin []byte) []byte {
 // then Python's csv module reads exactly the JSON ledger of the same range,
 // every formula-like cell is defused, and the daily view equals the daily
 // totals; a range over the download limit is refused naming the field.
-func TestCSVExportEqualsJSONLedger(t *testing.T) {
-	p := pipeline.New(t, pipeline.Options{Now: fixtureNow, NoQueue: true})
-	const org = "export"
+// seedExportOrg gives org a plan and 30 days of nine contacts' generated
+// events (seed), delivered: contact ids get prefixes cycled in (formula-like
+// ones test the CSV escaping), expert agents' messages the agent id agent.
+func seedExportOrg(t *testing.T, p *pipeline.Pipeline, org string, seed uint64, prefixes []string, agent string) {
+	t.Helper()
 	pl := plan.Plan{Name: "Pro", CycleStartDay: 1, IncludedInteractionz: 50, Seats: 2, TimeZone: "America/Sao_Paulo"}
 	if err := p.Store.PutPlan(context.Background(), org, pl); err != nil {
 		t.Fatal(err)
 	}
-	s := gen.Generate(gen.Options{Org: org, Contacts: 9, Days: 30, Now: fixtureNow, Intensity: 0.3, Seed: 5})
-	prefixes := []string{"+55", "-x", "@y", ""}
+	s := gen.Generate(gen.Options{Org: org, Contacts: 9, Days: 30, Now: fixtureNow, Intensity: 0.3, Seed: seed})
 	for i := range s.Events {
 		e := &s.Events[i]
 		if e.Data.ContactID != "" {
 			e.Data.ContactID = prefixes[int(e.Data.ContactID[len(e.Data.ContactID)-1])%len(prefixes)] + e.Data.ContactID
 		}
 		if e.Type == event.MessageSent && e.Data.Sender == event.SenderExpertAgent {
-			e.Data.ExpertAgentID = "xa-1"
+			e.Data.ExpertAgentID = agent
 		}
 	}
 	p.Deliver(t, s.Events)
-	admin := p.Token(t, org, auth.Admin)
-	const rng = "from=2026-10-21&to=2026-11-20"
+}
 
-	// The JSON ledger, every page.
-	var ledger []consumption.LedgerEntry
-	var daily []consumption.DayTotal
+// consumptionPages reads GET /v1/consumption?query as admin, every page of
+// 500: the whole ledger, and the daily totals of the last page.
+func consumptionPages(t *testing.T, p *pipeline.Pipeline, admin, query string) home.Consumption {
+	t.Helper()
+	var all home.Consumption
 	cursor := ""
 	for {
-		target := "/v1/consumption?limit=500&" + rng
+		target := "/v1/consumption?limit=500&" + query
 		if cursor != "" {
 			target += "&cursor=" + cursor
 		}
@@ -92,12 +93,35 @@ func TestCSVExportEqualsJSONLedger(t *testing.T) {
 		if err := json.Unmarshal(rec.Body.Bytes(), &page); err != nil {
 			t.Fatalf("%v: %s", err, rec.Body)
 		}
-		ledger, daily = append(ledger, page.Ledger...), page.Daily
+		all.Ledger, all.Daily = append(all.Ledger, page.Ledger...), page.Daily
 		if page.NextCursor == nil {
-			break
+			return all
 		}
 		cursor = *page.NextCursor
 	}
+}
+
+// csvRows are c's ledger entries as the CSV export's rows, by header.
+func csvRows(c home.Consumption) []map[string]string {
+	var out []map[string]string
+	for _, e := range c.Ledger {
+		out = append(out, map[string]string{"windowStartUtc": e.WindowStart, "windowEndUtc": e.WindowEnd, "localDate": e.Date,
+			"contactId": e.ContactID, "lane": e.Lane, "channel": e.Channel, "expertAgentId": e.ExpertAgentID,
+			"eventId": e.EventID, "eventSource": e.EventSource, "eventType": e.EventType})
+	}
+	return out
+}
+
+func TestCSVExportEqualsJSONLedger(t *testing.T) {
+	p := pipeline.New(t, pipeline.Options{Now: fixtureNow, NoQueue: true})
+	const org = "export"
+	seedExportOrg(t, p, org, 5, []string{"+55", "-x", "@y", ""}, "xa-1")
+	admin := p.Token(t, org, auth.Admin)
+	const rng = "from=2026-10-21&to=2026-11-20"
+
+	// The JSON ledger, every page.
+	all := consumptionPages(t, p, admin, rng)
+	ledger, daily := all.Ledger, all.Daily
 	if len(ledger) < 20 {
 		t.Fatalf("only %d ledger entries: the stream is too thin", len(ledger))
 	}
@@ -122,10 +146,9 @@ func TestCSVExportEqualsJSONLedger(t *testing.T) {
 		t.Fatalf("%d CSV rows, %d ledger entries", len(rows), len(ledger))
 	}
 	formulaLike, agents := 0, 0
+	wantRows := csvRows(all)
 	for i, e := range ledger {
-		want := map[string]string{"windowStartUtc": e.WindowStart, "windowEndUtc": e.WindowEnd, "localDate": e.Date,
-			"contactId": e.ContactID, "lane": e.Lane, "channel": e.Channel, "expertAgentId": e.ExpertAgentID,
-			"eventId": e.EventID, "eventSource": e.EventSource, "eventType": e.EventType}
+		want := wantRows[i]
 		if fmt.Sprint(rows[i]) != fmt.Sprint(want) {
 			t.Fatalf("row %d:\n csv  %v\n json %v", i, rows[i], want)
 		}

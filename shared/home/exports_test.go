@@ -12,11 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/customercloud/home/internal/gen"
 	"github.com/customercloud/home/internal/pipeline"
 	"github.com/customercloud/home/shared/auth"
-	"github.com/customercloud/home/shared/consumption"
-	"github.com/customercloud/home/shared/event"
 	"github.com/customercloud/home/shared/export"
 	"github.com/customercloud/home/shared/home"
 	"github.com/customercloud/home/shared/keys"
@@ -36,43 +33,12 @@ import (
 func TestAsyncExportEqualsDirectCSVAndJSONLedger(t *testing.T) {
 	p := pipeline.New(t, pipeline.Options{Now: fixtureNow, NoQueue: true, Exports: true, ExportPartSize: 1024})
 	const org = "bigexport"
-	pl := plan.Plan{Name: "Pro", CycleStartDay: 1, IncludedInteractionz: 50, Seats: 2, TimeZone: "America/Sao_Paulo"}
-	if err := p.Store.PutPlan(context.Background(), org, pl); err != nil {
-		t.Fatal(err)
-	}
-	s := gen.Generate(gen.Options{Org: org, Contacts: 9, Days: 30, Now: fixtureNow, Intensity: 0.3, Seed: 7})
-	prefixes := []string{"=1+", "-x", "@y", ""}
-	for i := range s.Events {
-		e := &s.Events[i]
-		if e.Data.ContactID != "" {
-			e.Data.ContactID = prefixes[int(e.Data.ContactID[len(e.Data.ContactID)-1])%len(prefixes)] + e.Data.ContactID
-		}
-		if e.Type == event.MessageSent && e.Data.Sender == event.SenderExpertAgent {
-			e.Data.ExpertAgentID = "xa-2"
-		}
-	}
-	p.Deliver(t, s.Events)
+	seedExportOrg(t, p, org, 7, []string{"=1+", "-x", "@y", ""}, "xa-2")
 	admin := p.Token(t, org, auth.Admin)
 	const from, to = "2026-10-21", "2026-11-20"
 
-	var ledger []consumption.LedgerEntry
-	cursor := ""
-	for {
-		target := "/v1/consumption?limit=500&from=" + from + "&to=" + to
-		if cursor != "" {
-			target += "&cursor=" + cursor
-		}
-		var page home.Consumption
-		rec := call(t, p.Runner, apiRequest("GET", target, admin, nil))
-		if err := json.Unmarshal(rec.Body.Bytes(), &page); err != nil {
-			t.Fatalf("%v: %s", err, rec.Body)
-		}
-		ledger = append(ledger, page.Ledger...)
-		if page.NextCursor == nil {
-			break
-		}
-		cursor = *page.NextCursor
-	}
+	all := consumptionPages(t, p, admin, "from="+from+"&to="+to)
+	ledger, wantRows := all.Ledger, csvRows(all)
 	if len(ledger) < 20 {
 		t.Fatalf("only %d ledger entries", len(ledger))
 	}
@@ -130,10 +96,8 @@ func TestAsyncExportEqualsDirectCSVAndJSONLedger(t *testing.T) {
 			if len(rows) != len(ledger) || st.Rows != int64(len(ledger)) {
 				t.Fatalf("%d CSV rows (status %d), %d ledger entries", len(rows), st.Rows, len(ledger))
 			}
-			for i, e := range ledger {
-				want := map[string]string{"windowStartUtc": e.WindowStart, "windowEndUtc": e.WindowEnd, "localDate": e.Date,
-					"contactId": e.ContactID, "lane": e.Lane, "channel": e.Channel, "expertAgentId": e.ExpertAgentID,
-					"eventId": e.EventID, "eventSource": e.EventSource, "eventType": e.EventType}
+			for i := range ledger {
+				want := wantRows[i]
 				if fmt.Sprint(rows[i]) != fmt.Sprint(want) {
 					t.Fatalf("row %d:\n csv  %v\n json %v", i, rows[i], want)
 				}

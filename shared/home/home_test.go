@@ -15,6 +15,7 @@ import (
 	"github.com/customercloud/home/internal/gen"
 	"github.com/customercloud/home/internal/oracle"
 	"github.com/customercloud/home/internal/pipeline"
+	"github.com/customercloud/home/internal/testkit"
 	"github.com/customercloud/home/shared/auth"
 	"github.com/customercloud/home/shared/event"
 	"github.com/customercloud/home/shared/home"
@@ -115,20 +116,12 @@ func TestHomeEqualsBruteForce(t *testing.T) {
 }
 
 func interleave(r *rand.Rand, evs []event.Event) []event.Event {
-	byGroup := map[string][]event.Event{}
-	var groups []string
-	for _, e := range evs {
-		g := e.MessageGroupID()
-		if _, ok := byGroup[g]; !ok {
-			groups = append(groups, g)
-		}
-		byGroup[g] = append(byGroup[g], e)
-	}
+	groups, byGroup := testkit.ByGroup(evs)
 	out := make([]event.Event, 0, len(evs))
 	for len(groups) > 0 {
 		k := r.IntN(len(groups))
 		g := groups[k]
-		out = append(out, byGroup[g][0])
+		out = append(out, evs[byGroup[g][0]])
 		byGroup[g] = byGroup[g][1:]
 		if len(byGroup[g]) == 0 {
 			groups = append(groups[:k], groups[k+1:]...)

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/customercloud/home/internal/pipeline"
+	"github.com/customercloud/home/internal/testkit"
 	"github.com/customercloud/home/shared/auth"
 	"github.com/customercloud/home/shared/event"
 	"github.com/customercloud/home/shared/keys"
@@ -31,8 +32,7 @@ func seed(t *testing.T, p *pipeline.Pipeline, org string, contacts int) {
 	for i := 0; i < contacts; i++ {
 		e := event.Event{SpecVersion: "1.0", ID: fmt.Sprintf("%s-%d", org, i), Source: "t", Type: event.ContactUpserted,
 			Time: time.Now().Add(-time.Hour), OrgID: org, Data: event.Data{ContactID: fmt.Sprintf("c%d", i), Phone: "+5511987654321"}}
-		body, _ := e.Encode()
-		b.Records = append(b.Records, events.SQSMessage{MessageId: e.ID, Body: string(body), Attributes: map[string]string{"MessageGroupId": e.MessageGroupID()}})
+		b.Records = append(b.Records, testkit.Message(t, e.ID, e))
 		if len(b.Records) == 10 || i == contacts-1 {
 			if resp, err := p.Processor.Handle(context.Background(), b); err != nil || len(resp.BatchItemFailures) > 0 {
 				t.Fatalf("seed: %v %v", err, resp)
