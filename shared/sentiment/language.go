@@ -1,6 +1,9 @@
 package sentiment
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // DetectLanguage guesses whether a short customer message is Portuguese
 // ("pt"), Spanish ("es") or English ("en"), the three languages the platform
@@ -22,7 +25,8 @@ func DetectLanguage(text string) string {
 func detectTokens(text string, tokens []string) string {
 	var pt, es, en float64
 	for _, tok := range tokens {
-		if langs, ok := languageCues[tok]; ok {
+		if i, ok := slices.BinarySearch(cueWords, tok); ok {
+			langs := cueLangs[i]
 			n := float64(strings.Count(langs, " ") + 1)
 			// A word shared by two languages counts half for each.
 			if strings.Contains(langs, "pt") {

@@ -77,27 +77,6 @@ type entry struct {
 	langs    string  // if set, the entry applies only in these languages
 }
 
-// Constructors keep lexicon.go a readable table.
-func w(v float64) entry           { return entry{value: v} }
-func wn(v, negated float64) entry { return entry{value: v, negated: negated} }
-func neg() entry                  { return entry{negator: true} }
-func negw(v float64) entry        { return entry{value: v, negator: true} }
-func negIn(langs ...string) entry { return entry{negator: true, langs: strings.Join(langs, " ")} }
-func pre(m float64) entry         { return entry{pre: m} }
-func post(m float64) entry        { return entry{post: m} }
-func around(m float64) entry      { return entry{pre: m, post: m} }
-func neg1() entry                 { return entry{negator: true, narrow: true} }
-func boundary() entry             { return entry{boundary: true} }
-func contrast() entry             { return entry{boundary: true, contrast: true} }
-
-// only restricts e to the given languages (space-separated), for words whose
-// meaning depends on the language: Spanish "conforme" is "satisfied",
-// Portuguese "conforme" is "according to".
-func only(langs string, e entry) entry {
-	e.langs = langs
-	return e
-}
-
 func (e entry) negatedValue() float64 {
 	if e.negated != 0 {
 		return e.negated
@@ -109,52 +88,52 @@ func (e entry) appliesTo(lang string) bool {
 	return e.langs == "" || strings.Contains(e.langs, lang)
 }
 
-// index is the lexicon split by key form for lookup.
+// index is the lexicon split by key form for lookup: sorted keys searched
+// by binary search, each with its entry at the same position. It is
+// generated from lexicon (lexicon_index.go, by `go generate`) as slice
+// literals of constants, which the linker lays out as data: the functions
+// pay no package init for the lexicon, where a map would be built at every
+// cold start. TestLexiconIndexIsGenerated holds it to lexicon.
 type index struct {
-	words    map[string]entry
-	stems    map[string]entry
-	stemLens []int // distinct stem lengths, longest first
-	phrases  map[string]entry
-	starts   map[string]bool // first words of phrases, to skip joins
+	words         []string
+	wordEntries   []entry
+	stems         []string
+	stemEntries   []entry
+	stemLens      []int // distinct stem lengths, longest first
+	phrases       []string
+	phraseEntries []entry
+	starts        []string // first words of phrases, to skip joins
 }
 
-var lex = buildIndex(lexicon)
-
-func buildIndex(table map[string]entry) index {
-	ix := index{words: map[string]entry{}, stems: map[string]entry{}, phrases: map[string]entry{}, starts: map[string]bool{}}
-	for k, e := range table {
-		switch {
-		case strings.Contains(k, " "):
-			ix.phrases[k] = e
-			ix.starts[k[:strings.IndexByte(k, ' ')]] = true
-		case strings.HasSuffix(k, "*"):
-			stem := strings.TrimSuffix(k, "*")
-			ix.stems[stem] = e
-			if !slices.Contains(ix.stemLens, len(stem)) {
-				ix.stemLens = append(ix.stemLens, len(stem))
-			}
-		default:
-			ix.words[k] = e
-		}
-	}
-	slices.Sort(ix.stemLens)
-	slices.Reverse(ix.stemLens)
-	return ix
-}
+//go:generate go test -run ^TestLexiconIndexIsGenerated$ -update-lexicon-index .
 
 // lookup finds a single token: an exact word first, then the longest stem.
-func (ix index) lookup(tok string) (entry, bool) {
-	if e, ok := ix.words[tok]; ok {
-		return e, true
+func (ix *index) lookup(tok string) (entry, bool) {
+	if i, ok := slices.BinarySearch(ix.words, tok); ok {
+		return ix.wordEntries[i], true
 	}
 	for _, n := range ix.stemLens {
 		if len(tok) >= n {
-			if e, ok := ix.stems[tok[:n]]; ok {
-				return e, true
+			if i, ok := slices.BinarySearch(ix.stems, tok[:n]); ok {
+				return ix.stemEntries[i], true
 			}
 		}
 	}
 	return entry{}, false
+}
+
+// phrase finds a phrase of two or three words joined by single spaces.
+func (ix *index) phrase(key string) (entry, bool) {
+	if i, ok := slices.BinarySearch(ix.phrases, key); ok {
+		return ix.phraseEntries[i], true
+	}
+	return entry{}, false
+}
+
+// startsPhrase reports whether some phrase begins with the word tok.
+func (ix *index) startsPhrase(tok string) bool {
+	_, ok := slices.BinarySearch(ix.starts, tok)
+	return ok
 }
 
 // known reports whether the lexicon has tok as a word or stem; squeeze uses
@@ -184,12 +163,12 @@ func units(tokens []string, lang string) []unit {
 			continue
 		}
 		matched := false
-		for n := 3; n >= 2 && !matched && lex.starts[tokens[i]]; n-- {
+		for n := 3; n >= 2 && !matched && lex.startsPhrase(tokens[i]); n-- {
 			if i+n > len(tokens) || slices.Contains(tokens[i:i+n], boundaryToken) {
 				continue
 			}
 			key := strings.Join(tokens[i:i+n], " ")
-			if e, ok := lex.phrases[key]; ok && e.appliesTo(lang) {
+			if e, ok := lex.phrase(key); ok && e.appliesTo(lang) {
 				out = append(out, unit{key: key, e: e, found: true, boundary: e.boundary})
 				i += n
 				matched = true
@@ -210,9 +189,15 @@ func units(tokens []string, lang string) []unit {
 	return out
 }
 
-// superlativeNegators with an intensifier after them praise rather than
+// superlativeNegator: these negators with an intensifier after them praise rather than
 // deny: "nunca fui tão bem atendido", "never been treated so well".
-var superlativeNegators = map[string]bool{"nunca": true, "never": true, "jamais": true, "jamas": true}
+func superlativeNegator(key string) bool {
+	switch key {
+	case "nunca", "never", "jamais", "jamas":
+		return true
+	}
+	return false
+}
 
 // negated reports whether a negator in the same clause, at most
 // negationWindow units before us[i], reaches it.
@@ -230,7 +215,7 @@ func negated(us []unit, i int) bool {
 			if u.e.narrow && j != i-1 {
 				return false
 			}
-			return !(intensified && superlativeNegators[u.key])
+			return !(intensified && superlativeNegator(u.key))
 		}
 	}
 	return false
@@ -288,11 +273,22 @@ func score(text string) float64 {
 		}
 		total += weight * v * scale(us, i)
 	}
-	for face, v := range emoticons {
-		total += v * float64(strings.Count(text, face))
+	for _, f := range emoticons {
+		total += f.value * float64(strings.Count(text, f.face))
 	}
 	if n := strings.Count(text, "!"); n > 0 {
 		total *= 1 + 0.1*float64(min(n, 3))
 	}
 	return total
+}
+
+// emoticons are ASCII faces counted on the raw text, because tokenize drops
+// the punctuation they are made of. A slice of constants, not a map: no
+// init work.
+var emoticons = []struct {
+	face  string
+	value float64
+}{
+	{":)", 1}, {":-)", 1}, {":D", 1.5}, {":-D", 1.5}, {";)", 1}, {"=)", 1}, {"<3", 2},
+	{":(", -1.5}, {":-(", -1.5}, {":'(", -1.5}, {"=(", -1.5},
 }

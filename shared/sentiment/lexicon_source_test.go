@@ -1,6 +1,13 @@
 package sentiment
 
-// This file is data: every word, phrase and emoji the Offline classifier
+// This file is the lexicon's source, kept as readable tables in a _test.go
+// file so that no binary links it: `go generate ./shared/sentiment` (which
+// runs TestLexiconIndexIsGenerated) writes it out as the sorted slice
+// literals of lexicon_index.go, which the classifier reads and which need
+// no package init (a map literal, this one or any, is built at every cold
+// start). Edit here, then regenerate; the test fails while the two differ.
+//
+// It is data: every word, phrase and emoji the Offline classifier
 // knows, and the cue words DetectLanguage counts. Keys are normalized
 // (lowercase, no accents; see normalize) and a test holds them to it. One map
 // literal per table means a word listed twice fails to compile instead of
@@ -19,7 +26,7 @@ package sentiment
 // positive: in a support chat they are the usual way a customer says the
 // outcome was good.
 
-// lexicon maps a token, stem or phrase to its role.
+// lexicon maps a token, stem or phrase to its role (the source of lex).
 var lexicon = map[string]entry{
 	// ---- Portuguese (pt-BR): positive ----
 	"obrigado": w(1.5), "obrigada": w(1.5), "obrigadao": w(2), "obrigadaa": w(1.5),
@@ -135,7 +142,7 @@ var lexicon = map[string]entry{
 	"pregunta rapida": w(0),
 
 	// ---- Spanish: negators, modifiers, clause breaks ----
-	"no": negIn("es", "en"), "ni": neg(), "jamas": neg(), "ningun": neg(), "ninguna": neg(),
+	"no": negIn("es en"), "ni": neg(), "jamas": neg(), "ningun": neg(), "ninguna": neg(),
 	"ninguno": neg(), "sin": neg1(), "tampoco": neg(), "poco": neg(), "ninguna de": neg(),
 	"ninguno de": neg(),
 	// "no" before a clitic pronoun is a Spanish negation even when the
@@ -211,14 +218,8 @@ var lexicon = map[string]entry{
 	"☹": w(-1.5), "😖": w(-1.5), "😣": w(-1.5),
 }
 
-// emoticons are ASCII faces counted on the raw text, because tokenize drops
-// the punctuation they are made of.
-var emoticons = map[string]float64{
-	":)": 1, ":-)": 1, ":D": 1.5, ":-D": 1.5, ";)": 1, "=)": 1, "<3": 2,
-	":(": -1.5, ":-(": -1.5, ":'(": -1.5, "=(": -1.5,
-}
-
-// languageCues are frequent function words and chat abbreviations of each
+// languageCues (the source of cueWords and cueLangs in lexicon_index.go,
+// as lexicon is of lex) are frequent function words and chat abbreviations of each
 // language, scored by DetectLanguage. Words shared by two languages list
 // both and so only separate them from the third.
 var languageCues = map[string]string{
@@ -267,4 +268,25 @@ var languageCues = map[string]string{
 	"or": "en", "yes": "en", "still": "en", "never": "en", "any": "en", "who": "en", "very": "en",
 	"really": "en", "ill": "en", "thx": "en", "ty": "en", "a": "en pt es", "u": "en",
 	"much": "en", "after": "en", "days": "en", "time": "en", "good": "en", "great": "en",
+}
+
+// Constructors keep this file a readable table.
+func w(v float64) entry           { return entry{value: v} }
+func wn(v, negated float64) entry { return entry{value: v, negated: negated} }
+func neg() entry                  { return entry{negator: true} }
+func negw(v float64) entry        { return entry{value: v, negator: true} }
+func negIn(langs string) entry    { return entry{negator: true, langs: langs} } // langs space-separated
+func pre(m float64) entry         { return entry{pre: m} }
+func post(m float64) entry        { return entry{post: m} }
+func around(m float64) entry      { return entry{pre: m, post: m} }
+func neg1() entry                 { return entry{negator: true, narrow: true} }
+func boundary() entry             { return entry{boundary: true} }
+func contrast() entry             { return entry{boundary: true, contrast: true} }
+
+// only restricts e to the given languages (space-separated), for words whose
+// meaning depends on the language: Spanish "conforme" is "satisfied",
+// Portuguese "conforme" is "according to".
+func only(langs string, e entry) entry {
+	e.langs = langs
+	return e
 }
