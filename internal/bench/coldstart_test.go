@@ -296,6 +296,8 @@ func BenchmarkColdStart(b *testing.B) {
 		resources.EnvMetaVerifyTokenParam: "/cch/meta/verify-token",
 		resources.EnvNotificationsBus:     resources.NotificationsBus.Name,
 		resources.EnvWebhookQueueURL:      si.srv.URL + "/000000000000/" + resources.WebhooksQueue.Name,
+		resources.EnvExportsQueueURL:      si.srv.URL + "/000000000000/" + resources.ExportsQueue.Name,
+		resources.EnvExportsBucket:        resources.LocalExportsBucket,
 	}
 	lambdaEnv := func(name string) []string {
 		return []string{
