@@ -114,7 +114,7 @@ func TestSSM_GivenRefusals_WhenRead_ThenRetriedOnlyWhenWorthIt(t *testing.T) {
 func TestNewSSM_GivenNoEndpoint_WhenBuilt_ThenTheRegionsPublicOne(t *testing.T) {
 	t.Setenv("AWS_ENDPOINT_URL_SSM", "")
 	for region, want := range map[string]string{"sa-east-1": "https://ssm.sa-east-1.amazonaws.com/", "cn-north-1": "https://ssm.cn-north-1.amazonaws.com.cn/"} {
-		if got := NewSSM(aws.Config{Region: region}).endpoint; got != want {
+		if got := NewSSM(aws.Config{Region: region}).client.Endpoint; got != want {
 			t.Errorf("%s: %s, want %s", region, got, want)
 		}
 	}
