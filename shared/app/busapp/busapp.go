@@ -1,13 +1,11 @@
 // Package busapp builds where threshold notifications go, for the two
 // functions that publish them (debit after a commit, rollup in its sweep);
 // it is apart from shared/app so that the functions that do not publish
-// link neither the EventBridge nor the SQS client for it.
+// link neither the EventBridge call nor the SQS client for it.
 package busapp
 
 import (
 	"context"
-
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 
 	"github.com/customercloud/home/shared/alerts"
 	"github.com/customercloud/home/shared/app"
@@ -40,5 +38,5 @@ func New(ctx context.Context, getenv app.Getenv) (alerts.Bus, error) {
 	if err != nil {
 		return nil, err
 	}
-	return bus.EventBridge{API: eventbridge.NewFromConfig(cfg), BusName: name}, nil
+	return bus.EventBridge{API: bus.NewEventBridgeAPI(cfg), BusName: name}, nil
 }
