@@ -14,8 +14,8 @@ const mod = "github.com/customercloud/home/"
 const (
 	phoneParser = "github.com/nyaruka/phonenumbers" // 8–15 ms of init: no function links it (geo parses phones itself)
 	geoParser   = mod + "shared/geo"
-	ssmClient   = "github.com/aws/aws-sdk-go-v2/service/ssm" // 1.4 MB of schemas at init: no function links it (secrets.SSM makes the one call)
-	comprehend  = "github.com/aws/aws-sdk-go-v2/service/comprehend"
+	ssmClient   = "github.com/aws/aws-sdk-go-v2/service/ssm"        // 1.4 MB of schemas at init: no function links it (secrets.SSM makes the one call)
+	comprehend  = "github.com/aws/aws-sdk-go-v2/service/comprehend" // no function links it (comprehend.API makes the one call)
 	sqsClient   = "github.com/aws/aws-sdk-go-v2/service/sqs"
 	eventBridge = "github.com/aws/aws-sdk-go-v2/service/eventbridge" // 0.43 MB at init: no function links it (bus.EventBridgeAPI makes the one call)
 	s3Client    = "github.com/aws/aws-sdk-go-v2/service/s3"
@@ -36,7 +36,8 @@ func deps(t *testing.T, pkg string) []string {
 // listed, then it has its own domain package and builder and none of the
 // other functions', the phone parsing (shared/geo), Comprehend and SQS
 // clients only where that function uses them, and neither
-// nyaruka/phonenumbers nor the SDK's SSM and EventBridge clients anywhere. The cold-start benchmark
+// nyaruka/phonenumbers nor the SDK's SSM, EventBridge and Comprehend
+// clients anywhere. The cold-start benchmark
 // (internal/bench, BenchmarkColdStart) measures what this buys.
 func TestEachFunctionLinksOnlyWhatItUses(t *testing.T) {
 	// notify's domain, shared/alerts, is shared with the publishers (debit
@@ -52,7 +53,7 @@ func TestEachFunctionLinksOnlyWhatItUses(t *testing.T) {
 	uses := map[string][]string{
 		// Usage exports: jobs to their queue, links into their bucket.
 		"home-api": {sqsClient, s3Client},
-		"debit":    {geoParser, comprehend, sqsClient},
+		"debit":    {geoParser, sqsClient},
 		"rollup":   {sqsClient},
 		"webhook":  {sqsClient},
 		"notify":   {sqsClient},

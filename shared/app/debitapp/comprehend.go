@@ -3,8 +3,6 @@ package debitapp
 import (
 	"context"
 
-	awscomprehend "github.com/aws/aws-sdk-go-v2/service/comprehend"
-
 	"github.com/customercloud/home/shared/app"
 	"github.com/customercloud/home/shared/awscfg"
 	"github.com/customercloud/home/shared/sentiment"
@@ -16,5 +14,5 @@ func comprehendClassifier(ctx context.Context, getenv app.Getenv) (sentiment.Cla
 	if err != nil {
 		return nil, err
 	}
-	return comprehend.New(awscomprehend.NewFromConfig(cfg)), nil
+	return comprehend.New(comprehend.NewAPI(cfg)), nil
 }

@@ -13,9 +13,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awscomprehend "github.com/aws/aws-sdk-go-v2/service/comprehend"
-	"github.com/aws/aws-sdk-go-v2/service/comprehend/types"
 
+	"github.com/customercloud/home/shared/awscall"
 	"github.com/customercloud/home/shared/sentiment"
 )
 
@@ -29,26 +28,84 @@ const MaxTextBytes = 5000
 // transport errors.
 var ErrUnexpectedSentiment = errors.New("comprehend: unexpected sentiment")
 
-// DetectSentimentAPI is the one Comprehend operation the adapter needs.
-// *comprehend.Client satisfies it; tests pass a fake, since there is no
-// Comprehend emulator.
-type DetectSentimentAPI interface {
-	DetectSentiment(ctx context.Context, params *awscomprehend.DetectSentimentInput, optFns ...func(*awscomprehend.Options)) (*awscomprehend.DetectSentimentOutput, error)
+// SentimentType is Comprehend's verdict.
+type SentimentType string
+
+// The verdicts DetectSentiment answers with.
+const (
+	SentimentTypePositive SentimentType = "POSITIVE"
+	SentimentTypeNegative SentimentType = "NEGATIVE"
+	SentimentTypeNeutral  SentimentType = "NEUTRAL"
+	SentimentTypeMixed    SentimentType = "MIXED"
+)
+
+// LanguageCode is the language Comprehend is told the text is in.
+type LanguageCode string
+
+// The languages the platform serves.
+const (
+	LanguageCodePt LanguageCode = "pt"
+	LanguageCodeEs LanguageCode = "es"
+	LanguageCodeEn LanguageCode = "en"
+)
+
+// DetectSentimentInput is DetectSentiment's request.
+type DetectSentimentInput struct {
+	LanguageCode LanguageCode
+	Text         string
 }
 
-// The SDK client is what production passes to New.
-var _ DetectSentimentAPI = (*awscomprehend.Client)(nil)
+// DetectSentimentOutput is the part of DetectSentiment's answer used.
+type DetectSentimentOutput struct {
+	Sentiment SentimentType
+}
+
+// DetectSentimentAPI is the one Comprehend operation the adapter needs.
+// *API makes it in AWS; tests pass a fake, since there is no Comprehend
+// emulator.
+type DetectSentimentAPI interface {
+	DetectSentiment(ctx context.Context, in *DetectSentimentInput) (*DetectSentimentOutput, error)
+}
+
+// API is DetectSentimentAPI in AWS: Comprehend's DetectSentiment made by
+// awscall (signed JSON 1.1, three attempts for throttling and server
+// errors, as the SDK's standard retryer) rather than by the SDK's
+// Comprehend client, whose package init built its endpoint tables and
+// schemas at every cold start of the debit, for this one operation.
+type API struct {
+	client *awscall.Client
+}
+
+var _ DetectSentimentAPI = (*API)(nil)
+
+// NewAPI returns the DetectSentiment caller for cfg (endpoint
+// AWS_ENDPOINT_URL_COMPREHEND, else AWS_ENDPOINT_URL, else the region's).
+func NewAPI(cfg aws.Config) *API {
+	return &API{client: awscall.New(cfg, awscall.Comprehend)}
+}
+
+// DetectSentiment calls Comprehend's DetectSentiment.
+func (a *API) DetectSentiment(ctx context.Context, in *DetectSentimentInput) (*DetectSentimentOutput, error) {
+	req := struct {
+		LanguageCode LanguageCode
+		Text         string
+	}{in.LanguageCode, in.Text}
+	var out DetectSentimentOutput
+	if err := a.client.Call(ctx, "DetectSentiment", req, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
 
 // Classifier implements sentiment.Classifier with Amazon Comprehend. It is
-// safe for concurrent use if api is, as *comprehend.Client is.
+// safe for concurrent use if api is, as *API is.
 type Classifier struct {
 	api DetectSentimentAPI
 }
 
 var _ sentiment.Classifier = (*Classifier)(nil)
 
-// New returns a Classifier that calls api, typically
-// comprehend.NewFromConfig(cfg).
+// New returns a Classifier that calls api, typically NewAPI(cfg).
 func New(api DetectSentimentAPI) *Classifier {
 	return &Classifier{api: api}
 }
@@ -58,17 +115,14 @@ func New(api DetectSentimentAPI) *Classifier {
 // maps POSITIVE, NEUTRAL and NEGATIVE to the matching Label and MIXED to
 // Neutral, as the satisfaction metric counts mixed feelings as neither praise
 // nor complaint. Blank text is Neutral without a call, since Comprehend
-// rejects it. Errors wrap the SDK's error and never quote the text.
+// rejects it. Errors wrap the call's error and never quote the text.
 func (c *Classifier) Classify(ctx context.Context, text string) (sentiment.Label, error) {
 	if strings.TrimSpace(text) == "" {
 		return sentiment.Neutral, nil
 	}
 	text = truncate(text, MaxTextBytes)
 	lang := languageCode(sentiment.DetectLanguage(text))
-	out, err := c.api.DetectSentiment(ctx, &awscomprehend.DetectSentimentInput{
-		LanguageCode: lang,
-		Text:         aws.String(text),
-	})
+	out, err := c.api.DetectSentiment(ctx, &DetectSentimentInput{LanguageCode: lang, Text: text})
 	if err != nil {
 		return "", fmt.Errorf("comprehend: detect sentiment (%s, %d bytes): %w", lang, len(text), err)
 	}
@@ -76,13 +130,13 @@ func (c *Classifier) Classify(ctx context.Context, text string) (sentiment.Label
 }
 
 // labelOf maps Comprehend's verdict onto the three labels.
-func labelOf(s types.SentimentType) (sentiment.Label, error) {
+func labelOf(s SentimentType) (sentiment.Label, error) {
 	switch s {
-	case types.SentimentTypePositive:
+	case SentimentTypePositive:
 		return sentiment.Positive, nil
-	case types.SentimentTypeNegative:
+	case SentimentTypeNegative:
 		return sentiment.Negative, nil
-	case types.SentimentTypeNeutral, types.SentimentTypeMixed:
+	case SentimentTypeNeutral, SentimentTypeMixed:
 		return sentiment.Neutral, nil
 	default:
 		return "", fmt.Errorf("%w: %q", ErrUnexpectedSentiment, s)
@@ -92,14 +146,14 @@ func labelOf(s types.SentimentType) (sentiment.Label, error) {
 // languageCode turns DetectLanguage's answer into Comprehend's code. It is
 // total: anything unexpected falls back to Portuguese, the platform's main
 // language, rather than failing the message.
-func languageCode(lang string) types.LanguageCode {
+func languageCode(lang string) LanguageCode {
 	switch lang {
 	case "es":
-		return types.LanguageCodeEs
+		return LanguageCodeEs
 	case "en":
-		return types.LanguageCodeEn
+		return LanguageCodeEn
 	default:
-		return types.LanguageCodePt
+		return LanguageCodePt
 	}
 }
 
