@@ -21,6 +21,26 @@ const (
 	s3Client    = "github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
+// The SDK's default configuration chain (aws/config) and what it links:
+// about 0.5 MB in 3,800 allocations of package init (the STS, SSO,
+// SSO-OIDC and sign-in clients' schemas and endpoint tables), for
+// credentials and a region that Lambda and the local stack give in the
+// environment. No function links any of it: awscfg reads the environment.
+var defaultChain = []string{
+	"github.com/aws/aws-sdk-go-v2/config",
+	"github.com/aws/aws-sdk-go-v2/service/sts",
+	"github.com/aws/aws-sdk-go-v2/service/sso",
+	"github.com/aws/aws-sdk-go-v2/service/ssooidc",
+	"github.com/aws/aws-sdk-go-v2/service/signin",
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds",
+	"github.com/aws/aws-sdk-go-v2/internal/ini",
+	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds",
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds",
+	"github.com/aws/aws-sdk-go-v2/credentials/ec2rolecreds",
+	"github.com/aws/aws-sdk-go-v2/credentials/endpointcreds",
+	"github.com/aws/aws-sdk-go-v2/credentials/processcreds",
+}
+
 // deps is what `go list -deps` says pkg links.
 func deps(t *testing.T, pkg string) []string {
 	t.Helper()
@@ -37,7 +57,8 @@ func deps(t *testing.T, pkg string) []string {
 // other functions', the phone parsing (shared/geo), Comprehend and SQS
 // clients only where that function uses them, and neither
 // nyaruka/phonenumbers nor the SDK's SSM, EventBridge and Comprehend
-// clients anywhere. The cold-start benchmark
+// clients nor its default configuration chain (aws/config, STS, SSO, IMDS)
+// anywhere. The cold-start benchmark
 // (internal/bench, BenchmarkColdStart) measures what this buys.
 func TestEachFunctionLinksOnlyWhatItUses(t *testing.T) {
 	// notify's domain, shared/alerts, is shared with the publishers (debit
@@ -59,7 +80,7 @@ func TestEachFunctionLinksOnlyWhatItUses(t *testing.T) {
 		"notify":   {sqsClient},
 		"export":   {s3Client},
 	}
-	optional := []string{phoneParser, geoParser, ssmClient, comprehend, sqsClient, eventBridge, s3Client}
+	optional := append([]string{phoneParser, geoParser, ssmClient, comprehend, sqsClient, eventBridge, s3Client}, defaultChain...)
 	for fn, own := range uses {
 		t.Run(fn, func(t *testing.T) {
 			got := deps(t, mod+"functions/"+fn)

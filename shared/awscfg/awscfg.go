@@ -1,22 +1,33 @@
 // Package awscfg builds the AWS configuration and service clients every
 // binary uses, so that the only difference between AWS and the local stack
 // (DynamoDB Local, ElasticMQ) is a pair of environment variables:
-// DYNAMODB_ENDPOINT and SQS_ENDPOINT. When neither is set, everything is the
-// SDK's default chain, untouched. The SQS client is in package sqscfg, so
-// the functions that do not use SQS do not link its client.
+// DYNAMODB_ENDPOINT and SQS_ENDPOINT. The SQS client is in package sqscfg,
+// so the functions that do not use SQS do not link its client.
+//
+// The configuration is read from the environment only, never through the
+// SDK's aws/config: its default chain links, and initialises at every cold
+// start, the STS, SSO, SSO-OIDC and sign-in clients, the IMDS client and the
+// shared-config parser (about 0.5 MB in 3,800 allocations of package init),
+// none of which a Lambda function uses: Lambda gives credentials in
+// AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN and the
+// region in AWS_REGION, and the local stack uses static dummy credentials.
+// A tool run against AWS from a workstation exports its credentials the same
+// way (`eval "$(aws configure export-credentials --format env)"`).
 package awscfg
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/config"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
@@ -31,48 +42,112 @@ const (
 	LocalSecretKey = "local"
 )
 
+// The environment variables the configuration is read from, as Lambda sets
+// them and as the SDK's own environment configuration names them.
+const (
+	EnvAccessKeyID     = "AWS_ACCESS_KEY_ID"
+	EnvSecretAccessKey = "AWS_SECRET_ACCESS_KEY"
+	EnvSessionToken    = "AWS_SESSION_TOKEN"
+	EnvRegion          = "AWS_REGION"
+	EnvDefaultRegion   = "AWS_DEFAULT_REGION"
+	EnvEndpointURL     = "AWS_ENDPOINT_URL"
+	EnvIgnoreEndpoints = "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"
+)
+
+// ErrNoCredentials is returned outside the local stack when the environment
+// holds no credentials (or no region): in Lambda it always does.
+var ErrNoCredentials = errors.New("no AWS credentials or region in the environment")
+
 // Getenv looks up an environment variable; os.Getenv is one. It lets a caller
 // (the test harness reading .local/stack.env) supply values without mutating
 // the process environment.
 type Getenv func(string) string
 
-// Load returns the SDK's default configuration, or, when DYNAMODB_ENDPOINT or
-// SQS_ENDPOINT is set, one for the local emulators: static credentials from
-// AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (default "local"/"local") so no
-// credential chain (profiles, IMDS) is ever consulted, and region us-east-1
-// unless one is configured.
+// Load returns the configuration from the process environment; see LoadWith.
 func Load(ctx context.Context) (aws.Config, error) {
 	return LoadWith(ctx, os.Getenv)
 }
 
-// LoadWith is Load reading the local-stack variables through getenv instead
-// of the process environment. The SDK's own settings (AWS_REGION, profiles)
-// still come from the process environment unless getenv supplies them.
-func LoadWith(ctx context.Context, getenv Getenv) (aws.Config, error) {
-	if !IsLocal(getenv) {
-		cfg, err := config.LoadDefaultConfig(ctx)
-		if err != nil {
-			return aws.Config{}, fmt.Errorf("load AWS config: %w", err)
+// LoadWith returns the configuration from the environment, read through
+// getenv and, for what getenv does not supply, the process environment
+// (so a harness reading .local/stack.env still sees AWS_REGION set in the
+// shell), as the SDK's environment configuration reads it:
+//
+//   - credentials from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
+//     AWS_SESSION_TOKEN; when DYNAMODB_ENDPOINT or SQS_ENDPOINT is set (the
+//     local emulators) they default to "local"/"local" and the session token
+//     is not used; otherwise they are required (ErrNoCredentials);
+//   - the region from AWS_REGION, else AWS_DEFAULT_REGION, else, locally,
+//     us-east-1; otherwise it is required;
+//   - the base endpoint from AWS_ENDPOINT_URL unless
+//     AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true (the service-specific
+//     AWS_ENDPOINT_URL_<SERVICE> is read by each client's builder);
+//   - the SDK's HTTP client, wrapped by LocalHTTPClient for the local
+//     emulators.
+//
+// No profile, shared config file, IMDS, SSO or STS is ever consulted.
+func LoadWith(_ context.Context, getenv Getenv) (aws.Config, error) {
+	env := withProcessEnv(getenv)
+	local := IsLocal(getenv)
+	region := env(EnvRegion)
+	if region == "" {
+		region = env(EnvDefaultRegion)
+	}
+	var creds credentials.StaticCredentialsProvider
+	if local {
+		if region == "" {
+			region = LocalRegion
 		}
-		return cfg, nil
+		creds = credentials.NewStaticCredentialsProvider(or(getenv(EnvAccessKeyID), LocalAccessKey), or(getenv(EnvSecretAccessKey), LocalSecretKey), "")
+	} else {
+		key, secret := env(EnvAccessKeyID), env(EnvSecretAccessKey)
+		if key == "" || secret == "" {
+			return aws.Config{}, fmt.Errorf("load AWS config: %w: %s and %s are required", ErrNoCredentials, EnvAccessKeyID, EnvSecretAccessKey)
+		}
+		if region == "" {
+			return aws.Config{}, fmt.Errorf("load AWS config: %w: %s is required", ErrNoCredentials, EnvRegion)
+		}
+		creds = credentials.NewStaticCredentialsProvider(key, secret, env(EnvSessionToken))
 	}
-	key := or(getenv("AWS_ACCESS_KEY_ID"), LocalAccessKey)
-	secret := or(getenv("AWS_SECRET_ACCESS_KEY"), LocalSecretKey)
-	opts := []func(*config.LoadOptions) error{
-		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(key, secret, "")),
+	cfg := aws.Config{
+		Region:      region,
+		Credentials: aws.NewCredentialsCache(creds),
+		HTTPClient:  awshttp.NewBuildableClient(),
 	}
-	if r := getenv("AWS_REGION"); r != "" {
-		opts = append(opts, config.WithRegion(r))
+	if u := env(EnvEndpointURL); u != "" && !ignoreEndpoints(env) {
+		cfg.BaseEndpoint = aws.String(u)
 	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
-	if err != nil {
-		return aws.Config{}, fmt.Errorf("load AWS config for the local stack: %w", err)
+	if local {
+		cfg.HTTPClient = LocalHTTPClient(cfg.HTTPClient)
 	}
-	if cfg.Region == "" {
-		cfg.Region = LocalRegion
-	}
-	cfg.HTTPClient = LocalHTTPClient(cfg.HTTPClient)
 	return cfg, nil
+}
+
+// ServiceEndpoint is AWS_ENDPOINT_URL_<id> (id as the SDK spells the
+// service, e.g. "DYNAMODB", "SQS", "S3"), read through getenv and then the
+// process environment, or "" when it is unset or configured endpoints are
+// ignored; the clients' builders give it precedence over the base endpoint,
+// as the SDK's shared configuration does.
+func ServiceEndpoint(getenv Getenv, id string) string {
+	env := withProcessEnv(getenv)
+	if ignoreEndpoints(env) {
+		return ""
+	}
+	return env(EnvEndpointURL + "_" + id)
+}
+
+func ignoreEndpoints(env Getenv) bool {
+	return strings.EqualFold(env(EnvIgnoreEndpoints), "true")
+}
+
+// withProcessEnv reads through getenv, then the process environment.
+func withProcessEnv(getenv Getenv) Getenv {
+	return func(k string) string {
+		if v := getenv(k); v != "" {
+			return v
+		}
+		return os.Getenv(k)
+	}
 }
 
 // IsLocal reports whether getenv points at local emulators.
@@ -93,11 +168,15 @@ func DynamoDB(cfg aws.Config) *dynamodb.Client {
 // DynamoDBWith is DynamoDB reading DYNAMODB_ENDPOINT through getenv.
 func DynamoDBWith(cfg aws.Config, getenv Getenv) *dynamodb.Client {
 	endpoint := getenv(resources.EnvDynamoDBEndpoint)
+	service := ServiceEndpoint(getenv, "DYNAMODB")
 	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
 		o.Retryer = DynamoDBRetryer()
-		if endpoint != "" {
+		switch {
+		case endpoint != "":
 			o.BaseEndpoint = aws.String(endpoint)
 			o.DisableValidateResponseChecksum = true
+		case service != "":
+			o.BaseEndpoint = aws.String(service)
 		}
 	})
 }

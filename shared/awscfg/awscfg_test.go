@@ -109,3 +109,70 @@ func TestGivenDynamoDBErrors_WhenRetrying_ThenThrottlesAreRetriedWithBoundedBack
 		}
 	}
 }
+
+func TestGivenLambdasEnvironment_WhenLoaded_ThenItsCredentialsRegionAndEndpointAreUsed(t *testing.T) {
+	for _, k := range []string{"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+		"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"} {
+		t.Setenv(k, "")
+	}
+	lambda := map[string]string{"AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_SESSION_TOKEN": "token", "AWS_REGION": "sa-east-1"}
+
+	cfg, err := LoadWith(t.Context(), vars(lambda))
+
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	creds, err := cfg.Credentials.Retrieve(t.Context())
+	if err != nil {
+		t.Fatalf("credentials: %v", err)
+	}
+	if creds.AccessKeyID != "AKID" || creds.SecretAccessKey != "secret" || creds.SessionToken != "token" {
+		t.Errorf("credentials = %+v", creds)
+	}
+	if cfg.Region != "sa-east-1" || cfg.BaseEndpoint != nil {
+		t.Errorf("region %q, base endpoint %v", cfg.Region, cfg.BaseEndpoint)
+	}
+	if _, local := cfg.HTTPClient.(*LocalClient); local || cfg.HTTPClient == nil {
+		t.Errorf("HTTP client %T, want the SDK's", cfg.HTTPClient)
+	}
+
+	t.Run("AWS_DEFAULT_REGION and AWS_ENDPOINT_URL", func(t *testing.T) {
+		env := map[string]string{"AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_DEFAULT_REGION": "eu-west-1",
+			"AWS_ENDPOINT_URL": "http://127.0.0.1:1", "AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:2"}
+		cfg, err := LoadWith(t.Context(), vars(env))
+		if err != nil {
+			t.Fatalf("load: %v", err)
+		}
+		if cfg.Region != "eu-west-1" || aws.ToString(cfg.BaseEndpoint) != "http://127.0.0.1:1" {
+			t.Errorf("region %q, base endpoint %q", cfg.Region, aws.ToString(cfg.BaseEndpoint))
+		}
+		if got := aws.ToString(DynamoDBWith(cfg, vars(env)).Options().BaseEndpoint); got != "http://127.0.0.1:2" {
+			t.Errorf("DynamoDB endpoint %q, want AWS_ENDPOINT_URL_DYNAMODB's", got)
+		}
+		env["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"] = "true"
+		cfg, _ = LoadWith(t.Context(), vars(env))
+		if cfg.BaseEndpoint != nil || DynamoDBWith(cfg, vars(env)).Options().BaseEndpoint != nil {
+			t.Errorf("configured endpoints used although ignored")
+		}
+	})
+	t.Run("the process environment behind getenv", func(t *testing.T) {
+		t.Setenv("AWS_REGION", "us-west-2")
+		cfg, err := LoadWith(t.Context(), vars(map[string]string{"AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "secret"}))
+		if err != nil || cfg.Region != "us-west-2" {
+			t.Errorf("region %q, err %v", cfg.Region, err)
+		}
+	})
+	for _, missing := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"} {
+		t.Run("without "+missing, func(t *testing.T) {
+			env := map[string]string{}
+			for k, v := range lambda {
+				if k != missing {
+					env[k] = v
+				}
+			}
+			if _, err := LoadWith(t.Context(), vars(env)); !errors.Is(err, ErrNoCredentials) {
+				t.Errorf("err = %v, want ErrNoCredentials", err)
+			}
+		})
+	}
+}

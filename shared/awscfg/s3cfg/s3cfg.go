@@ -16,10 +16,14 @@ import (
 // (http://host:port/bucket/key: a loopback endpoint has no per-bucket DNS
 // names), and computes checksums only where S3 requires them (the local
 // server does not check the optional ones). Against AWS everything is the
-// SDK's default.
+// SDK's default (AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL when set).
 func New(cfg aws.Config, getenv awscfg.Getenv) *s3.Client {
 	endpoint := getenv(resources.EnvS3Endpoint)
+	service := awscfg.ServiceEndpoint(getenv, "S3")
 	return s3.NewFromConfig(cfg, func(o *s3.Options) {
+		if endpoint == "" && service != "" {
+			o.BaseEndpoint = aws.String(service)
+		}
 		if endpoint != "" {
 			o.BaseEndpoint = aws.String(endpoint)
 			o.UsePathStyle = true

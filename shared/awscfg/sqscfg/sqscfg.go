@@ -13,10 +13,14 @@ import (
 )
 
 // New returns an SQS client that talks to SQS_ENDPOINT, read through getenv,
-// when it is set. The endpoint must be given explicitly: the client never
-// derives it from the host inside a queue URL.
+// when it is set, else to AWS_ENDPOINT_URL_SQS when that is. The endpoint
+// must be given explicitly: the client never derives it from the host inside
+// a queue URL.
 func New(cfg aws.Config, getenv awscfg.Getenv) *sqs.Client {
 	endpoint := getenv(resources.EnvSQSEndpoint)
+	if endpoint == "" {
+		endpoint = awscfg.ServiceEndpoint(getenv, "SQS")
+	}
 	return sqs.NewFromConfig(cfg, func(o *sqs.Options) {
 		if endpoint != "" {
 			o.BaseEndpoint = aws.String(endpoint)
