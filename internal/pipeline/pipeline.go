@@ -169,8 +169,8 @@ func New(t testing.TB, o Options) *Pipeline {
 	if !o.NoQueue {
 		urls := env.NewQueueSet(t, resources.Queues)
 		p.QueueURL, p.DLQURL, p.WebhooksURL = urls[resources.EventsQueue.Name], urls[resources.EventsDLQ.Name], urls[resources.WebhooksQueue.Name]
-		dlq = deadletter.New(env.SQS, p.DLQURL)
-		pub, err := queue.NewSQSPublisher(queue.SQSConfig{API: env.SQS, QueueURL: p.QueueURL})
+		dlq = deadletter.New(env.Queues, p.DLQURL)
+		pub, err := queue.NewSQSPublisher(queue.SQSConfig{API: env.Queues, QueueURL: p.QueueURL})
 		if err != nil {
 			t.Fatalf("publisher: %v", err)
 		}
@@ -182,7 +182,7 @@ func New(t testing.TB, o Options) *Pipeline {
 		if o.Retry != nil {
 			retry = *o.Retry
 		}
-		if _, err := p.Processor.WithRetry(visibility.New(env.SQS, p.QueueURL), retry); err != nil {
+		if _, err := p.Processor.WithRetry(visibility.New(env.Queues, p.QueueURL), retry); err != nil {
 			t.Fatalf("retry: %v", err)
 		}
 	}
@@ -192,12 +192,12 @@ func New(t testing.TB, o Options) *Pipeline {
 			t.Fatal("pipeline: notifications need queues")
 		}
 		p.NotificationsURL = env.NewQueueSet(t, []resources.QueueDef{resources.LocalNotificationsQueue})[resources.LocalNotificationsQueue.Name]
-		p.Bus = processBus{meter: p.Meter, inner: bus.LocalSQS{API: env.SQS, Targets: []string{p.NotificationsURL, p.WebhooksURL},
+		p.Bus = processBus{meter: p.Meter, inner: bus.LocalSQS{API: env.Queues, Targets: []string{p.NotificationsURL, p.WebhooksURL},
 			BusName: resources.NotificationsBus.Name, Now: p.Clock.Now}}
 		p.Notifier = alerts.NewNotifier(p.Store, p.Bus, o.Log).WithClock(p.Clock.Now)
 		p.Processor.WithAfterCommit(debitapp.NotifyHook(p.Notifier, o.Log))
 		// Retries come back after a second, not the production backoff.
-		p.Deliverer = alerts.NewDeliverer(p.Store, o.Notifications.WebhookClient, delay.Visibility{API: env.SQS, QueueURL: p.WebhooksURL}, o.Log).
+		p.Deliverer = alerts.NewDeliverer(p.Store, o.Notifications.WebhookClient, delay.Visibility{API: env.Queues, QueueURL: p.WebhooksURL}, o.Log).
 			WithRetryDelay(func(int) time.Duration { return time.Second })
 		notify = p.Deliverer.Handle
 	}
@@ -209,7 +209,7 @@ func New(t testing.TB, o Options) *Pipeline {
 			p.Objects = p.Objects.WithPartSize(o.ExportPartSize)
 		}
 		p.ExportsURL = env.NewQueueSet(t, []resources.QueueDef{resources.ExportsDLQ, resources.ExportsQueue})[resources.ExportsQueue.Name]
-		p.API.WithExports(awsexports.Service{SQS: env.SQS, QueueURL: p.ExportsURL, Bucket: p.Objects})
+		p.API.WithExports(awsexports.Service{SQS: env.Queues, QueueURL: p.ExportsURL, Bucket: p.Objects})
 		p.Exporter = export.NewWorker(p.Store, p.Objects, o.Log)
 		exportH = runner.SQSHandler(exportapp.Handler(p.Exporter, o.Log))
 	}

@@ -36,6 +36,7 @@ import (
 
 	"github.com/customercloud/home/infra/local"
 	"github.com/customercloud/home/infra/local/provision"
+	"github.com/customercloud/home/shared/awscall/sqscall"
 	"github.com/customercloud/home/shared/awscfg"
 	"github.com/customercloud/home/shared/awscfg/s3cfg"
 	"github.com/customercloud/home/shared/awscfg/sqscfg"
@@ -47,6 +48,10 @@ type Env struct {
 	Cfg aws.Config
 	DDB *dynamodb.Client
 	SQS *sqs.Client
+	// Queues is the functions' own SQS client (JSON protocol, without the
+	// SDK's SQS client) on the same emulator: what the handlers send and
+	// hold messages back with. Tests receive and create queues with SQS.
+	Queues *sqscall.Client
 	// DynamoDBEndpoint and SQSEndpoint are the emulator URLs, for tests that
 	// start other processes and pass them on.
 	DynamoDBEndpoint string
@@ -127,6 +132,7 @@ func connect() (*Env, error) {
 		Cfg:              cfg,
 		DDB:              awscfg.DynamoDBWith(cfg, getenv),
 		SQS:              sqscfg.New(cfg, getenv),
+		Queues:           sqscall.New(cfg, getenv),
 		DynamoDBEndpoint: vars[resources.EnvDynamoDBEndpoint],
 		SQSEndpoint:      vars[resources.EnvSQSEndpoint],
 		S3Endpoint:       vars[resources.EnvS3Endpoint],

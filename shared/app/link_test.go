@@ -16,7 +16,8 @@ const (
 	geoParser   = mod + "shared/geo"
 	ssmClient   = "github.com/aws/aws-sdk-go-v2/service/ssm"        // 1.4 MB of schemas at init: no function links it (secrets.SSM makes the one call)
 	comprehend  = "github.com/aws/aws-sdk-go-v2/service/comprehend" // no function links it (comprehend.API makes the one call)
-	sqsClient   = "github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqsClient   = "github.com/aws/aws-sdk-go-v2/service/sqs"        // 0.24 MB at init: no function links it (sqscall makes the calls)
+	sqsCall     = mod + "shared/awscall/sqscall"
 	eventBridge = "github.com/aws/aws-sdk-go-v2/service/eventbridge" // 0.43 MB at init: no function links it (bus.EventBridgeAPI makes the one call)
 	s3Client    = "github.com/aws/aws-sdk-go-v2/service/s3"
 )
@@ -54,10 +55,10 @@ func deps(t *testing.T, pkg string) []string {
 // TestEachFunctionLinksOnlyWhatItUses holds the structure that keeps cold
 // starts lean: given each function's main package, when its link graph is
 // listed, then it has its own domain package and builder and none of the
-// other functions', the phone parsing (shared/geo), Comprehend and SQS
-// clients only where that function uses them, and neither
-// nyaruka/phonenumbers nor the SDK's SSM, EventBridge and Comprehend
-// clients nor its default configuration chain (aws/config, STS, SSO, IMDS)
+// other functions', the phone parsing (shared/geo), the SQS calls
+// (awscall/sqscall) and the S3 client only where that function uses them,
+// and neither nyaruka/phonenumbers nor the SDK's SSM, EventBridge,
+// Comprehend and SQS clients nor its default configuration chain (aws/config, STS, SSO, IMDS)
 // anywhere. The cold-start benchmark
 // (internal/bench, BenchmarkColdStart) measures what this buys.
 func TestEachFunctionLinksOnlyWhatItUses(t *testing.T) {
@@ -68,19 +69,20 @@ func TestEachFunctionLinksOnlyWhatItUses(t *testing.T) {
 	builder := map[string]string{"home-api": "shared/app/homeapp", "debit": "shared/app/debitapp", "rollup": "shared/app/rollupapp", "webhook": "shared/app/webhookapp",
 		"notify": "shared/app/notifyapp", "export": "shared/app/exportapp"}
 	// The publishers link the bus: EventBridge's PutEvents in AWS (made by
-	// shared/awscall, not the SDK's EventBridge client), and the SQS client
-	// for its local stand-in (busapp); notify holds its queue's messages
-	// back with SQS.
+	// shared/awscall, not the SDK's EventBridge client), and SQS calls for
+	// its local stand-in (busapp); notify holds its queue's messages back
+	// with SQS. Every SQS call is made by awscall/sqscall, not the SDK's SQS
+	// client.
 	uses := map[string][]string{
 		// Usage exports: jobs to their queue, links into their bucket.
-		"home-api": {sqsClient, s3Client},
-		"debit":    {geoParser, sqsClient},
-		"rollup":   {sqsClient},
-		"webhook":  {sqsClient},
-		"notify":   {sqsClient},
+		"home-api": {sqsCall, s3Client},
+		"debit":    {geoParser, sqsCall},
+		"rollup":   {sqsCall},
+		"webhook":  {sqsCall},
+		"notify":   {sqsCall},
 		"export":   {s3Client},
 	}
-	optional := append([]string{phoneParser, geoParser, ssmClient, comprehend, sqsClient, eventBridge, s3Client}, defaultChain...)
+	optional := append([]string{phoneParser, geoParser, ssmClient, comprehend, sqsClient, sqsCall, eventBridge, s3Client}, defaultChain...)
 	for fn, own := range uses {
 		t.Run(fn, func(t *testing.T) {
 			got := deps(t, mod+"functions/"+fn)

@@ -1,5 +1,6 @@
-// Package awscall makes single AWS API calls in the JSON 1.1 protocol
-// (SSM, EventBridge, Comprehend) with the AWS SDK's configuration, HTTP
+// Package awscall makes single AWS API calls in the AWS JSON protocols
+// (JSON 1.1: SSM, EventBridge, Comprehend; JSON 1.0: SQS, package sqscall)
+// with the AWS SDK's configuration, HTTP
 // client and SigV4 signer but without the SDK's service client packages:
 // each of those builds, at package init, the schemas of all its service's
 // operations and its endpoint tables (EventBridge's 0.43 MB in about 2,600
@@ -45,7 +46,8 @@ func (e *Error) Error() string {
 // throttling and server errors are; anything else (access denied, bad
 // request) fails the same way again.
 func (e *Error) Retryable() bool {
-	return e.Status >= 500 || e.Status == http.StatusTooManyRequests || strings.Contains(e.Code, "Throttling")
+	// "Throttling", "ThrottlingException", SQS's "RequestThrottled".
+	return e.Status >= 500 || e.Status == http.StatusTooManyRequests || strings.Contains(e.Code, "Throttl")
 }
 
 // Attempts and Backoff bound the retries: three attempts, as the SDK's
@@ -59,11 +61,12 @@ const (
 const maxAnswer = 1 << 20
 
 // Service names one AWS service for Client: the name errors are prefixed
-// with, the endpoint's host prefix, the SigV4 signing name, the JSON 1.1
-// target prefix and the SDK's service identifier for
-// AWS_ENDPOINT_URL_<ID>.
+// with, the endpoint's host prefix, the SigV4 signing name, the JSON
+// target prefix, the SDK's service identifier for AWS_ENDPOINT_URL_<ID>,
+// and the JSON protocol's version ("1.0" or, when empty, "1.1").
 type Service struct {
 	Name, EndpointPrefix, SigningName, TargetPrefix, EnvID string
+	JSONVersion                                            string
 }
 
 // The services the functions call.
@@ -71,6 +74,7 @@ var (
 	SSM         = Service{Name: "ssm", EndpointPrefix: "ssm", SigningName: "ssm", TargetPrefix: "AmazonSSM", EnvID: "SSM"}
 	EventBridge = Service{Name: "eventbridge", EndpointPrefix: "events", SigningName: "events", TargetPrefix: "AWSEvents", EnvID: "EVENTBRIDGE"}
 	Comprehend  = Service{Name: "comprehend", EndpointPrefix: "comprehend", SigningName: "comprehend", TargetPrefix: "Comprehend_20171127", EnvID: "COMPREHEND"}
+	SQS         = Service{Name: "sqs", EndpointPrefix: "sqs", SigningName: "sqs", TargetPrefix: "AmazonSQS", EnvID: "SQS", JSONVersion: "1.0"}
 )
 
 // Client calls one service's operations. It is safe for concurrent use.
@@ -102,7 +106,7 @@ func New(cfg aws.Config, svc Service) *Client {
 }
 
 // Call makes operation op with in as its JSON body and decodes the answer
-// into out, retrying throttling, server and network errors up to Attempts
+// into out (nil, or an empty answer, decodes nothing), retrying throttling, server and network errors up to Attempts
 // in all; a refusal is an *Error.
 func (c *Client) Call(ctx context.Context, op string, in, out any) error {
 	if c.cfg.Region == "" {
@@ -141,7 +145,11 @@ func (c *Client) once(ctx context.Context, op string, body []byte, out any) erro
 	if err != nil {
 		return fmt.Errorf("%s: %w", c.svc.Name, err)
 	}
-	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	version := c.svc.JSONVersion
+	if version == "" {
+		version = "1.1"
+	}
+	req.Header.Set("Content-Type", "application/x-amz-json-"+version)
 	req.Header.Set("X-Amz-Target", c.svc.TargetPrefix+"."+op)
 	if c.cfg.Credentials == nil {
 		return fmt.Errorf("%s: no credentials configured", c.svc.Name)
@@ -182,6 +190,9 @@ func (c *Client) once(ctx context.Context, op string, body []byte, out any) erro
 			code = http.StatusText(res.StatusCode)
 		}
 		return &Error{Service: c.svc.Name, Status: res.StatusCode, Code: code, Message: e.Message + e.MessageU}
+	}
+	if out == nil || len(bytes.TrimSpace(raw)) == 0 {
+		return nil
 	}
 	if err := json.Unmarshal(raw, out); err != nil {
 		return fmt.Errorf("%s: decode answer: %w", c.svc.Name, err)

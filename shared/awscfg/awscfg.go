@@ -1,8 +1,9 @@
 // Package awscfg builds the AWS configuration and service clients every
 // binary uses, so that the only difference between AWS and the local stack
 // (DynamoDB Local, ElasticMQ) is a pair of environment variables:
-// DYNAMODB_ENDPOINT and SQS_ENDPOINT. The SQS client is in package sqscfg,
-// so the functions that do not use SQS do not link its client.
+// DYNAMODB_ENDPOINT and SQS_ENDPOINT. The functions call SQS through
+// awscall/sqscall; the SDK's SQS client, for the tools and tests that
+// receive and create queues, is in package sqscfg, which no function links.
 //
 // The configuration is read from the environment only, never through the
 // SDK's aws/config: its default chain links, and initialises at every cold
@@ -54,9 +55,11 @@ const (
 	EnvIgnoreEndpoints = "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"
 )
 
-// ErrNoCredentials is returned outside the local stack when the environment
-// holds no credentials (or no region): in Lambda it always does.
-var ErrNoCredentials = errors.New("no AWS credentials or region in the environment")
+// ErrNoCredentials is what the credentials of a configuration loaded
+// outside the local stack without AWS_ACCESS_KEY_ID and
+// AWS_SECRET_ACCESS_KEY answer, at the first call that needs them (as the
+// SDK's chain fails when it finds none); in Lambda they are always set.
+var ErrNoCredentials = errors.New("no AWS credentials in the environment")
 
 // Getenv looks up an environment variable; os.Getenv is one. It lets a caller
 // (the test harness reading .local/stack.env) supply values without mutating
@@ -76,9 +79,10 @@ func Load(ctx context.Context) (aws.Config, error) {
 //   - credentials from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
 //     AWS_SESSION_TOKEN; when DYNAMODB_ENDPOINT or SQS_ENDPOINT is set (the
 //     local emulators) they default to "local"/"local" and the session token
-//     is not used; otherwise they are required (ErrNoCredentials);
+//     is not used; otherwise, without them, the first call that signs fails
+//     with ErrNoCredentials;
 //   - the region from AWS_REGION, else AWS_DEFAULT_REGION, else, locally,
-//     us-east-1; otherwise it is required;
+//     us-east-1 (otherwise none, and the first call fails);
 //   - the base endpoint from AWS_ENDPOINT_URL unless
 //     AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true (the service-specific
 //     AWS_ENDPOINT_URL_<SERVICE> is read by each client's builder);
@@ -93,21 +97,18 @@ func LoadWith(_ context.Context, getenv Getenv) (aws.Config, error) {
 	if region == "" {
 		region = env(EnvDefaultRegion)
 	}
-	var creds credentials.StaticCredentialsProvider
+	var creds aws.CredentialsProvider
 	if local {
 		if region == "" {
 			region = LocalRegion
 		}
 		creds = credentials.NewStaticCredentialsProvider(or(getenv(EnvAccessKeyID), LocalAccessKey), or(getenv(EnvSecretAccessKey), LocalSecretKey), "")
-	} else {
-		key, secret := env(EnvAccessKeyID), env(EnvSecretAccessKey)
-		if key == "" || secret == "" {
-			return aws.Config{}, fmt.Errorf("load AWS config: %w: %s and %s are required", ErrNoCredentials, EnvAccessKeyID, EnvSecretAccessKey)
-		}
-		if region == "" {
-			return aws.Config{}, fmt.Errorf("load AWS config: %w: %s is required", ErrNoCredentials, EnvRegion)
-		}
+	} else if key, secret := env(EnvAccessKeyID), env(EnvSecretAccessKey); key != "" && secret != "" {
 		creds = credentials.NewStaticCredentialsProvider(key, secret, env(EnvSessionToken))
+	} else {
+		creds = aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{}, fmt.Errorf("%w: %s and %s are not set", ErrNoCredentials, EnvAccessKeyID, EnvSecretAccessKey)
+		})
 	}
 	cfg := aws.Config{
 		Region:      region,

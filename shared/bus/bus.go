@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/customercloud/home/shared/awscall/sqscall"
 
 	"github.com/customercloud/home/shared/alerts"
 	"github.com/customercloud/home/shared/awscall"
@@ -103,7 +103,7 @@ func (b EventBridge) Publish(ctx context.Context, ns []alerts.Notification) erro
 
 // SendAPI is the SQS call the local bus uses.
 type SendAPI interface {
-	SendMessage(ctx context.Context, in *sqs.SendMessageInput, opts ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
+	SendMessage(ctx context.Context, in *sqscall.SendMessageInput) (*sqscall.SendMessageOutput, error)
 }
 
 // LocalSQS plays the bus on this machine: every notification becomes an
@@ -150,7 +150,7 @@ func (b LocalSQS) Publish(ctx context.Context, ns []alerts.Notification) error {
 			return fmt.Errorf("encode event: %w", err)
 		}
 		for _, url := range b.Targets {
-			if _, err := b.API.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(url), MessageBody: aws.String(string(body))}); err != nil {
+			if _, err := b.API.SendMessage(ctx, &sqscall.SendMessageInput{QueueUrl: aws.String(url), MessageBody: aws.String(string(body))}); err != nil {
 				errs = append(errs, fmt.Errorf("send to bus target: %w", err))
 			}
 		}

@@ -9,13 +9,12 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/customercloud/home/shared/awscall/sqscall"
 )
 
 // SendAPI is the SQS call used.
 type SendAPI interface {
-	SendMessage(ctx context.Context, in *sqs.SendMessageInput, opts ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
+	SendMessage(ctx context.Context, in *sqscall.SendMessageInput) (*sqscall.SendMessageOutput, error)
 }
 
 // Queue is an SQS dead-letter queue.
@@ -45,12 +44,12 @@ func (q *Queue) DeadLetter(ctx context.Context, m events.SQSMessage, reason stri
 	if body == "" {
 		body = "(empty)"
 	}
-	_, err := q.client.SendMessage(ctx, &sqs.SendMessageInput{
+	_, err := q.client.SendMessage(ctx, &sqscall.SendMessageInput{
 		QueueUrl:               &q.url,
 		MessageBody:            &body,
 		MessageGroupId:         &group,
 		MessageDeduplicationId: aws.String(m.MessageId),
-		MessageAttributes: map[string]types.MessageAttributeValue{
+		MessageAttributes: map[string]sqscall.MessageAttributeValue{
 			"reason":          {DataType: aws.String("String"), StringValue: aws.String(reason)},
 			"sourceMessageId": {DataType: aws.String("String"), StringValue: aws.String(m.MessageId)},
 		},

@@ -67,7 +67,7 @@ func TestOversizeStateSetsTheEventAside(t *testing.T) {
 	t0 := time.Now().UTC().Add(-48 * time.Hour).Truncate(time.Second)
 	p := pipeline.New(t, pipeline.Options{Now: t0.Add(47 * time.Hour)})
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	proc := debit.New(p.Store.WithStateLimit(900), deadletter.New(p.Env.SQS, p.DLQURL), sentiment.Offline{}, log).WithClock(p.Clock.Now)
+	proc := debit.New(p.Store.WithStateLimit(900), deadletter.New(p.Env.Queues, p.DLQURL), sentiment.Offline{}, log).WithClock(p.Clock.Now)
 	var evs []event.Event
 	for i := 0; i < 80; i++ {
 		evs = append(evs, event.Event{SpecVersion: "1.0", ID: fmt.Sprintf("t%d", i), Source: "inbox", Type: event.TicketOpened,

@@ -14,8 +14,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/customercloud/home/shared/awscall/sqscall"
 
 	"github.com/customercloud/home/shared/backoff"
 	"github.com/customercloud/home/shared/event"
@@ -75,9 +74,9 @@ var (
 	ErrGroupBlocked = errors.New("not sent: an earlier event of its message group failed")
 )
 
-// SQSAPI is the part of the SQS client the publisher uses; *sqs.Client has it.
+// SQSAPI is the part of the SQS client the publisher uses; *sqscall.Client has it.
 type SQSAPI interface {
-	SendMessageBatch(ctx context.Context, in *sqs.SendMessageBatchInput, optFns ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error)
+	SendMessageBatch(ctx context.Context, in *sqscall.SendMessageBatchInput) (*sqscall.SendMessageBatchOutput, error)
 }
 
 // SQSConfig configures an SQSPublisher.
@@ -85,7 +84,7 @@ type SQSConfig struct {
 	API      SQSAPI
 	QueueURL string
 	// MaxAttempts bounds the sends of one entry (first try included); the
-	// SDK's own retryer already retries each call's transport errors, this
+	// client (awscall) already retries each call's transport errors, this
 	// covers SendMessageBatch's per-entry partial failures. Default 3.
 	MaxAttempts int
 	// BaseBackoff is the wait before the first retry, doubled each time with
@@ -256,10 +255,10 @@ func (p *SQSPublisher) sendChunk(ctx context.Context, chunk []entry, results []R
 	return failed
 }
 
-func batchInput(url string, entries []entry) *sqs.SendMessageBatchInput {
-	in := &sqs.SendMessageBatchInput{QueueUrl: aws.String(url), Entries: make([]types.SendMessageBatchRequestEntry, len(entries))}
+func batchInput(url string, entries []entry) *sqscall.SendMessageBatchInput {
+	in := &sqscall.SendMessageBatchInput{QueueUrl: aws.String(url), Entries: make([]sqscall.SendMessageBatchRequestEntry, len(entries))}
 	for i, e := range entries {
-		in.Entries[i] = types.SendMessageBatchRequestEntry{
+		in.Entries[i] = sqscall.SendMessageBatchRequestEntry{
 			Id:                     aws.String(entryID(e.index)),
 			MessageBody:            aws.String(e.body),
 			MessageGroupId:         aws.String(e.group),

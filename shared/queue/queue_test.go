@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/customercloud/home/internal/testenv"
+	"github.com/customercloud/home/shared/awscall/sqscall"
 	"github.com/customercloud/home/shared/event"
 	"github.com/customercloud/home/shared/queue"
 )
@@ -97,7 +98,7 @@ func TestSQSPublisherAgainstElasticMQ(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			url, _ := env.NewQueues(t)
-			counting := &faultySQS{real: env.SQS}
+			counting := &faultySQS{real: env.Queues}
 			pub, err := queue.NewSQSPublisher(queue.SQSConfig{API: counting, QueueURL: url})
 			if err != nil {
 				t.Fatal(err)
@@ -169,11 +170,11 @@ type fault struct {
 	senderFault bool
 }
 
-func (f *faultySQS) SendMessageBatch(ctx context.Context, in *sqs.SendMessageBatchInput, opts ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error) {
+func (f *faultySQS) SendMessageBatch(ctx context.Context, in *sqscall.SendMessageBatchInput) (*sqscall.SendMessageBatchOutput, error) {
 	f.mu.Lock()
 	f.calls = append(f.calls, len(in.Entries))
-	var pass []types.SendMessageBatchRequestEntry
-	var failed []types.BatchResultErrorEntry
+	var pass []sqscall.SendMessageBatchRequestEntry
+	var failed []sqscall.BatchResultErrorEntry
 	for _, e := range in.Entries {
 		id := idOf(aws.ToString(e.MessageBody))
 		if fl, ok := f.failures[id]; ok && fl.times > 0 {
@@ -183,15 +184,15 @@ func (f *faultySQS) SendMessageBatch(ctx context.Context, in *sqs.SendMessageBat
 			if fl.senderFault {
 				code = "InvalidParameterValue"
 			}
-			failed = append(failed, types.BatchResultErrorEntry{Id: e.Id, Code: aws.String(code), Message: aws.String("injected"), SenderFault: fl.senderFault})
+			failed = append(failed, sqscall.BatchResultErrorEntry{Id: e.Id, Code: aws.String(code), Message: aws.String("injected"), SenderFault: fl.senderFault})
 			continue
 		}
 		pass = append(pass, e)
 	}
 	f.mu.Unlock()
-	out := &sqs.SendMessageBatchOutput{Failed: failed}
+	out := &sqscall.SendMessageBatchOutput{Failed: failed}
 	if len(pass) > 0 {
-		real, err := f.real.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: in.QueueUrl, Entries: pass}, opts...)
+		real, err := f.real.SendMessageBatch(ctx, &sqscall.SendMessageBatchInput{QueueUrl: in.QueueUrl, Entries: pass})
 		if err != nil {
 			return nil, err
 		}
@@ -253,7 +254,7 @@ func TestSQSPublisherPartialFailures(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			url, _ := env.NewQueues(t)
-			api := &faultySQS{real: env.SQS, failures: tc.failures}
+			api := &faultySQS{real: env.Queues, failures: tc.failures}
 			pub, err := queue.NewSQSPublisher(queue.SQSConfig{API: api, QueueURL: url, MaxAttempts: tc.maxAttempt, BaseBackoff: time.Millisecond})
 			if err != nil {
 				t.Fatal(err)
@@ -301,7 +302,7 @@ func TestSQSPublisherLimits(t *testing.T) {
 	env := testenv.Stack(t)
 	t.Run("given events whose bodies add up past 256 KiB, when published, then chunks stay within the batch payload limit and all are enqueued", func(t *testing.T) {
 		url, _ := env.NewQueues(t)
-		api := &faultySQS{real: env.SQS}
+		api := &faultySQS{real: env.Queues}
 		pub, err := queue.NewSQSPublisher(queue.SQSConfig{API: api, QueueURL: url})
 		if err != nil {
 			t.Fatal(err)
@@ -324,7 +325,7 @@ func TestSQSPublisherLimits(t *testing.T) {
 	})
 	t.Run("given an event that cannot be encoded within an SQS message, when published, then it fails with ErrTooLarge and is not sent", func(t *testing.T) {
 		url, _ := env.NewQueues(t)
-		pub, err := queue.NewSQSPublisher(queue.SQSConfig{API: env.SQS, QueueURL: url})
+		pub, err := queue.NewSQSPublisher(queue.SQSConfig{API: env.Queues, QueueURL: url})
 		if err != nil {
 			t.Fatal(err)
 		}

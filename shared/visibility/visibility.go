@@ -12,15 +12,14 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/customercloud/home/shared/awscall/sqscall"
 
 	"github.com/customercloud/home/shared/debit"
 )
 
 // API is the SQS call used.
 type API interface {
-	ChangeMessageVisibilityBatch(ctx context.Context, in *sqs.ChangeMessageVisibilityBatchInput, opts ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityBatchOutput, error)
+	ChangeMessageVisibilityBatch(ctx context.Context, in *sqscall.ChangeMessageVisibilityBatchInput) (*sqscall.ChangeMessageVisibilityBatchOutput, error)
 }
 
 // MaxTimeout is SQS's longest visibility timeout.
@@ -46,15 +45,15 @@ var _ debit.Visibility = (*Queue)(nil)
 func (q *Queue) Hold(ctx context.Context, holds []debit.Hold) error {
 	for start := 0; start < len(holds); start += maxEntries {
 		chunk := holds[start:min(start+maxEntries, len(holds))]
-		entries := make([]types.ChangeMessageVisibilityBatchRequestEntry, len(chunk))
+		entries := make([]sqscall.ChangeMessageVisibilityBatchRequestEntry, len(chunk))
 		for i, h := range chunk {
 			d := min(max(h.For, 0), MaxTimeout)
 			secs := int32((d + time.Second - 1) / time.Second)
-			entries[i] = types.ChangeMessageVisibilityBatchRequestEntry{
+			entries[i] = sqscall.ChangeMessageVisibilityBatchRequestEntry{
 				Id: aws.String(strconv.Itoa(i)), ReceiptHandle: aws.String(h.Msg.ReceiptHandle), VisibilityTimeout: secs,
 			}
 		}
-		out, err := q.client.ChangeMessageVisibilityBatch(ctx, &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: &q.url, Entries: entries})
+		out, err := q.client.ChangeMessageVisibilityBatch(ctx, &sqscall.ChangeMessageVisibilityBatchInput{QueueUrl: &q.url, Entries: entries})
 		if err != nil {
 			return fmt.Errorf("hold %d messages: %w", len(chunk), err)
 		}

@@ -8,24 +8,23 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/customercloud/home/shared/awscall/sqscall"
 	"github.com/customercloud/home/shared/debit"
 )
 
 // calls records the requests; its answers fail the entries named in fail.
 type calls struct {
-	got  []*sqs.ChangeMessageVisibilityBatchInput
+	got  []*sqscall.ChangeMessageVisibilityBatchInput
 	fail map[string]bool
 }
 
-func (c *calls) ChangeMessageVisibilityBatch(_ context.Context, in *sqs.ChangeMessageVisibilityBatchInput, _ ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityBatchOutput, error) {
+func (c *calls) ChangeMessageVisibilityBatch(_ context.Context, in *sqscall.ChangeMessageVisibilityBatchInput) (*sqscall.ChangeMessageVisibilityBatchOutput, error) {
 	c.got = append(c.got, in)
-	out := &sqs.ChangeMessageVisibilityBatchOutput{}
+	out := &sqscall.ChangeMessageVisibilityBatchOutput{}
 	for _, e := range in.Entries {
 		if c.fail[aws.ToString(e.ReceiptHandle)] {
-			out.Failed = append(out.Failed, types.BatchResultErrorEntry{Id: e.Id, Code: aws.String("ReceiptHandleIsInvalid")})
+			out.Failed = append(out.Failed, sqscall.BatchResultErrorEntry{Id: e.Id, Code: aws.String("ReceiptHandleIsInvalid")})
 		}
 	}
 	return out, nil

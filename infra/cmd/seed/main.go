@@ -18,6 +18,7 @@ import (
 
 	"github.com/customercloud/home/infra/local"
 	"github.com/customercloud/home/internal/gen"
+	"github.com/customercloud/home/shared/awscall/sqscall"
 	"github.com/customercloud/home/shared/awscfg"
 	"github.com/customercloud/home/shared/awscfg/sqscfg"
 	"github.com/customercloud/home/shared/plan"
@@ -73,7 +74,7 @@ func run() error {
 	fmt.Printf("seed: plan %s for %q; %d contacts, %d events over %d days\n", pl.Name, *org, *contacts, len(s.Events), *days)
 	sq := sqscfg.New(cfg, getenv)
 	url := getenv(resources.EnvEventsQueueURL)
-	pub, err := queue.NewSQSPublisher(queue.SQSConfig{API: sq, QueueURL: url})
+	pub, err := queue.NewSQSPublisher(queue.SQSConfig{API: sqscall.New(cfg, getenv), QueueURL: url})
 	if err != nil {
 		return err
 	}

@@ -9,8 +9,8 @@ import (
 
 	"github.com/customercloud/home/shared/alerts"
 	"github.com/customercloud/home/shared/app"
+	"github.com/customercloud/home/shared/awscall/sqscall"
 	"github.com/customercloud/home/shared/awscfg"
-	"github.com/customercloud/home/shared/awscfg/sqscfg"
 	"github.com/customercloud/home/shared/bus"
 	"github.com/customercloud/home/shared/resources"
 )
@@ -32,7 +32,7 @@ func New(ctx context.Context, getenv app.Getenv) (alerts.Bus, error) {
 				targets = append(targets, u)
 			}
 		}
-		return bus.LocalSQS{API: sqscfg.New(cfg, getenv), Targets: targets, BusName: resources.NotificationsBus.Name}, nil
+		return bus.LocalSQS{API: sqscall.New(cfg, getenv), Targets: targets, BusName: resources.NotificationsBus.Name}, nil
 	}
 	name, err := app.Need(getenv, resources.EnvNotificationsBus)
 	if err != nil {

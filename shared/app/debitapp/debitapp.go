@@ -13,8 +13,8 @@ import (
 	"github.com/customercloud/home/shared/alerts"
 	"github.com/customercloud/home/shared/app"
 	"github.com/customercloud/home/shared/app/busapp"
+	"github.com/customercloud/home/shared/awscall/sqscall"
 	"github.com/customercloud/home/shared/awscfg"
-	"github.com/customercloud/home/shared/awscfg/sqscfg"
 	"github.com/customercloud/home/shared/deadletter"
 	"github.com/customercloud/home/shared/debit"
 	"github.com/customercloud/home/shared/resources"
@@ -60,7 +60,7 @@ func New(ctx context.Context, getenv app.Getenv, log *slog.Logger) (SQSHandler, 
 	if err != nil {
 		return nil, err
 	}
-	client := sqscfg.New(cfg, getenv)
+	client := sqscall.New(cfg, getenv)
 	b, err := busapp.New(ctx, getenv)
 	if err != nil {
 		return nil, err

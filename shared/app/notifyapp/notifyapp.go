@@ -12,8 +12,8 @@ import (
 
 	"github.com/customercloud/home/shared/alerts"
 	"github.com/customercloud/home/shared/app"
+	"github.com/customercloud/home/shared/awscall/sqscall"
 	"github.com/customercloud/home/shared/awscfg"
-	"github.com/customercloud/home/shared/awscfg/sqscfg"
 	"github.com/customercloud/home/shared/bus/delay"
 	"github.com/customercloud/home/shared/resources"
 )
@@ -34,7 +34,7 @@ func New(ctx context.Context, getenv app.Getenv, log *slog.Logger) (SQSHandler, 
 	}
 	var vis alerts.Visibility
 	if u := getenv(resources.EnvWebhookQueueURL); u != "" {
-		vis = delay.Visibility{API: sqscfg.New(cfg, getenv), QueueURL: u}
+		vis = delay.Visibility{API: sqscall.New(cfg, getenv), QueueURL: u}
 	}
 	client := alerts.PublicOnlyClient()
 	if awscfg.IsLocal(getenv) {

@@ -11,8 +11,8 @@ import (
 	"slices"
 
 	"github.com/customercloud/home/shared/app"
+	"github.com/customercloud/home/shared/awscall/sqscall"
 	"github.com/customercloud/home/shared/awscfg"
-	"github.com/customercloud/home/shared/awscfg/sqscfg"
 	"github.com/customercloud/home/shared/queue"
 	"github.com/customercloud/home/shared/resources"
 	"github.com/customercloud/home/shared/secrets"
@@ -46,7 +46,7 @@ func New(ctx context.Context, getenv app.Getenv, log *slog.Logger) (http.Handler
 	if err != nil {
 		return nil, err
 	}
-	pub, err := queue.NewSQSPublisher(queue.SQSConfig{API: sqscfg.New(awsCfg, getenv), QueueURL: queueURL})
+	pub, err := queue.NewSQSPublisher(queue.SQSConfig{API: sqscall.New(awsCfg, getenv), QueueURL: queueURL})
 	if err != nil {
 		return nil, fmt.Errorf("webhook: %w", err)
 	}

@@ -1,7 +1,9 @@
-// Package sqscfg builds the SQS client on awscfg's configuration. It is apart
-// from awscfg so that the functions without a queue (the Home API, the
-// rollup) do not link the SQS client and pay its package init at every cold
-// start.
+// Package sqscfg builds the SDK's SQS client on awscfg's configuration, for
+// the tools and tests that receive, delete and create queues (the local
+// runner's event source mapping, the seed, testenv). No function links it:
+// its package init (SQS's schemas and endpoint tables, 0.24 MB in about
+// 1,600 allocations) would be paid at every cold start; the functions make
+// their few SQS calls through awscall/sqscall.
 package sqscfg
 
 import (

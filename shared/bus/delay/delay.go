@@ -10,12 +10,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/customercloud/home/shared/awscall/sqscall"
 )
 
 // VisibilityAPI is the SQS call that delays a message.
 type VisibilityAPI interface {
-	ChangeMessageVisibility(ctx context.Context, in *sqs.ChangeMessageVisibilityInput, opts ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityOutput, error)
+	ChangeMessageVisibility(ctx context.Context, in *sqscall.ChangeMessageVisibilityInput) (*sqscall.ChangeMessageVisibilityOutput, error)
 }
 
 // Visibility delays a failed message's next delivery on a queue (backoff).
@@ -27,7 +27,7 @@ type Visibility struct {
 // Delay hides the message for d (SQS allows at most 12 hours).
 func (v Visibility) Delay(ctx context.Context, receiptHandle string, d time.Duration) error {
 	secs := int32(min(d, 12*time.Hour) / time.Second)
-	if _, err := v.API.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{
+	if _, err := v.API.ChangeMessageVisibility(ctx, &sqscall.ChangeMessageVisibilityInput{
 		QueueUrl: aws.String(v.QueueURL), ReceiptHandle: aws.String(receiptHandle), VisibilityTimeout: secs,
 	}); err != nil {
 		return fmt.Errorf("change visibility: %w", err)

@@ -8,11 +8,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-
 	"github.com/customercloud/home/shared/app"
+	"github.com/customercloud/home/shared/awscall/sqscall"
 	"github.com/customercloud/home/shared/awscfg"
-	"github.com/customercloud/home/shared/awscfg/sqscfg"
 	"github.com/customercloud/home/shared/export"
 	"github.com/customercloud/home/shared/export/s3objects"
 	"github.com/customercloud/home/shared/resources"
@@ -20,7 +18,7 @@ import (
 
 // Service sends export jobs and presigns links.
 type Service struct {
-	SQS      *sqs.Client
+	SQS      *sqscall.Client
 	QueueURL string
 	Bucket   *s3objects.Bucket
 }
@@ -39,13 +37,13 @@ func FromEnv(ctx context.Context, getenv app.Getenv) (Service, error) {
 	if err != nil {
 		return Service{}, err
 	}
-	return Service{SQS: sqscfg.New(cfg, getenv), QueueURL: u, Bucket: b}, nil
+	return Service{SQS: sqscall.New(cfg, getenv), QueueURL: u, Bucket: b}, nil
 }
 
 // Enqueue sends a job to the exports queue.
 func (s Service) Enqueue(ctx context.Context, j export.Job) error {
 	body := export.EncodeJob(j)
-	if _, err := s.SQS.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &s.QueueURL, MessageBody: &body}); err != nil {
+	if _, err := s.SQS.SendMessage(ctx, &sqscall.SendMessageInput{QueueUrl: &s.QueueURL, MessageBody: &body}); err != nil {
 		return fmt.Errorf("enqueue export: %w", err)
 	}
 	return nil
