@@ -13,7 +13,7 @@ import (
 	"github.com/aws/smithy-go/logging"
 
 	"github.com/customercloud/home/internal/testenv"
-	"github.com/customercloud/home/shared/awscfg"
+	"github.com/customercloud/home/shared/awscfg/ddbcfg"
 	"github.com/customercloud/home/shared/resources"
 )
 
@@ -202,7 +202,7 @@ func TestGivenReturnConsumedCapacityTotal_WhenWriting_ThenWriteUnitsAreReported(
 
 // DynamoDB Local's error responses carry no x-amz-crc32 header, so the SDK's
 // checksum check logs a warning on every conditional failure (aws-sdk-go-v2
-// issue #3545). awscfg.DynamoDB turns the check off for local endpoints only.
+// issue #3545). ddbcfg.New turns the check off for local endpoints only.
 func TestGivenTheAwscfgClient_WhenAConditionalWriteFails_ThenNoChecksumWarningIsLogged(t *testing.T) {
 	t.Parallel()
 	env := testenv.Stack(t)
@@ -215,7 +215,7 @@ func TestGivenTheAwscfgClient_WhenAConditionalWriteFails_ThenNoChecksumWarningIs
 		defer mu.Unlock()
 		fmt.Fprintf(&logged, "%s "+format+"\n", append([]any{c}, v...)...)
 	})
-	db := awscfg.DynamoDBWith(cfg, func(k string) string {
+	db := ddbcfg.New(cfg, func(k string) string {
 		if k == resources.EnvDynamoDBEndpoint {
 			return env.DynamoDBEndpoint
 		}

@@ -228,6 +228,7 @@ func (s *standIn) coldStart(tb testing.TB, bin string, env []string) (wall, cpu 
 // coldBinary is one binary under measurement.
 type coldBinary struct {
 	name, pkg, path string
+	dir             string // the source tree it is built in ("" for this one)
 	env             []string
 	times, cpu      []time.Duration
 	ssm             int64
@@ -237,9 +238,11 @@ type coldBinary struct {
 
 // goDeps counts the packages pkg links: all of them, and those outside the
 // standard library.
-func goDeps(tb testing.TB, pkg string) (all, nonStd int) {
+func goDeps(tb testing.TB, dir, pkg string) (all, nonStd int) {
 	tb.Helper()
-	out, err := exec.Command("go", "list", "-deps", "-f", "{{.Standard}}", pkg).Output()
+	cmd := exec.Command("go", "list", "-deps", "-f", "{{.Standard}}", pkg)
+	cmd.Dir = dir
+	out, err := cmd.Output()
 	if err != nil {
 		tb.Fatalf("go list -deps %s: %v", pkg, err)
 	}
@@ -262,6 +265,11 @@ func goDeps(tb testing.TB, pkg string) (all, nonStd int) {
 // baseline is a hello-world aws-lambda-go function built with the same flags
 // (infra/infra.mk's, for this machine's GOARCH), timed round-robin with the
 // functions so that load on the machine hits all alike.
+//
+// COLDSTART_BEFORE=<dir>, a checkout of another revision of this module
+// (e.g. `git archive main | tar -x -C dir`), adds each function built from
+// that tree ("name (before)" rows) to the same round-robin, so a change is
+// measured before and after side by side in one run.
 func BenchmarkColdStart(b *testing.B) {
 	runs := coldStartRuns
 	if v := os.Getenv("COLDSTART_RUNS"); v != "" {
@@ -319,11 +327,19 @@ func BenchmarkColdStart(b *testing.B) {
 			env = append(env, k+"="+v)
 		}
 		bins = append(bins, &coldBinary{name: f.Name, pkg: "../../functions/" + f.Name, env: env})
+		if before := os.Getenv("COLDSTART_BEFORE"); before != "" {
+			abs, err := filepath.Abs(before)
+			if err != nil {
+				b.Fatal(err)
+			}
+			bins = append(bins, &coldBinary{name: f.Name + " (before)", pkg: "./functions/" + f.Name, dir: abs, env: env})
+		}
 	}
 	for _, cb := range bins {
-		cb.path = filepath.Join(dir, cb.name)
+		cb.path = filepath.Join(dir, strings.NewReplacer(" (", "-", ")", "").Replace(cb.name))
 		args := append(append([]string{"build"}, flags...), "-o", cb.path, cb.pkg)
 		cmd := exec.Command("go", args...)
+		cmd.Dir = cb.dir
 		cmd.Env = os.Environ()
 		for k, v := range buildEnv {
 			cmd.Env = append(cmd.Env, k+"="+v)
@@ -336,7 +352,7 @@ func BenchmarkColdStart(b *testing.B) {
 			b.Fatal(err)
 		}
 		cb.size = st.Size()
-		cb.deps, cb.nonStd = goDeps(b, cb.pkg)
+		cb.deps, cb.nonStd = goDeps(b, cb.dir, cb.pkg)
 	}
 	b.ResetTimer()
 	for range b.N {
@@ -365,7 +381,7 @@ func BenchmarkColdStart(b *testing.B) {
 		rMin, rMed, rCPU := float64(mn)/float64(hMin), float64(md)/float64(hMed), float64(cpu)/float64(hCPU)
 		rows = append(rows, []string{cb.name, fmt.Sprint(cb.deps), fmt.Sprint(cb.nonStd), f1(float64(cb.size) / 1e6),
 			ms(mn), ms(md), ms(cpu), f2(rMin), f2(rMed), f2(rCPU), f2(float64(cb.ssm) / float64(len(cb.times)))})
-		if cb != hello {
+		if cb != hello && cb.dir == "" {
 			b.ReportMetric(rMed, cb.name+"-x-hello-median")
 			b.ReportMetric(rCPU, cb.name+"-x-hello-cpu")
 		}

@@ -38,6 +38,7 @@ import (
 	"github.com/customercloud/home/infra/local/provision"
 	"github.com/customercloud/home/shared/awscall/sqscall"
 	"github.com/customercloud/home/shared/awscfg"
+	"github.com/customercloud/home/shared/awscfg/ddbcfg"
 	"github.com/customercloud/home/shared/awscfg/s3cfg"
 	"github.com/customercloud/home/shared/awscfg/sqscfg"
 	"github.com/customercloud/home/shared/resources"
@@ -130,7 +131,7 @@ func connect() (*Env, error) {
 	}
 	env := &Env{
 		Cfg:              cfg,
-		DDB:              awscfg.DynamoDBWith(cfg, getenv),
+		DDB:              ddbcfg.New(cfg, getenv),
 		SQS:              sqscfg.New(cfg, getenv),
 		Queues:           sqscall.New(cfg, getenv),
 		DynamoDBEndpoint: vars[resources.EnvDynamoDBEndpoint],

@@ -1,5 +1,6 @@
-// Package app is what every function's builder shares: the logger, the
-// configuration errors and the table's store. The builders themselves are
+// Package app is what every function's builder shares: the logger and the
+// configuration errors (the table's store is storeapp's, which the webhook
+// does not link). The builders themselves are
 // one package per function (homeapp, debitapp, rollupapp, webhookapp,
 // notifyapp; busapp builds the notifications bus for debit and rollup), each
 // building its handler from its environment, once, at init; the Lambda mains
@@ -22,7 +23,6 @@ import (
 
 	"github.com/customercloud/home/shared/awscfg"
 	"github.com/customercloud/home/shared/resources"
-	"github.com/customercloud/home/shared/store"
 )
 
 // Getenv reads configuration; os.Getenv in Lambda.
@@ -67,18 +67,4 @@ func Need(getenv Getenv, name string) (string, error) {
 		return "", fmt.Errorf("%w: %s is required", ErrConfig, name)
 	}
 	return v, nil
-}
-
-// TableStore is the store over the table named by TABLE_NAME, with the
-// local endpoint when DYNAMODB_ENDPOINT is set (through awscfg).
-func TableStore(ctx context.Context, getenv Getenv) (*store.Store, error) {
-	table, err := Need(getenv, resources.EnvTableName)
-	if err != nil {
-		return nil, err
-	}
-	cfg, err := awscfg.LoadWith(ctx, getenv)
-	if err != nil {
-		return nil, err
-	}
-	return store.New(awscfg.DynamoDBWith(cfg, getenv), table), nil
 }

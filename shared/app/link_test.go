@@ -20,6 +20,7 @@ const (
 	sqsCall     = mod + "shared/awscall/sqscall"
 	eventBridge = "github.com/aws/aws-sdk-go-v2/service/eventbridge" // 0.43 MB at init: no function links it (bus.EventBridgeAPI makes the one call)
 	s3Client    = "github.com/aws/aws-sdk-go-v2/service/s3"
+	dynamoDB    = "github.com/aws/aws-sdk-go-v2/service/dynamodb" // 0.67 MB at init: not in the webhook (accountmap makes its one read)
 )
 
 // The SDK's default configuration chain (aws/config) and what it links:
@@ -56,7 +57,8 @@ func deps(t *testing.T, pkg string) []string {
 // starts lean: given each function's main package, when its link graph is
 // listed, then it has its own domain package and builder and none of the
 // other functions', the phone parsing (shared/geo), the SQS calls
-// (awscall/sqscall) and the S3 client only where that function uses them,
+// (awscall/sqscall) and the SDK's DynamoDB and S3 clients only where that
+// function uses them (the webhook's one DynamoDB read is store/accountmap's),
 // and neither nyaruka/phonenumbers nor the SDK's SSM, EventBridge,
 // Comprehend and SQS clients nor its default configuration chain (aws/config, STS, SSO, IMDS)
 // anywhere. The cold-start benchmark
@@ -75,14 +77,14 @@ func TestEachFunctionLinksOnlyWhatItUses(t *testing.T) {
 	// client.
 	uses := map[string][]string{
 		// Usage exports: jobs to their queue, links into their bucket.
-		"home-api": {sqsCall, s3Client},
-		"debit":    {geoParser, sqsCall},
-		"rollup":   {sqsCall},
+		"home-api": {dynamoDB, sqsCall, s3Client},
+		"debit":    {dynamoDB, geoParser, sqsCall},
+		"rollup":   {dynamoDB, sqsCall},
 		"webhook":  {sqsCall},
-		"notify":   {sqsCall},
-		"export":   {s3Client},
+		"notify":   {dynamoDB, sqsCall},
+		"export":   {dynamoDB, s3Client},
 	}
-	optional := append([]string{phoneParser, geoParser, ssmClient, comprehend, sqsClient, sqsCall, eventBridge, s3Client}, defaultChain...)
+	optional := append([]string{phoneParser, geoParser, ssmClient, comprehend, sqsClient, sqsCall, eventBridge, s3Client, dynamoDB}, defaultChain...)
 	for fn, own := range uses {
 		t.Run(fn, func(t *testing.T) {
 			got := deps(t, mod+"functions/"+fn)

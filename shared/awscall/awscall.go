@@ -1,5 +1,6 @@
 // Package awscall makes single AWS API calls in the AWS JSON protocols
-// (JSON 1.1: SSM, EventBridge, Comprehend; JSON 1.0: SQS, package sqscall)
+// (JSON 1.1: SSM, EventBridge, Comprehend; JSON 1.0: SQS, package sqscall,
+// and the webhook's one DynamoDB read, package store/accountmap)
 // with the AWS SDK's configuration, HTTP
 // client and SigV4 signer but without the SDK's service client packages:
 // each of those builds, at package init, the schemas of all its service's
@@ -46,8 +47,10 @@ func (e *Error) Error() string {
 // throttling and server errors are; anything else (access denied, bad
 // request) fails the same way again.
 func (e *Error) Retryable() bool {
-	// "Throttling", "ThrottlingException", SQS's "RequestThrottled".
-	return e.Status >= 500 || e.Status == http.StatusTooManyRequests || strings.Contains(e.Code, "Throttl")
+	// "Throttling", "ThrottlingException", SQS's "RequestThrottled",
+	// DynamoDB's "ProvisionedThroughputExceededException".
+	return e.Status >= 500 || e.Status == http.StatusTooManyRequests || strings.Contains(e.Code, "Throttl") ||
+		strings.Contains(e.Code, "ProvisionedThroughputExceeded") || e.Code == "RequestLimitExceeded"
 }
 
 // Attempts and Backoff bound the retries: three attempts, as the SDK's
@@ -75,6 +78,7 @@ var (
 	EventBridge = Service{Name: "eventbridge", EndpointPrefix: "events", SigningName: "events", TargetPrefix: "AWSEvents", EnvID: "EVENTBRIDGE"}
 	Comprehend  = Service{Name: "comprehend", EndpointPrefix: "comprehend", SigningName: "comprehend", TargetPrefix: "Comprehend_20171127", EnvID: "COMPREHEND"}
 	SQS         = Service{Name: "sqs", EndpointPrefix: "sqs", SigningName: "sqs", TargetPrefix: "AmazonSQS", EnvID: "SQS", JSONVersion: "1.0"}
+	DynamoDB    = Service{Name: "dynamodb", EndpointPrefix: "dynamodb", SigningName: "dynamodb", TargetPrefix: "DynamoDB_20120810", EnvID: "DYNAMODB", JSONVersion: "1.0"}
 )
 
 // Client calls one service's operations. It is safe for concurrent use.

@@ -1,9 +1,12 @@
 // Package awscfg builds the AWS configuration and service clients every
 // binary uses, so that the only difference between AWS and the local stack
 // (DynamoDB Local, ElasticMQ) is a pair of environment variables:
-// DYNAMODB_ENDPOINT and SQS_ENDPOINT. The functions call SQS through
-// awscall/sqscall; the SDK's SQS client, for the tools and tests that
-// receive and create queues, is in package sqscfg, which no function links.
+// DYNAMODB_ENDPOINT and SQS_ENDPOINT. The clients are built in their own
+// packages so that a function links only those it uses: the SDK's DynamoDB
+// client in ddbcfg (the webhook does not link it), the SDK's S3 client in
+// s3cfg; the functions call SQS through awscall/sqscall, and the SDK's SQS
+// client, for the tools and tests that receive and create queues, is in
+// sqscfg, which no function links.
 //
 // The configuration is read from the environment only, never through the
 // SDK's aws/config: its default chain links, and initialises at every cold
@@ -20,17 +23,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/customercloud/home/shared/resources"
 )
@@ -154,77 +152,6 @@ func withProcessEnv(getenv Getenv) Getenv {
 // IsLocal reports whether getenv points at local emulators.
 func IsLocal(getenv Getenv) bool {
 	return getenv(resources.EnvDynamoDBEndpoint) != "" || getenv(resources.EnvSQSEndpoint) != ""
-}
-
-// DynamoDB returns a DynamoDB client with a retryer suited to DynamoDB (see
-// DynamoDBRetryer). When DYNAMODB_ENDPOINT is set it talks to that endpoint
-// and skips the x-amz-crc32 response check, because DynamoDB Local's error
-// responses carry no checksum and the SDK would log a warning on every
-// conditional failure (aws-sdk-go-v2 issue #3545). Against AWS the check
-// stays on.
-func DynamoDB(cfg aws.Config) *dynamodb.Client {
-	return DynamoDBWith(cfg, os.Getenv)
-}
-
-// DynamoDBWith is DynamoDB reading DYNAMODB_ENDPOINT through getenv.
-func DynamoDBWith(cfg aws.Config, getenv Getenv) *dynamodb.Client {
-	endpoint := getenv(resources.EnvDynamoDBEndpoint)
-	service := ServiceEndpoint(getenv, "DYNAMODB")
-	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
-		o.Retryer = DynamoDBRetryer()
-		switch {
-		case endpoint != "":
-			o.BaseEndpoint = aws.String(endpoint)
-			o.DisableValidateResponseChecksum = true
-		case service != "":
-			o.BaseEndpoint = aws.String(service)
-		}
-	})
-}
-
-// DynamoDB retry settings. DynamoDB calls take milliseconds, so the SDK's
-// generic backoff (up to 2 s after the first failure, 20 s cap) wastes most
-// of a 10 s Lambda on one throttle. These follow DynamoDB's own guidance of
-// short, jittered, exponential delays.
-const (
-	ddbMaxAttempts  = 8
-	ddbBaseDelay    = 25 * time.Millisecond  // transient errors, 5xx
-	ddbThrottleBase = 100 * time.Millisecond // throttling needs more room
-	ddbMaxBackoff   = 1 * time.Second
-)
-
-// DynamoDBRetryer returns the standard retryer (retrying throttling,
-// transient and 5xx errors; never conditional-check failures or validation
-// errors) tuned for DynamoDB: 8 attempts, full-jitter exponential backoff
-// from 25 ms (100 ms on throttling) capped at 1 s, and no client-side retry
-// quota, so a burst of throttles on an on-demand table is ridden out with
-// backoff instead of failing fast with "retry quota exceeded".
-func DynamoDBRetryer() aws.Retryer {
-	return retry.NewStandard(func(o *retry.StandardOptions) {
-		o.MaxAttempts = ddbMaxAttempts
-		o.MaxBackoff = ddbMaxBackoff
-		o.RateLimiter = ratelimit.None
-		o.Backoff = ddbBackoff{throttle: retry.IsErrorThrottles(o.Throttles)}
-	})
-}
-
-// ddbBackoff is full-jitter exponential backoff: a random delay in
-// [0, min(base·2^attempt, ddbMaxBackoff)).
-type ddbBackoff struct {
-	throttle retry.IsErrorThrottle
-}
-
-// BackoffDelay implements retry.BackoffDelayer.
-func (b ddbBackoff) BackoffDelay(attempt int, err error) (time.Duration, error) {
-	base := ddbBaseDelay
-	if b.throttle != nil && b.throttle.IsErrorThrottle(err) == aws.TrueTernary {
-		base = ddbThrottleBase
-	}
-	ceiling := ddbMaxBackoff
-	if attempt < 16 {
-		ceiling = min(base<<attempt, ddbMaxBackoff)
-	}
-	return rand.N(ceiling), nil
 }
 
 func or(v, def string) string {

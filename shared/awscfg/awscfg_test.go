@@ -3,10 +3,8 @@ package awscfg
 import (
 	"errors"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/smithy-go"
 )
 
 func vars(m map[string]string) Getenv { return func(k string) string { return m[k] } }
@@ -46,70 +44,6 @@ func TestGivenLocalEndpoints_WhenLoaded_ThenStaticCredentialsAndADefaultRegionAr
 	}
 }
 
-func TestGivenEndpoints_WhenClientsAreBuilt_ThenOnlyLocalClientsSkipTheChecksumAndSetTheEndpoint(t *testing.T) {
-	cfg := aws.Config{Region: "us-east-1"}
-	tests := []struct {
-		name         string
-		env          map[string]string
-		wantEndpoint string
-	}{
-		{"AWS", map[string]string{}, ""},
-		{"local", map[string]string{"DYNAMODB_ENDPOINT": "http://127.0.0.1:8000", "SQS_ENDPOINT": "http://127.0.0.1:9324"}, "local"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			db := DynamoDBWith(cfg, vars(tc.env)).Options()
-
-			local := tc.wantEndpoint != ""
-			if got := aws.ToString(db.BaseEndpoint); got != tc.env["DYNAMODB_ENDPOINT"] {
-				t.Errorf("DynamoDB BaseEndpoint = %q", got)
-			}
-			if db.DisableValidateResponseChecksum != local {
-				t.Errorf("DisableValidateResponseChecksum = %v, want %v", db.DisableValidateResponseChecksum, local)
-			}
-			if db.Retryer.MaxAttempts() != ddbMaxAttempts {
-				t.Errorf("DynamoDB MaxAttempts = %d, want %d", db.Retryer.MaxAttempts(), ddbMaxAttempts)
-			}
-		})
-	}
-}
-
-func TestGivenDynamoDBErrors_WhenRetrying_ThenThrottlesAreRetriedWithBoundedBackoffAndConditionsAreNot(t *testing.T) {
-	r := DynamoDBRetryer()
-	throttle := &smithy.GenericAPIError{Code: "ProvisionedThroughputExceededException"}
-	tests := []struct {
-		name      string
-		err       error
-		retryable bool
-	}{
-		{"throttling", throttle, true},
-		{"on-demand throttling", &smithy.GenericAPIError{Code: "ThrottlingException"}, true},
-		{"conditional check failed", &smithy.GenericAPIError{Code: "ConditionalCheckFailedException"}, false},
-		{"validation", &smithy.GenericAPIError{Code: "ValidationException"}, false},
-		{"other", errors.New("boom"), false},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := r.IsErrorRetryable(tc.err); got != tc.retryable {
-				t.Errorf("IsErrorRetryable = %v, want %v", got, tc.retryable)
-			}
-		})
-	}
-	for attempt := 1; attempt < 20; attempt++ {
-		d, err := r.RetryDelay(attempt, throttle)
-		if err != nil {
-			t.Fatalf("RetryDelay(%d): %v", attempt, err)
-		}
-		ceiling := min(ddbThrottleBase<<attempt, ddbMaxBackoff)
-		if attempt >= 16 {
-			ceiling = ddbMaxBackoff
-		}
-		if d < 0 || d >= ceiling || d > time.Second {
-			t.Errorf("RetryDelay(%d) = %v, want in [0, %v)", attempt, d, ceiling)
-		}
-	}
-}
-
 func TestGivenLambdasEnvironment_WhenLoaded_ThenItsCredentialsRegionAndEndpointAreUsed(t *testing.T) {
 	for _, k := range []string{"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
 		"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"} {
@@ -146,12 +80,12 @@ func TestGivenLambdasEnvironment_WhenLoaded_ThenItsCredentialsRegionAndEndpointA
 		if cfg.Region != "eu-west-1" || aws.ToString(cfg.BaseEndpoint) != "http://127.0.0.1:1" {
 			t.Errorf("region %q, base endpoint %q", cfg.Region, aws.ToString(cfg.BaseEndpoint))
 		}
-		if got := aws.ToString(DynamoDBWith(cfg, vars(env)).Options().BaseEndpoint); got != "http://127.0.0.1:2" {
+		if got := ServiceEndpoint(vars(env), "DYNAMODB"); got != "http://127.0.0.1:2" {
 			t.Errorf("DynamoDB endpoint %q, want AWS_ENDPOINT_URL_DYNAMODB's", got)
 		}
 		env["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"] = "true"
 		cfg, _ = LoadWith(t.Context(), vars(env))
-		if cfg.BaseEndpoint != nil || DynamoDBWith(cfg, vars(env)).Options().BaseEndpoint != nil {
+		if cfg.BaseEndpoint != nil || ServiceEndpoint(vars(env), "DYNAMODB") != "" {
 			t.Errorf("configured endpoints used although ignored")
 		}
 	})

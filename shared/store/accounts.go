@@ -8,10 +8,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/customercloud/home/shared/keys"
+	"github.com/customercloud/home/shared/store/accountmap"
 )
 
-// attrOrgID holds the organization of a provider account item.
-const attrOrgID = "orgId"
+// attrOrgID holds the organization of a provider account item (the
+// webhook reads these items through accountmap, without this package).
+const attrOrgID = accountmap.AttrOrgID
 
 // ProviderAccountOrg is the organization that connected a channel
 // provider's account (a WhatsApp phone number id, a page id), read strongly

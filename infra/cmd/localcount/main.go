@@ -19,6 +19,7 @@ import (
 
 	"github.com/customercloud/home/infra/local"
 	"github.com/customercloud/home/shared/awscfg"
+	"github.com/customercloud/home/shared/awscfg/ddbcfg"
 	"github.com/customercloud/home/shared/awscfg/sqscfg"
 	"github.com/customercloud/home/shared/keys"
 	"github.com/customercloud/home/shared/resources"
@@ -43,7 +44,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	db := awscfg.DynamoDBWith(cfg, getenv)
+	db := ddbcfg.New(cfg, getenv)
 	table := getenv(resources.EnvTableName)
 	ledger := 0
 	for shard := 0; shard < keys.LedgerShards; shard++ {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/customercloud/home/infra/local/provision"
 	"github.com/customercloud/home/shared/awscfg"
+	"github.com/customercloud/home/shared/awscfg/ddbcfg"
 	"github.com/customercloud/home/shared/awscfg/s3cfg"
 	"github.com/customercloud/home/shared/awscfg/sqscfg"
 	"github.com/customercloud/home/shared/resources"
@@ -50,7 +51,7 @@ func run(ctx context.Context, envFile string) error {
 	if err != nil {
 		return err
 	}
-	db, q := awscfg.DynamoDB(cfg), sqscfg.New(cfg, os.Getenv)
+	db, q := ddbcfg.NewFromEnv(cfg), sqscfg.New(cfg, os.Getenv)
 
 	if err := provision.CreateTable(ctx, db, resources.Table, resources.Table.Name); err != nil {
 		return err

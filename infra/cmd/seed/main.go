@@ -20,6 +20,7 @@ import (
 	"github.com/customercloud/home/internal/gen"
 	"github.com/customercloud/home/shared/awscall/sqscall"
 	"github.com/customercloud/home/shared/awscfg"
+	"github.com/customercloud/home/shared/awscfg/ddbcfg"
 	"github.com/customercloud/home/shared/awscfg/sqscfg"
 	"github.com/customercloud/home/shared/plan"
 	"github.com/customercloud/home/shared/queue"
@@ -52,7 +53,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	db := awscfg.DynamoDBWith(cfg, getenv)
+	db := ddbcfg.New(cfg, getenv)
 	st := store.New(db, getenv(resources.EnvTableName))
 	pl := plan.Plan{Name: "Specialist", CycleStartDay: 5, IncludedInteractionz: 2000, Seats: 50,
 		Packages: map[string]int{"sms": 5000, "whatsapp": 2000, "email": 10000, "rcs": 1000}, TimeZone: "America/Sao_Paulo"}

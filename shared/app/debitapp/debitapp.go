@@ -13,6 +13,7 @@ import (
 	"github.com/customercloud/home/shared/alerts"
 	"github.com/customercloud/home/shared/app"
 	"github.com/customercloud/home/shared/app/busapp"
+	"github.com/customercloud/home/shared/app/storeapp"
 	"github.com/customercloud/home/shared/awscall/sqscall"
 	"github.com/customercloud/home/shared/awscfg"
 	"github.com/customercloud/home/shared/deadletter"
@@ -40,7 +41,7 @@ var Classifier = func(ctx context.Context, getenv app.Getenv) (sentiment.Classif
 
 // New builds the debit function's handler from its environment.
 func New(ctx context.Context, getenv app.Getenv, log *slog.Logger) (SQSHandler, error) {
-	st, err := app.TableStore(ctx, getenv)
+	st, err := storeapp.TableStore(ctx, getenv)
 	if err != nil {
 		return nil, err
 	}

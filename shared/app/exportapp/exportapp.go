@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/customercloud/home/shared/app"
+	"github.com/customercloud/home/shared/app/storeapp"
 	"github.com/customercloud/home/shared/export"
 	"github.com/customercloud/home/shared/export/s3objects"
 	"github.com/customercloud/home/shared/resources"
@@ -21,7 +22,7 @@ type SQSHandler func(context.Context, events.SQSEvent) (events.SQSEventResponse,
 
 // New builds the export function's handler from its environment.
 func New(ctx context.Context, getenv app.Getenv, log *slog.Logger) (SQSHandler, error) {
-	st, err := app.TableStore(ctx, getenv)
+	st, err := storeapp.TableStore(ctx, getenv)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 
 	"github.com/customercloud/home/shared/app"
+	"github.com/customercloud/home/shared/app/storeapp"
 	"github.com/customercloud/home/shared/auth"
 	"github.com/customercloud/home/shared/export/awsexports"
 	"github.com/customercloud/home/shared/home"
@@ -17,7 +18,7 @@ import (
 
 // New builds the Home API's HTTP handler from its environment.
 func New(ctx context.Context, getenv app.Getenv, log *slog.Logger) (http.Handler, error) {
-	st, err := app.TableStore(ctx, getenv)
+	st, err := storeapp.TableStore(ctx, getenv)
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/customercloud/home/shared/alerts"
 	"github.com/customercloud/home/shared/app"
+	"github.com/customercloud/home/shared/app/storeapp"
 	"github.com/customercloud/home/shared/awscall/sqscall"
 	"github.com/customercloud/home/shared/awscfg"
 	"github.com/customercloud/home/shared/bus/delay"
@@ -24,7 +25,7 @@ type SQSHandler func(context.Context, events.SQSEvent) (events.SQSEventResponse,
 // New builds the notify function's handler from its environment: outgoing
 // webhooks, signed, with backoff on the webhooks queue.
 func New(ctx context.Context, getenv app.Getenv, log *slog.Logger) (SQSHandler, error) {
-	st, err := app.TableStore(ctx, getenv)
+	st, err := storeapp.TableStore(ctx, getenv)
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/customercloud/home/shared/alerts"
 	"github.com/customercloud/home/shared/app"
 	"github.com/customercloud/home/shared/app/busapp"
+	"github.com/customercloud/home/shared/app/storeapp"
 	"github.com/customercloud/home/shared/localdate"
 	"github.com/customercloud/home/shared/metrics"
 	"github.com/customercloud/home/shared/rollup"
@@ -21,7 +22,7 @@ type ScheduledHandler func(context.Context, events.EventBridgeEvent) (rollup.Sum
 
 // New builds the rollup function's handler from its environment.
 func New(ctx context.Context, getenv app.Getenv, log *slog.Logger) (ScheduledHandler, error) {
-	st, err := app.TableStore(ctx, getenv)
+	st, err := storeapp.TableStore(ctx, getenv)
 	if err != nil {
 		return nil, err
 	}

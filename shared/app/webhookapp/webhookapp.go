@@ -1,6 +1,7 @@
 // Package webhookapp builds the webhook function's handler; it links the
-// webhook, the queue publisher, SSM and the store (for Meta's account map),
-// and no phone parser: the webhook forwards events, it does not read them.
+// webhook, the queue publisher, SSM and Meta's account map (accountmap: one
+// GetItem, without the SDK's DynamoDB client), and no phone parser: the
+// webhook forwards events, it does not read them.
 package webhookapp
 
 import (
@@ -16,7 +17,7 @@ import (
 	"github.com/customercloud/home/shared/queue"
 	"github.com/customercloud/home/shared/resources"
 	"github.com/customercloud/home/shared/secrets"
-	"github.com/customercloud/home/shared/store"
+	"github.com/customercloud/home/shared/store/accountmap"
 	"github.com/customercloud/home/shared/webhook"
 )
 
@@ -56,7 +57,7 @@ func New(ctx context.Context, getenv app.Getenv, log *slog.Logger) (http.Handler
 		if err != nil {
 			return nil, err
 		}
-		accts := webhook.StoredAccounts{Store: store.New(awscfg.DynamoDBWith(awsCfg, getenv), table)}
+		accts := webhook.StoredAccounts{Store: accountmap.New(awsCfg, getenv, table)}
 		deps.Accounts = &webhook.CachedAccounts{Next: accts}
 	}
 	h, err := webhook.New(cfg, deps)

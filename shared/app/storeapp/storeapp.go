@@ -1,0 +1,29 @@
+// Package storeapp builds the table's store for the functions' builders. It
+// is apart from shared/app so that a function that does not use the store
+// (the webhook: its one read is made by store/accountmap) does not link the
+// SDK's DynamoDB client.
+package storeapp
+
+import (
+	"context"
+
+	"github.com/customercloud/home/shared/app"
+	"github.com/customercloud/home/shared/awscfg"
+	"github.com/customercloud/home/shared/awscfg/ddbcfg"
+	"github.com/customercloud/home/shared/resources"
+	"github.com/customercloud/home/shared/store"
+)
+
+// TableStore is the store over the table named by TABLE_NAME, with the
+// local endpoint when DYNAMODB_ENDPOINT is set (through awscfg).
+func TableStore(ctx context.Context, getenv app.Getenv) (*store.Store, error) {
+	table, err := app.Need(getenv, resources.EnvTableName)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := awscfg.LoadWith(ctx, getenv)
+	if err != nil {
+		return nil, err
+	}
+	return store.New(ddbcfg.New(cfg, getenv), table), nil
+}
