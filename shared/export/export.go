@@ -8,8 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/customercloud/home/shared/consumption"
@@ -88,19 +88,38 @@ const (
 	Prefix = "exports/"
 )
 
-var idRE = regexp.MustCompile(`^exp_[0-9a-f]{32}$`)
-
 // NewID returns a fresh export id (128 random bits).
 func NewID() (string, error) {
 	var b [16]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return "", fmt.Errorf("export id: %w", err)
 	}
-	return "exp_" + hex.EncodeToString(b[:]), nil
+	return idPrefix + hex.EncodeToString(b[:]), nil
 }
 
-// ValidID reports whether id is one NewID could have made.
-func ValidID(id string) bool { return idRE.MatchString(id) }
+// idPrefix and idHexLen are NewID's shape: the prefix and 32 hex digits.
+const (
+	idPrefix = "exp_"
+	idHexLen = 32
+)
+
+// ValidID reports whether id is one NewID could have made: "exp_" and 32
+// lowercase hex digits (`^exp_[0-9a-f]{32}$`, checked byte by byte: the
+// regular expression's bounded repetition was compiled at package init, in
+// every function that links this package; TestValidIDIsTheExpression holds
+// the two to each other).
+func ValidID(id string) bool {
+	h, ok := strings.CutPrefix(id, idPrefix)
+	if !ok || len(h) != idHexLen {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		if c := h[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
 
 // ObjectKey is the S3 key of an export's CSV: under Prefix, by
 // organization, so the organization is part of every object's name.

@@ -5,6 +5,8 @@ import (
 	"encoding/csv"
 	"errors"
 	"io"
+	"math/rand/v2"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -97,5 +99,48 @@ func TestWriterIsRFC4180AndFormulaSafe(t *testing.T) {
 	if len(rows) != 3 || rows[1][3] != `a,"b"` || rows[1][7] != "line\nbreak" || rows[1][8] != "São Paulo" ||
 		rows[2][3] != "'=HYPERLINK(1)" || rows[2][6] != "'+x" || rows[2][7] != "'@y" || rows[2][8] != "'-1" {
 		t.Fatalf("rows %q", rows)
+	}
+}
+
+// TestValidIDIsTheExpression: given ids around NewID's shape (its own, every
+// length near it, every byte at every position, prefixes changed, trailing
+// newlines), when ValidID and `^exp_[0-9a-f]{32}$` judge them, then they
+// agree on every one.
+func TestValidIDIsTheExpression(t *testing.T) {
+	re := regexp.MustCompile(`^exp_[0-9a-f]{32}$`)
+	good, err := NewID()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := []string{good, "", "exp_", "EXP_" + good[4:], "exp-" + good[4:], good + "\n", "\n" + good, " " + good, good[:len(good)-1] + "\x00"}
+	for n := 0; n <= 40; n++ {
+		ids = append(ids, "exp_"+strings.Repeat("a", n), "exp_"+strings.Repeat("0", n), strings.Repeat("f", n))
+	}
+	for pos := 0; pos < len(good); pos++ {
+		for c := 0; c < 256; c++ {
+			b := []byte(good)
+			b[pos] = byte(c)
+			ids = append(ids, string(b))
+		}
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 20000 {
+		b := []byte(good)
+		for range 1 + r.IntN(3) {
+			const alphabet = "0123456789abcdefABCDEFgxz_-p\xff"
+			b[r.IntN(len(b))] = alphabet[r.IntN(len(alphabet))]
+		}
+		ids = append(ids, string(b))
+	}
+	valid := 0
+	for _, id := range ids {
+		if got, want := ValidID(id), re.MatchString(id); got != want {
+			t.Fatalf("ValidID(%q) = %v, the expression says %v", id, got, want)
+		} else if got {
+			valid++
+		}
+	}
+	if valid < 100 || valid == len(ids) {
+		t.Fatalf("%d of %d valid: the cases do not test both ways", valid, len(ids))
 	}
 }
