@@ -91,11 +91,14 @@ type Client struct {
 }
 
 // New returns a Client for svc with cfg. The endpoint is
-// AWS_ENDPOINT_URL_<EnvID>, else the configuration's base endpoint
-// (AWS_ENDPOINT_URL), else the region's public one, as the SDK resolves
-// it for these services.
+// AWS_ENDPOINT_URL_<EnvID> (unless AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is
+// true), else the configuration's base endpoint (AWS_ENDPOINT_URL), else
+// the region's public one, as the SDK resolves it for these services.
 func New(cfg aws.Config, svc Service) *Client {
-	endpoint := os.Getenv("AWS_ENDPOINT_URL_" + svc.EnvID)
+	var endpoint string
+	if !strings.EqualFold(os.Getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"), "true") {
+		endpoint = os.Getenv("AWS_ENDPOINT_URL_" + svc.EnvID)
+	}
 	if endpoint == "" && cfg.BaseEndpoint != nil {
 		endpoint = *cfg.BaseEndpoint
 	}

@@ -105,6 +105,7 @@ func TestCall_GivenRefusals_WhenCalled_ThenRetriedOnlyWhenWorthIt(t *testing.T) 
 
 func TestNew_GivenEndpointSettings_WhenBuilt_ThenTheSDKsOrder(t *testing.T) {
 	t.Setenv("AWS_ENDPOINT_URL_EVENTBRIDGE", "")
+	t.Setenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "")
 	for region, want := range map[string]string{"sa-east-1": "https://events.sa-east-1.amazonaws.com/", "cn-north-1": "https://events.cn-north-1.amazonaws.com.cn/"} {
 		if got := New(aws.Config{Region: region}, EventBridge).Endpoint; got != want {
 			t.Errorf("%s: %s, want %s", region, got, want)
@@ -116,5 +117,9 @@ func TestNew_GivenEndpointSettings_WhenBuilt_ThenTheSDKsOrder(t *testing.T) {
 	t.Setenv("AWS_ENDPOINT_URL_EVENTBRIDGE", "http://own:2")
 	if got := New(aws.Config{Region: "sa-east-1", BaseEndpoint: aws.String("http://base:1")}, EventBridge).Endpoint; got != "http://own:2/" {
 		t.Errorf("service endpoint: %s", got)
+	}
+	t.Setenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true")
+	if got := New(aws.Config{Region: "sa-east-1"}, EventBridge).Endpoint; got != "https://events.sa-east-1.amazonaws.com/" {
+		t.Errorf("service endpoint although ignored: %s", got)
 	}
 }
