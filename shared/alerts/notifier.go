@@ -8,12 +8,12 @@ import (
 	"time"
 
 	"github.com/customercloud/home/shared/localdate"
-	"github.com/customercloud/home/shared/store"
+	"github.com/customercloud/home/shared/records"
 )
 
 // Store is what the notifier needs from storage.
 type Store interface {
-	AlertState(ctx context.Context, org, cycleStart string) (store.AlertState, error)
+	AlertState(ctx context.Context, org, cycleStart string) (records.AlertState, error)
 	PutAlertMark(ctx context.Context, org, cycleStart, mark, value, prev string) error
 }
 
@@ -126,7 +126,7 @@ func (n *Notifier) Run(ctx context.Context, c Check) (Result, error) {
 			v = markValue{State: statePending, ClaimedAt: now.UnixMilli(), Notification: NewNotification(c.Org, cyc, x, now)}
 		}
 		err := n.st.PutAlertMark(ctx, c.Org, cycle, mark, v.encode(), prev)
-		if errors.Is(err, store.ErrConflict) {
+		if errors.Is(err, records.ErrConflict) {
 			continue // another check claimed it first: it publishes
 		}
 		if err != nil {
@@ -150,7 +150,7 @@ func (n *Notifier) Run(ctx context.Context, c Check) (Result, error) {
 	for _, cl := range claims {
 		sent := cl.value
 		sent.State = stateSent
-		if err := n.st.PutAlertMark(ctx, c.Org, cycle, cl.mark, sent.encode(), cl.value.encode()); err != nil && !errors.Is(err, store.ErrConflict) {
+		if err := n.st.PutAlertMark(ctx, c.Org, cycle, cl.mark, sent.encode(), cl.value.encode()); err != nil && !errors.Is(err, records.ErrConflict) {
 			return res, err
 		}
 		n.log.InfoContext(ctx, "threshold notification published", "org", c.Org, "cycle", cycle,

@@ -24,7 +24,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/customercloud/home/shared/backoff"
-	"github.com/customercloud/home/shared/store"
+	"github.com/customercloud/home/shared/records"
 )
 
 // Standard Webhooks (standardwebhooks.com) headers and secret prefix.
@@ -145,7 +145,7 @@ func validHost(h string) bool {
 
 // Subscriptions is where the deliverer finds an organization's webhook.
 type Subscriptions interface {
-	GetWebhookSubscription(ctx context.Context, org string) (store.WebhookSubscription, error)
+	GetWebhookSubscription(ctx context.Context, org string) (records.WebhookSubscription, error)
 }
 
 // Visibility delays a failed message's next attempt (SQS

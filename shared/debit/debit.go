@@ -13,7 +13,7 @@
 // plan (contactWrite) from the state read. The batch's plans that open
 // windows are committed together in one transaction; if it fails, every
 // group goes on its own, committing the same plans; a plan is recomputed
-// only after its contact changed since it was read (store.ErrConflict).
+// only after its contact changed since it was read (records.ErrConflict).
 package debit
 
 import (
@@ -34,6 +34,7 @@ import (
 	"github.com/customercloud/home/shared/ingest"
 	"github.com/customercloud/home/shared/interactionz"
 	"github.com/customercloud/home/shared/localdate"
+	"github.com/customercloud/home/shared/records"
 	"github.com/customercloud/home/shared/resources"
 	"github.com/customercloud/home/shared/sentiment"
 	"github.com/customercloud/home/shared/store"
@@ -43,7 +44,7 @@ import (
 type Store interface {
 	LoadBatch(ctx context.Context, orgs []string, contacts []ingest.ContactRef) (store.Batch, error)
 	// SaveContacts writes contacts' planned states and debits, all or
-	// nothing; store.ErrConflict when one changed since it was read.
+	// nothing; records.ErrConflict when one changed since it was read.
 	SaveContacts(ctx context.Context, ws []ingest.ContactWrite) error
 	SaveOrgState(ctx context.Context, org string, prev int64, state ingest.OrgState) error
 	EnsureOrg(ctx context.Context, org string) error
@@ -538,7 +539,7 @@ func touched(order []*group, b store.Batch, failed map[string]error, now time.Ti
 // in order; planned, if not nil, is the group's one run, already computed.
 // It returns the index of the first message that failed.
 func (p *Processor) applyGroup(ctx context.Context, g *group, b store.Batch, now time.Time, planned *contactWrite) (int, error) {
-	profs := map[string]store.Profile{}
+	profs := map[string]records.Profile{}
 	contacts := map[ingest.ContactRef]ingest.Contact{}
 	for i := 0; i < len(g.items); {
 		if g.items[i].poison != nil {
@@ -584,7 +585,7 @@ func (p *Processor) applyGroup(ctx context.Context, g *group, b store.Batch, now
 // state changed since it was read (a redelivery racing a slow attempt), it
 // re-reads and recomputes: remembered identities make what is already in
 // it a no-op.
-func (p *Processor) applyRun(ctx context.Context, g *group, tg target, run []item, prof store.Profile, c ingest.Contact, now time.Time, w *contactWrite) (store.Profile, ingest.Contact, error) {
+func (p *Processor) applyRun(ctx context.Context, g *group, tg target, run []item, prof records.Profile, c ingest.Contact, now time.Time, w *contactWrite) (records.Profile, ingest.Contact, error) {
 	for attempt := 0; ; attempt++ {
 		var err error
 		if tg.isOrg {
@@ -598,7 +599,7 @@ func (p *Processor) applyRun(ctx context.Context, g *group, tg target, run []ite
 			}
 			w = nil // after a conflict, the plan's state is stale
 		}
-		if !errors.Is(err, store.ErrConflict) || attempt >= maxConflictRetries {
+		if !errors.Is(err, records.ErrConflict) || attempt >= maxConflictRetries {
 			return prof, c, err
 		}
 		var contacts []ingest.ContactRef
@@ -624,7 +625,7 @@ type contactWrite struct {
 	g       *group
 	run     []item
 	c       ingest.Contact
-	prof    store.Profile
+	prof    records.Profile
 	now     time.Time
 	spilled ingest.IDSet
 	next    ingest.ContactState
@@ -693,7 +694,7 @@ func (p *Processor) commitCombined(ctx context.Context, order []*group, plans ma
 
 // planContact computes the plan of a run from the contact's state c,
 // reading first the spilled identities its late events need.
-func (p *Processor) planContact(ctx context.Context, g *group, run []item, c ingest.Contact, prof store.Profile, now time.Time) (*contactWrite, error) {
+func (p *Processor) planContact(ctx context.Context, g *group, run []item, c ingest.Contact, prof records.Profile, now time.Time) (*contactWrite, error) {
 	w := &contactWrite{g: g, run: run, c: c, prof: prof, now: now}
 	if days := lateDays(g.id, run, c); len(days) > 0 {
 		var err error
@@ -747,7 +748,7 @@ func oneContact(g *group) (target, bool) {
 
 // cycles are the starts of the billing cycles debits count in, by the
 // organization's plan.
-func cycles(prof store.Profile, debits []ingest.Debit) []localdate.Date {
+func cycles(prof records.Profile, debits []ingest.Debit) []localdate.Date {
 	out := make([]localdate.Date, len(debits))
 	for i, d := range debits {
 		out[i] = prof.Plan.Cycle(d.Date).From
@@ -761,7 +762,7 @@ func cycles(prof store.Profile, debits []ingest.Debit) []localdate.Date {
 // for it, already holds is a duplicate. If the write spills identities,
 // next.Spill holds them (size is the state's stored size, for the
 // spilling policy).
-func compute(gid string, run []item, c ingest.Contact, prof store.Profile, now time.Time, spilled ingest.IDSet, size func(ingest.ContactState) int) (next ingest.ContactState, debits []ingest.Debit, dups []item, changed bool) {
+func compute(gid string, run []item, c ingest.Contact, prof records.Profile, now time.Time, spilled ingest.IDSet, size func(ingest.ContactState) int) (next ingest.ContactState, debits []ingest.Debit, dups []item, changed bool) {
 	loc := prof.Plan.Location()
 	next = c.State.Clone()
 	for _, it := range run {
@@ -865,7 +866,7 @@ func (p *Processor) isolateOversize(ctx context.Context, w *contactWrite) (inges
 	return ingest.Contact{ContactRef: c.ContactRef, State: kept.next, Version: c.Version + 1}, nil
 }
 
-func (p *Processor) applyOrg(ctx context.Context, org string, run []item, prof store.Profile, now time.Time) (store.Profile, error) {
+func (p *Processor) applyOrg(ctx context.Context, org string, run []item, prof records.Profile, now time.Time) (records.Profile, error) {
 	next := prof.State.Clone()
 	changed := false
 	for _, it := range run {

@@ -25,7 +25,6 @@ import (
 	"github.com/customercloud/home/shared/localdate"
 	"github.com/customercloud/home/shared/plan"
 	"github.com/customercloud/home/shared/sentiment"
-	"github.com/customercloud/home/shared/store"
 )
 
 // recordingDLQ keeps what the handler set aside. The real dead-letter queue
@@ -385,7 +384,7 @@ func compareBilling(t *testing.T, p *pipeline.Pipeline, org string, want oracle.
 		t.Fatalf("%s: day totals %v, want %v", org, gotDays, want.DayTotals)
 	}
 	for cycle, n := range want.CycleTotals {
-		h, err := p.Store.Home(ctx, org, func(store.Profile) (string, string) { return "1999-01-01", cycle })
+		h, err := p.Store.HomeFigures(ctx, org, "1999-01-01", cycle)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -13,7 +13,7 @@ import (
 	"github.com/customercloud/home/shared/app/exportapp"
 	"github.com/customercloud/home/shared/export"
 	"github.com/customercloud/home/shared/export/s3objects"
-	"github.com/customercloud/home/shared/store"
+	"github.com/customercloud/home/shared/records"
 )
 
 var quiet = slog.New(slog.NewJSONHandler(io.Discard, nil))
@@ -31,7 +31,7 @@ func TestWorkerRetriesThenGivesUp(t *testing.T) {
 	ctx := context.Background()
 	const org = "retry"
 	id, _ := export.NewID()
-	rec := store.ExportRecord{ID: id, From: "2026-11-01", To: "2026-11-20", View: export.ViewLedger, Status: export.StatusQueued,
+	rec := records.Export{ID: id, From: "2026-11-01", To: "2026-11-20", View: export.ViewLedger, Status: export.StatusQueued,
 		ObjectKey: export.ObjectKey(org, id), CreatedAt: now, Updated: now, ExpiresAt: now.Add(export.Retention)}
 	if err := p.Store.CreateExport(ctx, org, rec); err != nil {
 		t.Fatal(err)

@@ -28,22 +28,23 @@ import (
 	"github.com/customercloud/home/shared/export"
 	"github.com/customercloud/home/shared/httpedge"
 	"github.com/customercloud/home/shared/localdate"
+	"github.com/customercloud/home/shared/metrics"
 	"github.com/customercloud/home/shared/plan"
-	"github.com/customercloud/home/shared/store"
+	"github.com/customercloud/home/shared/records"
 )
 
 // Store is what the API reads and writes.
 type Store interface {
-	Home(ctx context.Context, org string, dates func(store.Profile) (today, cycleStart string)) (store.HomeData, error)
-	GetProfile(ctx context.Context, org string) (store.Profile, error)
+	GetProfile(ctx context.Context, org string) (records.Profile, error)
+	HomeFigures(ctx context.Context, org, today, cycleStart string) (records.HomeFigures, error)
 	PutPlan(ctx context.Context, org string, p plan.Plan) error
 	DayTotals(ctx context.Context, org, from, to string) ([]consumption.DayTotal, error)
 	Ledger(ctx context.Context, org string, from, to time.Time, cursor string, limit int32) ([]consumption.LedgerEntry, string, error)
-	GetRollup(ctx context.Context, org string) (store.Rollup, error)
-	PutWebhookSubscription(ctx context.Context, org string, w store.WebhookSubscription) error
-	LedgerStream(ctx context.Context, org string, from, to time.Time, fn func([]consumption.LedgerEntry) error) (store.StreamStats, error)
-	CreateExport(ctx context.Context, org string, r store.ExportRecord) error
-	GetExport(ctx context.Context, org, id string) (store.ExportRecord, error)
+	GetRollup(ctx context.Context, org string) (metrics.Rollup, error)
+	PutWebhookSubscription(ctx context.Context, org string, w records.WebhookSubscription) error
+	LedgerStream(ctx context.Context, org string, from, to time.Time, fn func([]consumption.LedgerEntry) error) (records.StreamStats, error)
+	CreateExport(ctx context.Context, org string, r records.Export) error
+	GetExport(ctx context.Context, org, id string) (records.Export, error)
 }
 
 // API is the Home API handler.
@@ -143,21 +144,23 @@ func (a *API) internal(w http.ResponseWriter, r *http.Request, err error) {
 	httpedge.WriteProblem(w, http.StatusInternalServerError, "the request could not be completed; retry later")
 }
 
-func homeDates(now time.Time) func(store.Profile) (string, string) {
-	return func(p store.Profile) (string, string) {
-		today := localdate.Of(now, p.Plan.Location())
-		return today.String(), p.Plan.Cycle(today).From.String()
-	}
-}
-
+// home is GET /v1/home, in two reads: the profile, whose plan and zone
+// say which local day and billing cycle are current, then those figures in
+// one batch read.
 func (a *API) home(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	now := a.now()
-	data, err := a.st.Home(r.Context(), p.Org, homeDates(now))
+	prof, err := a.st.GetProfile(r.Context(), p.Org)
 	if err != nil {
 		a.internal(w, r, err)
 		return
 	}
-	body, err := json.Marshal(Build(p, data, now))
+	today := localdate.Of(now, prof.Plan.Location())
+	figs, err := a.st.HomeFigures(r.Context(), p.Org, today.String(), prof.Plan.Cycle(today).From.String())
+	if err != nil {
+		a.internal(w, r, err)
+		return
+	}
+	body, err := json.Marshal(Build(p, prof, figs, now))
 	if err != nil {
 		a.internal(w, r, err)
 		return

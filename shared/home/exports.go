@@ -13,7 +13,7 @@ import (
 	"github.com/customercloud/home/shared/export"
 	"github.com/customercloud/home/shared/httpedge"
 	"github.com/customercloud/home/shared/localdate"
-	"github.com/customercloud/home/shared/store"
+	"github.com/customercloud/home/shared/records"
 )
 
 // Exports is what the asynchronous export needs beyond the table: the
@@ -83,7 +83,7 @@ type ExportDownload struct {
 	ExpiresAt time.Time `json:"expiresAt"`
 }
 
-func statusOf(r store.ExportRecord) ExportStatus {
+func statusOf(r records.Export) ExportStatus {
 	return ExportStatus{ID: r.ID, Status: r.Status, From: r.From, To: r.To, View: r.View, Rows: r.Rows, Bytes: r.Bytes,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.Updated.UTC(), ExpiresAt: r.ExpiresAt.UTC(), Reason: r.Reason}
 }
@@ -137,7 +137,7 @@ func (a *API) postExport(w http.ResponseWriter, r *http.Request, p auth.Principa
 		a.internal(w, r, err)
 		return
 	}
-	rec := store.ExportRecord{ID: id, From: req.From.String(), To: req.To.String(), View: req.View, Status: export.StatusQueued,
+	rec := records.Export{ID: id, From: req.From.String(), To: req.To.String(), View: req.View, Status: export.StatusQueued,
 		ObjectKey: export.ObjectKey(p.Org, id), CreatedAt: now, Updated: now, ExpiresAt: now.Add(export.Retention).Truncate(time.Second)}
 	if err := a.st.CreateExport(r.Context(), p.Org, rec); err != nil {
 		a.internal(w, r, err)

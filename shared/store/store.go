@@ -20,6 +20,7 @@ import (
 	"github.com/customercloud/home/shared/ingest"
 	"github.com/customercloud/home/shared/keys"
 	"github.com/customercloud/home/shared/plan"
+	"github.com/customercloud/home/shared/records"
 	"github.com/customercloud/home/shared/resources"
 )
 
@@ -35,11 +36,6 @@ type API interface {
 }
 
 var _ API = (*dynamodb.Client)(nil)
-
-// ErrConflict means a conditional write found the state changed since it was
-// read (another delivery of the same group got there first): re-read and
-// re-apply.
-var ErrConflict = errors.New("state changed since read")
 
 // Store is the DynamoDB-backed state.
 type Store struct {
@@ -114,20 +110,8 @@ func num(item map[string]types.AttributeValue, name string) int64 {
 	return 0
 }
 
-// Profile is an organization's profile item.
-type Profile struct {
-	Org string
-	// Plan is the organization's plan; HasPlan is false when none was set
-	// (Plan is then plan.Default()).
-	Plan    plan.Plan
-	HasPlan bool
-	State   ingest.OrgState
-	Version int64
-	Exists  bool
-}
-
-func decodeProfile(org string, item map[string]types.AttributeValue) (Profile, error) {
-	p := Profile{Org: org, Plan: plan.Default()}
+func decodeProfile(org string, item map[string]types.AttributeValue) (records.Profile, error) {
+	p := records.Profile{Org: org, Plan: plan.Default()}
 	if item == nil {
 		return p, nil
 	}
@@ -147,13 +131,13 @@ func decodeProfile(org string, item map[string]types.AttributeValue) (Profile, e
 
 // GetProfile reads an organization's profile (strongly consistent, so a
 // plan change is seen by the next call).
-func (st *Store) GetProfile(ctx context.Context, org string) (Profile, error) {
+func (st *Store) GetProfile(ctx context.Context, org string) (records.Profile, error) {
 	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName: &st.table, Key: key(keys.Profile(org)), ConsistentRead: aws.Bool(true),
 		ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
 	})
 	if err != nil {
-		return Profile{}, fmt.Errorf("get profile %s: %w", org, err)
+		return records.Profile{}, fmt.Errorf("get profile %s: %w", org, err)
 	}
 	return decodeProfile(org, out.Item)
 }
@@ -202,7 +186,7 @@ func (st *Store) SaveOrgState(ctx context.Context, org string, prev int64, state
 	})
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
-		return fmt.Errorf("org %s: %w", org, ErrConflict)
+		return fmt.Errorf("org %s: %w", org, records.ErrConflict)
 	}
 	if err != nil {
 		return fmt.Errorf("save org state %s: %w", org, err)
