@@ -34,16 +34,53 @@ type Notifier struct {
 	bus   Bus
 	log   *slog.Logger
 	now   func() time.Time
+	lease time.Duration
+}
+
+// NotifierConfig is what a Notifier is built from; NewNotifier validates
+// it.
+type NotifierConfig struct {
+	Store Store
+	Bus   Bus
+	Log   *slog.Logger
+	// Now is the clock; nil is time.Now (tests set it).
+	Now func() time.Time
+	// Lease is how long a claimed mark is the claimer's; 0 is DefaultLease.
 	Lease time.Duration
 }
 
-// NewNotifier builds a notifier.
-func NewNotifier(st Store, bus Bus, log *slog.Logger) *Notifier {
-	return &Notifier{st: st, bus: bus, log: log, now: time.Now, Lease: DefaultLease}
+// Validate says what is missing.
+func (c NotifierConfig) Validate() error {
+	var errs []error
+	if c.Store == nil {
+		errs = append(errs, errors.New("alerts: Store is required"))
+	}
+	if c.Bus == nil {
+		errs = append(errs, errors.New("alerts: Bus is required"))
+	}
+	if c.Log == nil {
+		errs = append(errs, errors.New("alerts: Log is required"))
+	}
+	if c.Lease < 0 {
+		errs = append(errs, fmt.Errorf("alerts: Lease %v is negative", c.Lease))
+	}
+	return errors.Join(errs...)
 }
 
-// WithClock sets the clock (tests).
-func (n *Notifier) WithClock(now func() time.Time) *Notifier { n.now = now; return n }
+// NewNotifier builds a notifier.
+func NewNotifier(cfg NotifierConfig) (*Notifier, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	n := &Notifier{st: cfg.Store, bus: cfg.Bus, log: cfg.Log, now: cfg.Now, lease: cfg.Lease}
+	if n.now == nil {
+		n.now = time.Now
+	}
+	if n.lease == 0 {
+		n.lease = DefaultLease
+	}
+	return n, nil
+}
 
 // Check is one organization's cycle to look at. Packages is the cycle's mass
 // sends per channel when the caller knows them (the scheduled sweep), nil
@@ -114,7 +151,7 @@ func (n *Notifier) Run(ctx context.Context, c Check) (Result, error) {
 				n.log.ErrorContext(ctx, "threshold mark unreadable", "org", c.Org, "cycle", cycle, "mark", mark, "error", err.Error())
 				continue
 			}
-			if old.State == stateSent || now.Sub(time.UnixMilli(old.ClaimedAt)) < n.Lease {
+			if old.State == stateSent || now.Sub(time.UnixMilli(old.ClaimedAt)) < n.lease {
 				continue
 			}
 			// Pending past its lease: whoever claimed it died before

@@ -167,12 +167,6 @@ type Deliverer struct {
 	delay  func(receiveCount int) time.Duration
 }
 
-// WithRetryDelay replaces the backoff schedule (tests use a short one).
-func (d *Deliverer) WithRetryDelay(f func(receiveCount int) time.Duration) *Deliverer {
-	d.delay = f
-	return d
-}
-
 // DeliveryTimeout bounds one POST.
 const DeliveryTimeout = 5 * time.Second
 
@@ -198,10 +192,46 @@ func PublicOnlyClient() *http.Client {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
-// NewDeliverer builds a deliverer; vis may be nil (retries then follow the
-// queue's visibility timeout).
-func NewDeliverer(subs Subscriptions, client *http.Client, vis Visibility, log *slog.Logger) *Deliverer {
-	return &Deliverer{subs: subs, client: client, vis: vis, log: log, now: time.Now, delay: retryDelay}
+// DelivererConfig is what a Deliverer is built from; NewDeliverer
+// validates it.
+type DelivererConfig struct {
+	Subscriptions Subscriptions
+	// Client makes the POSTs (PublicOnlyClient in AWS).
+	Client *http.Client
+	// Visibility may be nil: retries then follow the queue's visibility
+	// timeout.
+	Visibility Visibility
+	Log        *slog.Logger
+	// RetryDelay is the pause before a message's next attempt; nil is the
+	// production backoff (tests use a short one).
+	RetryDelay func(receiveCount int) time.Duration
+}
+
+// Validate says what is missing.
+func (c DelivererConfig) Validate() error {
+	var errs []error
+	if c.Subscriptions == nil {
+		errs = append(errs, errors.New("alerts: Subscriptions is required"))
+	}
+	if c.Client == nil {
+		errs = append(errs, errors.New("alerts: Client is required"))
+	}
+	if c.Log == nil {
+		errs = append(errs, errors.New("alerts: Log is required"))
+	}
+	return errors.Join(errs...)
+}
+
+// NewDeliverer builds a deliverer.
+func NewDeliverer(cfg DelivererConfig) (*Deliverer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	d := &Deliverer{subs: cfg.Subscriptions, client: cfg.Client, vis: cfg.Visibility, log: cfg.Log, now: time.Now, delay: cfg.RetryDelay}
+	if d.delay == nil {
+		d.delay = retryDelay
+	}
+	return d, nil
 }
 
 // retryDelay is the pause before attempt n+1 of a delivery (30 s doubling,

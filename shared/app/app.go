@@ -80,5 +80,9 @@ func TableStore(ctx context.Context, getenv Getenv) (*store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return store.New(awscfg.DynamoDBWith(cfg, getenv), table), nil
+	st, err := store.New(store.Config{DB: awscfg.DynamoDBWith(cfg, getenv), Table: table})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	return st, nil
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/customercloud/home/internal/ddbmeter"
 	"github.com/customercloud/home/internal/pipeline"
+	"github.com/customercloud/home/internal/testkit"
 	"github.com/customercloud/home/shared/alerts"
 	"github.com/customercloud/home/shared/debit"
 	"github.com/customercloud/home/shared/event"
@@ -187,7 +188,8 @@ func notificationKey(n alerts.Notification) string {
 // the current one, pending marks past their lease published again.
 func sweep(t *testing.T, p *pipeline.Pipeline, bus alerts.Bus, org string, cycles []localdate.Date, at time.Time) {
 	t.Helper()
-	n := alerts.NewNotifier(p.Store, bus, slog.New(slog.NewJSONHandler(io.Discard, nil))).WithClock(func() time.Time { return at })
+	n := testkit.Must(alerts.NewNotifier(alerts.NotifierConfig{Store: p.Store, Bus: bus, Log: slog.New(slog.NewJSONHandler(io.Discard, nil)),
+		Now: func() time.Time { return at }}))(t)
 	for _, c := range cycles {
 		if _, err := n.Run(context.Background(), alerts.Check{Org: org, CycleStart: c}); err != nil && !errors.Is(err, ddbmeter.ErrCrashed) {
 			t.Fatalf("%s: sweep of %s: %v", org, c, err)

@@ -122,8 +122,8 @@ type Processor struct {
 	now       func() time.Time
 	vis       Visibility
 	retry     Retry
-	// Parallel bounds how many message groups are written at once.
-	Parallel int
+	// parallel bounds how many message groups are written at once.
+	parallel int
 	// afterCommit, if set, is told which organizations' cycles each batch
 	// may have changed, once the batch's writes are done.
 	afterCommit AfterCommit
@@ -142,24 +142,70 @@ type Touch struct {
 // notifications never block metering.
 type AfterCommit func(ctx context.Context, touched []Touch)
 
-// WithAfterCommit sets the post-commit hook.
-func (p *Processor) WithAfterCommit(h AfterCommit) *Processor { p.afterCommit = h; return p }
+// DefaultParallel is how many message groups a processor writes at once
+// unless told otherwise.
+const DefaultParallel = 4
 
-// New builds a processor. Without WithRetry, failed messages come back after
-// the queue's visibility timeout.
-func New(st Store, dlq DeadLetter, cls sentiment.Classifier, log *slog.Logger) *Processor {
-	return &Processor{store: st, dlq: dlq, sentiment: cls, log: log, now: time.Now, Parallel: 4}
+// Config is what a Processor is built from; New validates it.
+type Config struct {
+	Store      Store
+	DeadLetter DeadLetter
+	Classifier sentiment.Classifier
+	Log        *slog.Logger
+	// Now is the processing clock; nil is time.Now (tests set it).
+	Now func() time.Time
+	// Parallel bounds how many message groups are written at once; 0 is
+	// DefaultParallel.
+	Parallel int
+	// Visibility, when set, holds failed messages back on Retry's
+	// schedule; without it they come back after the queue's visibility
+	// timeout.
+	Visibility Visibility
+	Retry      Retry
+	// AfterCommit, if set, is told which organizations' cycles each batch
+	// may have changed, once the batch's writes are done.
+	AfterCommit AfterCommit
 }
 
-// WithClock sets the processing clock (tests).
-func (p *Processor) WithClock(now func() time.Time) *Processor { p.now = now; return p }
+// Validate says what is missing or unusable.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Store == nil {
+		errs = append(errs, errors.New("debit: Store is required"))
+	}
+	if c.DeadLetter == nil {
+		errs = append(errs, errors.New("debit: DeadLetter is required"))
+	}
+	if c.Classifier == nil {
+		errs = append(errs, errors.New("debit: Classifier is required"))
+	}
+	if c.Log == nil {
+		errs = append(errs, errors.New("debit: Log is required"))
+	}
+	if c.Parallel < 0 {
+		errs = append(errs, fmt.Errorf("debit: Parallel %d is negative", c.Parallel))
+	}
+	if c.Visibility != nil {
+		if err := c.Retry.Validate(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
 
-// WithRetry holds failed messages back through v on schedule r.
-func (p *Processor) WithRetry(v Visibility, r Retry) (*Processor, error) {
-	if err := r.Validate(); err != nil {
+// New builds a processor.
+func New(cfg Config) (*Processor, error) {
+	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	p.vis, p.retry = v, r
+	p := &Processor{store: cfg.Store, dlq: cfg.DeadLetter, sentiment: cfg.Classifier, log: cfg.Log, now: cfg.Now,
+		parallel: cfg.Parallel, vis: cfg.Visibility, retry: cfg.Retry, afterCommit: cfg.AfterCommit}
+	if p.now == nil {
+		p.now = time.Now
+	}
+	if p.parallel == 0 {
+		p.parallel = DefaultParallel
+	}
 	return p, nil
 }
 
@@ -326,7 +372,7 @@ func (p *Processor) holdBack(ctx context.Context, batch events.SQSEvent, failed 
 // classifyAll labels the batch's customer texts in parallel: with Amazon
 // Comprehend each is a network call.
 func (p *Processor) classifyAll(ctx context.Context, order []*group) {
-	sem := make(chan struct{}, max(1, p.Parallel))
+	sem := make(chan struct{}, p.parallel)
 	var wg sync.WaitGroup
 	for _, g := range order {
 		for i := range g.items {
@@ -439,7 +485,7 @@ func (p *Processor) applyGroups(ctx context.Context, order []*group, now time.Ti
 	plans := p.plan(ready, b, now)
 	done := p.commitCombined(ctx, ready, plans)
 	var mu sync.Mutex
-	sem := make(chan struct{}, max(1, p.Parallel))
+	sem := make(chan struct{}, p.parallel)
 	var wg sync.WaitGroup
 	for _, g := range ready {
 		if done[g] {

@@ -19,6 +19,7 @@ import (
 	"github.com/customercloud/home/internal/gen"
 	"github.com/customercloud/home/internal/oracle"
 	"github.com/customercloud/home/internal/pipeline"
+	"github.com/customercloud/home/internal/testkit"
 	"github.com/customercloud/home/shared/alerts"
 	"github.com/customercloud/home/shared/debit"
 	"github.com/customercloud/home/shared/event"
@@ -159,9 +160,10 @@ func TestOracleUnderFailure(t *testing.T) {
 		logOut = os.Stderr
 	}
 	log := slog.New(slog.NewJSONHandler(logOut, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	proc := debit.New(p.Store, dlq, sentiment.Offline{}, log).WithClock(p.Clock.Now)
 	bus := &recordingBus{meter: p.Meter}
-	proc.WithAfterCommit(alertHook(alerts.NewNotifier(p.Store, bus, log).WithClock(p.Clock.Now)))
+	notifier := testkit.Must(alerts.NewNotifier(alerts.NotifierConfig{Store: p.Store, Bus: bus, Log: log, Now: p.Clock.Now}))(t)
+	proc := testkit.Must(debit.New(debit.Config{Store: p.Store, DeadLetter: dlq, Classifier: sentiment.Offline{}, Log: log, Now: p.Clock.Now,
+		AfterCommit: alertHook(notifier)}))(t)
 	totalEvents, crashes, faults := 0, 0, 0
 	notified, repeats, planChanges := 0, 0, 0
 	for round := 0; round < rounds; round++ {

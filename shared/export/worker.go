@@ -45,9 +45,34 @@ type Worker struct {
 	now  func() time.Time
 }
 
+// WorkerConfig is what a Worker is built from; NewWorker validates it.
+type WorkerConfig struct {
+	Source  Source
+	Objects Objects
+	Log     *slog.Logger
+}
+
+// Validate says what is missing.
+func (c WorkerConfig) Validate() error {
+	var errs []error
+	if c.Source == nil {
+		errs = append(errs, errors.New("export: Source is required"))
+	}
+	if c.Objects == nil {
+		errs = append(errs, errors.New("export: Objects is required"))
+	}
+	if c.Log == nil {
+		errs = append(errs, errors.New("export: Log is required"))
+	}
+	return errors.Join(errs...)
+}
+
 // NewWorker builds a worker.
-func NewWorker(src Source, objs Objects, log *slog.Logger) *Worker {
-	return &Worker{src: src, objs: objs, log: log, now: time.Now}
+func NewWorker(cfg WorkerConfig) (*Worker, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &Worker{src: cfg.Source, objs: cfg.Objects, log: cfg.Log, now: time.Now}, nil
 }
 
 // Result is what one export wrote.

@@ -47,6 +47,29 @@ type Store interface {
 	GetExport(ctx context.Context, org, id string) (records.Export, error)
 }
 
+// Config is what the API is built from; New validates it.
+type Config struct {
+	Store Store
+	Log   *slog.Logger
+	// Now is the clock; nil is time.Now (tests set it).
+	Now func() time.Time
+	// Exports, when set, turns on POST /v1/consumption/exports and its
+	// status route.
+	Exports Exports
+}
+
+// Validate says what is missing.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Store == nil {
+		errs = append(errs, errors.New("home: Store is required"))
+	}
+	if c.Log == nil {
+		errs = append(errs, errors.New("home: Log is required"))
+	}
+	return errors.Join(errs...)
+}
+
 // API is the Home API handler.
 type API struct {
 	st  Store
@@ -60,8 +83,14 @@ type API struct {
 }
 
 // New builds the API.
-func New(st Store, log *slog.Logger) *API {
-	a := &API{st: st, log: log, now: time.Now, mux: http.NewServeMux()}
+func New(cfg Config) (*API, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	a := &API{st: cfg.Store, log: cfg.Log, now: cfg.Now, exports: cfg.Exports, mux: http.NewServeMux()}
+	if a.now == nil {
+		a.now = time.Now
+	}
 	a.mux.HandleFunc("GET /v1/home", a.withPrincipal(a.home))
 	a.mux.HandleFunc("GET /v1/consumption", a.withPrincipal(a.adminOnly(a.consumption)))
 	a.mux.HandleFunc("PUT /v1/plan", a.withPrincipal(a.adminOnly(a.putPlan)))
@@ -72,12 +101,9 @@ func New(st Store, log *slog.Logger) *API {
 	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		httpedge.WriteProblem(w, http.StatusNotFound, "no such route")
 	})
-	a.edge = httpedge.AccessLog(log, a.route, a.mux)
-	return a
+	a.edge = httpedge.AccessLog(a.log, a.route, a.mux)
+	return a, nil
 }
-
-// WithClock sets the clock (tests).
-func (a *API) WithClock(now func() time.Time) *API { a.now = now; return a }
 
 // ServeHTTP implements http.Handler: one access-log line per request.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.edge.ServeHTTP(w, r) }

@@ -23,9 +23,6 @@ type Exports interface {
 	Link(ctx context.Context, key, filename string, ttl time.Duration) (string, error)
 }
 
-// WithExports turns on POST /v1/consumption/exports and its status route.
-func (a *API) WithExports(e Exports) *API { a.exports = e; return a }
-
 // ExportRequest is POST /v1/consumption/exports's body: GET
 // /v1/consumption's range and view, each optional with the same defaults
 // (the current cycle up to today, the ledger).

@@ -48,25 +48,50 @@ type Store struct {
 	page int32
 }
 
-// New returns a store on table.
-func New(db API, table string) *Store {
-	return &Store{db: db, table: table, now: time.Now, maxState: MaxStateBytes}
+// Config is what a Store is built from; New validates it.
+type Config struct {
+	DB    API
+	Table string
+	// Now is the clock of TTLs and export expiry; nil is time.Now (tests
+	// set it).
+	Now func() time.Time
+	// MaxStateBytes bounds a contact's stored state; 0 is MaxStateBytes
+	// (tests of the size guard, which cannot afford 256 KB states, set
+	// less).
+	MaxStateBytes int
+	// StreamPage is LedgerStream's page size; 0 is StreamPage (tests: many
+	// page boundaries from few items).
+	StreamPage int32
 }
 
-// WithStateLimit returns a copy of the store that refuses contact states
-// above limit bytes (tests of the size guard, which cannot afford 256 KB
-// states).
-func (s *Store) WithStateLimit(limit int) *Store {
-	c := *s
-	c.maxState = limit
-	return &c
+// Validate says what is missing or unusable.
+func (c Config) Validate() error {
+	var errs []error
+	if c.DB == nil {
+		errs = append(errs, errors.New("store: DB is required"))
+	}
+	if c.Table == "" {
+		errs = append(errs, errors.New("store: Table is required"))
+	}
+	if c.MaxStateBytes < 0 || c.StreamPage < 0 {
+		errs = append(errs, fmt.Errorf("store: MaxStateBytes %d and StreamPage %d must not be negative", c.MaxStateBytes, c.StreamPage))
+	}
+	return errors.Join(errs...)
 }
 
-// WithClock returns a copy of the store using now for TTLs (tests).
-func (s *Store) WithClock(now func() time.Time) *Store {
-	c := *s
-	c.now = now
-	return &c
+// New returns a store on cfg.Table.
+func New(cfg Config) (*Store, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	st := &Store{db: cfg.DB, table: cfg.Table, now: cfg.Now, maxState: cfg.MaxStateBytes, page: cfg.StreamPage}
+	if st.now == nil {
+		st.now = time.Now
+	}
+	if st.maxState == 0 {
+		st.maxState = MaxStateBytes
+	}
+	return st, nil
 }
 
 // Table is the table name.

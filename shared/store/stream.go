@@ -153,7 +153,7 @@ func ledgerEntry(it map[string]types.AttributeValue) consumption.LedgerEntry {
 		ExpertAgentID: str(it, "expertAgentId")}
 }
 
-// streamPage is the page size of LedgerStream (WithStreamPage in tests).
+// streamPage is the page size of LedgerStream (Config.StreamPage in tests).
 func (st *Store) streamPage() int32 {
 	if st.page > 0 {
 		return st.page
@@ -165,14 +165,6 @@ func (st *Store) streamPage() int32 {
 // the functions' store.API has no batch writes).
 type BatchWriter interface {
 	BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
-}
-
-// WithStreamPage returns a copy of the store whose ledger stream reads
-// pages of n items (tests: many page boundaries from few items).
-func (st *Store) WithStreamPage(n int32) *Store {
-	c := *st
-	c.page = n
-	return &c
 }
 
 // LoadLedger writes ledger entries straight into the table with

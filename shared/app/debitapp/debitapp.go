@@ -65,11 +65,15 @@ func New(ctx context.Context, getenv app.Getenv, log *slog.Logger) (SQSHandler, 
 	if err != nil {
 		return nil, err
 	}
-	p, err := debit.New(st, deadletter.New(client, dlqURL), cls, log).WithRetry(visibility.New(client, queueURL), debit.DefaultRetry)
+	n, err := alerts.NewNotifier(alerts.NotifierConfig{Store: st, Bus: b, Log: log})
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", app.ErrConfig, err)
+		return nil, fmt.Errorf("%w: %w", app.ErrConfig, err)
 	}
-	p.WithAfterCommit(NotifyHook(alerts.NewNotifier(st, b, log), log))
+	p, err := debit.New(debit.Config{Store: st, DeadLetter: deadletter.New(client, dlqURL), Classifier: cls, Log: log,
+		Visibility: visibility.New(client, queueURL), Retry: debit.DefaultRetry, AfterCommit: NotifyHook(n, log)})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", app.ErrConfig, err)
+	}
 	return p.Handle, nil
 }
 

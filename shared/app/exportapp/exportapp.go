@@ -5,6 +5,7 @@ package exportapp
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strconv"
 
@@ -29,7 +30,11 @@ func New(ctx context.Context, getenv app.Getenv, log *slog.Logger) (SQSHandler, 
 	if err != nil {
 		return nil, err
 	}
-	return Handler(export.NewWorker(st, b, log), log), nil
+	w, err := export.NewWorker(export.WorkerConfig{Source: st, Objects: b, Log: log})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", app.ErrConfig, err)
+	}
+	return Handler(w, log), nil
 }
 
 // Handler runs each job of a batch (the event source sends one at a time):

@@ -5,6 +5,7 @@ package notifyapp
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 
@@ -41,5 +42,9 @@ func New(ctx context.Context, getenv app.Getenv, log *slog.Logger) (SQSHandler, 
 		// Receivers on this machine are the point of a local run.
 		client = &http.Client{Timeout: alerts.DeliveryTimeout}
 	}
-	return alerts.NewDeliverer(st, client, vis, log).Handle, nil
+	d, err := alerts.NewDeliverer(alerts.DelivererConfig{Subscriptions: st, Client: client, Visibility: vis, Log: log})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", app.ErrConfig, err)
+	}
+	return d.Handle, nil
 }

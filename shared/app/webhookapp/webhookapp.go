@@ -56,7 +56,11 @@ func New(ctx context.Context, getenv app.Getenv, log *slog.Logger) (http.Handler
 		if err != nil {
 			return nil, err
 		}
-		accts := webhook.StoredAccounts{Store: store.New(awscfg.DynamoDBWith(awsCfg, getenv), table)}
+		st, err := store.New(store.Config{DB: awscfg.DynamoDBWith(awsCfg, getenv), Table: table})
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", app.ErrConfig, err)
+		}
+		accts := webhook.StoredAccounts{Store: st}
 		deps.Accounts = &webhook.CachedAccounts{Next: accts}
 	}
 	h, err := webhook.New(cfg, deps)
