@@ -1,12 +1,14 @@
 package alerts
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
+	"github.com/customercloud/home/shared/config"
 	"github.com/customercloud/home/shared/localdate"
 	"github.com/customercloud/home/shared/records"
 )
@@ -51,20 +53,8 @@ type NotifierConfig struct {
 
 // Validate says what is missing.
 func (c NotifierConfig) Validate() error {
-	var errs []error
-	if c.Store == nil {
-		errs = append(errs, errors.New("alerts: Store is required"))
-	}
-	if c.Bus == nil {
-		errs = append(errs, errors.New("alerts: Bus is required"))
-	}
-	if c.Log == nil {
-		errs = append(errs, errors.New("alerts: Log is required"))
-	}
-	if c.Lease < 0 {
-		errs = append(errs, fmt.Errorf("alerts: Lease %v is negative", c.Lease))
-	}
-	return errors.Join(errs...)
+	return config.Check("alerts", config.Required("Store", c.Store != nil), config.Required("Bus", c.Bus != nil),
+		config.Required("Log", c.Log != nil), config.NotNegative("Lease", c.Lease))
 }
 
 // NewNotifier builds a notifier.
@@ -72,14 +62,7 @@ func NewNotifier(cfg NotifierConfig) (*Notifier, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	n := &Notifier{st: cfg.Store, bus: cfg.Bus, log: cfg.Log, now: cfg.Now, lease: cfg.Lease}
-	if n.now == nil {
-		n.now = time.Now
-	}
-	if n.lease == 0 {
-		n.lease = DefaultLease
-	}
-	return n, nil
+	return &Notifier{st: cfg.Store, bus: cfg.Bus, log: cfg.Log, now: config.Clock(cfg.Now), lease: cmp.Or(cfg.Lease, DefaultLease)}, nil
 }
 
 // Check is one organization's cycle to look at. Packages is the cycle's mass

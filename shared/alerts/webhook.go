@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/customercloud/home/shared/backoff"
+	"github.com/customercloud/home/shared/config"
 	"github.com/customercloud/home/shared/records"
 )
 
@@ -209,17 +210,8 @@ type DelivererConfig struct {
 
 // Validate says what is missing.
 func (c DelivererConfig) Validate() error {
-	var errs []error
-	if c.Subscriptions == nil {
-		errs = append(errs, errors.New("alerts: Subscriptions is required"))
-	}
-	if c.Client == nil {
-		errs = append(errs, errors.New("alerts: Client is required"))
-	}
-	if c.Log == nil {
-		errs = append(errs, errors.New("alerts: Log is required"))
-	}
-	return errors.Join(errs...)
+	return config.Check("alerts", config.Required("Subscriptions", c.Subscriptions != nil), config.Required("Client", c.Client != nil),
+		config.Required("Log", c.Log != nil))
 }
 
 // NewDeliverer builds a deliverer.

@@ -18,6 +18,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/customercloud/home/shared/config"
 	"github.com/customercloud/home/shared/resources"
 )
 
@@ -44,17 +45,8 @@ type VerifierConfig struct {
 // Validate says what is missing: a verifier with no issuer, audience or
 // key would refuse every token.
 func (c VerifierConfig) Validate() error {
-	var errs []error
-	if c.Issuer == "" {
-		errs = append(errs, errors.New("auth: Issuer is required"))
-	}
-	if c.Audience == "" {
-		errs = append(errs, errors.New("auth: Audience is required"))
-	}
-	if len(c.Keys) == 0 {
-		errs = append(errs, errors.New("auth: at least one key is required"))
-	}
-	return errors.Join(errs...)
+	return config.Check("auth", config.Required("Issuer", c.Issuer != ""), config.Required("Audience", c.Audience != ""),
+		config.Required("Keys", len(c.Keys) > 0))
 }
 
 // NewVerifier trusts the configured keys by key id.
@@ -62,11 +54,7 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	v := &Verifier{issuer: cfg.Issuer, audience: cfg.Audience, keys: cfg.Keys, now: cfg.Now}
-	if v.now == nil {
-		v.now = time.Now
-	}
-	return v, nil
+	return &Verifier{issuer: cfg.Issuer, audience: cfg.Audience, keys: cfg.Keys, now: config.Clock(cfg.Now)}, nil
 }
 
 // Verify returns the token's claims flattened to strings, as API Gateway

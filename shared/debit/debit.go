@@ -17,6 +17,7 @@
 package debit
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -29,6 +30,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/customercloud/home/shared/config"
 	"github.com/customercloud/home/shared/event"
 	"github.com/customercloud/home/shared/geo"
 	"github.com/customercloud/home/shared/ingest"
@@ -169,28 +171,12 @@ type Config struct {
 
 // Validate says what is missing or unusable.
 func (c Config) Validate() error {
-	var errs []error
-	if c.Store == nil {
-		errs = append(errs, errors.New("debit: Store is required"))
-	}
-	if c.DeadLetter == nil {
-		errs = append(errs, errors.New("debit: DeadLetter is required"))
-	}
-	if c.Classifier == nil {
-		errs = append(errs, errors.New("debit: Classifier is required"))
-	}
-	if c.Log == nil {
-		errs = append(errs, errors.New("debit: Log is required"))
-	}
-	if c.Parallel < 0 {
-		errs = append(errs, fmt.Errorf("debit: Parallel %d is negative", c.Parallel))
-	}
+	rules := []config.Rule{config.Required("Store", c.Store != nil), config.Required("DeadLetter", c.DeadLetter != nil),
+		config.Required("Classifier", c.Classifier != nil), config.Required("Log", c.Log != nil), config.NotNegative("Parallel", c.Parallel)}
 	if c.Visibility != nil {
-		if err := c.Retry.Validate(); err != nil {
-			errs = append(errs, err)
-		}
+		rules = append(rules, config.Valid("Retry", c.Retry.Validate()))
 	}
-	return errors.Join(errs...)
+	return config.Check("debit", rules...)
 }
 
 // New builds a processor.
@@ -198,15 +184,8 @@ func New(cfg Config) (*Processor, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	p := &Processor{store: cfg.Store, dlq: cfg.DeadLetter, sentiment: cfg.Classifier, log: cfg.Log, now: cfg.Now,
-		parallel: cfg.Parallel, vis: cfg.Visibility, retry: cfg.Retry, afterCommit: cfg.AfterCommit}
-	if p.now == nil {
-		p.now = time.Now
-	}
-	if p.parallel == 0 {
-		p.parallel = DefaultParallel
-	}
-	return p, nil
+	return &Processor{store: cfg.Store, dlq: cfg.DeadLetter, sentiment: cfg.Classifier, log: cfg.Log, now: config.Clock(cfg.Now),
+		parallel: cmp.Or(cfg.Parallel, DefaultParallel), vis: cfg.Visibility, retry: cfg.Retry, afterCommit: cfg.AfterCommit}, nil
 }
 
 // maxConflictRetries bounds re-read-and-reapply rounds for one group.

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/customercloud/home/shared/config"
 	"github.com/customercloud/home/shared/consumption"
 	"github.com/customercloud/home/shared/localdate"
 	"github.com/customercloud/home/shared/records"
@@ -54,17 +55,8 @@ type WorkerConfig struct {
 
 // Validate says what is missing.
 func (c WorkerConfig) Validate() error {
-	var errs []error
-	if c.Source == nil {
-		errs = append(errs, errors.New("export: Source is required"))
-	}
-	if c.Objects == nil {
-		errs = append(errs, errors.New("export: Objects is required"))
-	}
-	if c.Log == nil {
-		errs = append(errs, errors.New("export: Log is required"))
-	}
-	return errors.Join(errs...)
+	return config.Check("export", config.Required("Source", c.Source != nil), config.Required("Objects", c.Objects != nil),
+		config.Required("Log", c.Log != nil))
 }
 
 // NewWorker builds a worker.

@@ -24,6 +24,7 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 
 	"github.com/customercloud/home/shared/auth"
+	"github.com/customercloud/home/shared/config"
 	"github.com/customercloud/home/shared/consumption"
 	"github.com/customercloud/home/shared/export"
 	"github.com/customercloud/home/shared/httpedge"
@@ -60,14 +61,7 @@ type Config struct {
 
 // Validate says what is missing.
 func (c Config) Validate() error {
-	var errs []error
-	if c.Store == nil {
-		errs = append(errs, errors.New("home: Store is required"))
-	}
-	if c.Log == nil {
-		errs = append(errs, errors.New("home: Log is required"))
-	}
-	return errors.Join(errs...)
+	return config.Check("home", config.Required("Store", c.Store != nil), config.Required("Log", c.Log != nil))
 }
 
 // API is the Home API handler.
@@ -87,10 +81,7 @@ func New(cfg Config) (*API, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	a := &API{st: cfg.Store, log: cfg.Log, now: cfg.Now, exports: cfg.Exports, mux: http.NewServeMux()}
-	if a.now == nil {
-		a.now = time.Now
-	}
+	a := &API{st: cfg.Store, log: cfg.Log, now: config.Clock(cfg.Now), exports: cfg.Exports, mux: http.NewServeMux()}
 	a.mux.HandleFunc("GET /v1/home", a.withPrincipal(a.home))
 	a.mux.HandleFunc("GET /v1/consumption", a.withPrincipal(a.adminOnly(a.consumption)))
 	a.mux.HandleFunc("PUT /v1/plan", a.withPrincipal(a.adminOnly(a.putPlan)))

@@ -4,6 +4,7 @@
 package rollup
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/customercloud/home/shared/config"
 	"github.com/customercloud/home/shared/ingest"
 	"github.com/customercloud/home/shared/localdate"
 	"github.com/customercloud/home/shared/metrics"
@@ -51,17 +53,8 @@ type Config struct {
 
 // Validate says what is missing.
 func (c Config) Validate() error {
-	var errs []error
-	if c.Store == nil {
-		errs = append(errs, errors.New("rollup: Store is required"))
-	}
-	if c.Log == nil {
-		errs = append(errs, errors.New("rollup: Log is required"))
-	}
-	if c.Parallel < 0 {
-		errs = append(errs, fmt.Errorf("rollup: Parallel %d is negative", c.Parallel))
-	}
-	return errors.Join(errs...)
+	return config.Check("rollup", config.Required("Store", c.Store != nil), config.Required("Log", c.Log != nil),
+		config.NotNegative("Parallel", c.Parallel))
 }
 
 // New returns a runner.
@@ -69,14 +62,7 @@ func New(cfg Config) (*Runner, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	r := &Runner{st: cfg.Store, log: cfg.Log, now: cfg.Now, parallel: cfg.Parallel, afterOrg: cfg.AfterOrg}
-	if r.now == nil {
-		r.now = time.Now
-	}
-	if r.parallel == 0 {
-		r.parallel = DefaultParallel
-	}
-	return r, nil
+	return &Runner{st: cfg.Store, log: cfg.Log, now: config.Clock(cfg.Now), parallel: cmp.Or(cfg.Parallel, DefaultParallel), afterOrg: cfg.AfterOrg}, nil
 }
 
 // Stats is what one organization's rollup read.

@@ -6,6 +6,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -17,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/customercloud/home/shared/config"
 	"github.com/customercloud/home/shared/ingest"
 	"github.com/customercloud/home/shared/keys"
 	"github.com/customercloud/home/shared/plan"
@@ -66,17 +68,8 @@ type Config struct {
 
 // Validate says what is missing or unusable.
 func (c Config) Validate() error {
-	var errs []error
-	if c.DB == nil {
-		errs = append(errs, errors.New("store: DB is required"))
-	}
-	if c.Table == "" {
-		errs = append(errs, errors.New("store: Table is required"))
-	}
-	if c.MaxStateBytes < 0 || c.StreamPage < 0 {
-		errs = append(errs, fmt.Errorf("store: MaxStateBytes %d and StreamPage %d must not be negative", c.MaxStateBytes, c.StreamPage))
-	}
-	return errors.Join(errs...)
+	return config.Check("store", config.Required("DB", c.DB != nil), config.Required("Table", c.Table != ""),
+		config.NotNegative("MaxStateBytes", c.MaxStateBytes), config.NotNegative("StreamPage", c.StreamPage))
 }
 
 // New returns a store on cfg.Table.
@@ -84,14 +77,7 @@ func New(cfg Config) (*Store, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	st := &Store{db: cfg.DB, table: cfg.Table, now: cfg.Now, maxState: cfg.MaxStateBytes, page: cfg.StreamPage}
-	if st.now == nil {
-		st.now = time.Now
-	}
-	if st.maxState == 0 {
-		st.maxState = MaxStateBytes
-	}
-	return st, nil
+	return &Store{db: cfg.DB, table: cfg.Table, now: config.Clock(cfg.Now), maxState: cmp.Or(cfg.MaxStateBytes, MaxStateBytes), page: cfg.StreamPage}, nil
 }
 
 // Table is the table name.

@@ -5,8 +5,8 @@ package s3objects
 
 import (
 	"bytes"
+	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
 	"time"
@@ -18,6 +18,7 @@ import (
 	"github.com/customercloud/home/shared/app"
 	"github.com/customercloud/home/shared/awscfg"
 	"github.com/customercloud/home/shared/awscfg/s3cfg"
+	"github.com/customercloud/home/shared/config"
 	"github.com/customercloud/home/shared/export"
 	"github.com/customercloud/home/shared/resources"
 )
@@ -46,17 +47,8 @@ type Config struct {
 
 // Validate says what is missing.
 func (c Config) Validate() error {
-	var errs []error
-	if c.Client == nil {
-		errs = append(errs, errors.New("s3objects: Client is required"))
-	}
-	if c.Name == "" {
-		errs = append(errs, errors.New("s3objects: Name is required"))
-	}
-	if c.PartSize < 0 {
-		errs = append(errs, fmt.Errorf("s3objects: PartSize %d is negative", c.PartSize))
-	}
-	return errors.Join(errs...)
+	return config.Check("s3objects", config.Required("Client", c.Client != nil), config.Required("Name", c.Name != ""),
+		config.NotNegative("PartSize", c.PartSize))
 }
 
 // New returns the bucket cfg.Name on cfg.Client.
@@ -64,11 +56,7 @@ func New(cfg Config) (*Bucket, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	b := &Bucket{client: cfg.Client, presign: s3.NewPresignClient(cfg.Client), name: cfg.Name, partSize: cfg.PartSize}
-	if b.partSize == 0 {
-		b.partSize = PartSize
-	}
-	return b, nil
+	return &Bucket{client: cfg.Client, presign: s3.NewPresignClient(cfg.Client), name: cfg.Name, partSize: cmp.Or(cfg.PartSize, PartSize)}, nil
 }
 
 // FromEnv is the exports bucket named by EXPORTS_BUCKET, on the local S3
