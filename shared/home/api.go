@@ -156,6 +156,19 @@ func (a *API) adminOnly(next func(http.ResponseWriter, *http.Request, auth.Princ
 	}
 }
 
+// profileToday is the first read of every route that works on dates: the
+// organization's profile, now, and its local today in the plan's zone.
+// When the read fails it has answered 500 and reports false.
+func (a *API) profileToday(w http.ResponseWriter, r *http.Request, org string) (records.Profile, time.Time, localdate.Date, bool) {
+	prof, err := a.st.GetProfile(r.Context(), org)
+	if err != nil {
+		a.internal(w, r, err)
+		return prof, time.Time{}, 0, false
+	}
+	now := a.now()
+	return prof, now, localdate.Of(now, prof.Plan.Location()), true
+}
+
 func (a *API) internal(w http.ResponseWriter, r *http.Request, err error) {
 	httpedge.Log(r.Context()).ErrorContext(r.Context(), "request failed", "error", err.Error())
 	httpedge.WriteProblem(w, http.StatusInternalServerError, "the request could not be completed; retry later")
@@ -165,13 +178,10 @@ func (a *API) internal(w http.ResponseWriter, r *http.Request, err error) {
 // say which local day and billing cycle are current, then those figures in
 // one batch read.
 func (a *API) home(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	now := a.now()
-	prof, err := a.st.GetProfile(r.Context(), p.Org)
-	if err != nil {
-		a.internal(w, r, err)
+	prof, now, today, ok := a.profileToday(w, r, p.Org)
+	if !ok {
 		return
 	}
-	today := localdate.Of(now, prof.Plan.Location())
 	figs, err := a.st.HomeFigures(r.Context(), p.Org, today.String(), prof.Plan.Cycle(today).From.String())
 	if err != nil {
 		a.internal(w, r, err)
@@ -248,13 +258,11 @@ type Consumption struct {
 }
 
 func (a *API) consumption(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	prof, err := a.st.GetProfile(r.Context(), p.Org)
-	if err != nil {
-		a.internal(w, r, err)
+	prof, _, today, ok := a.profileToday(w, r, p.Org)
+	if !ok {
 		return
 	}
 	loc := prof.Plan.Location()
-	today := localdate.Of(a.now(), loc)
 	cyc := prof.Plan.Cycle(today)
 	query := r.URL.Query()
 	q := ConsumptionQuery{From: cyc.From, To: today, Limit: 100, Cursor: query.Get("cursor")}

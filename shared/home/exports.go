@@ -108,13 +108,10 @@ func (a *API) postExport(w http.ResponseWriter, r *http.Request, p auth.Principa
 		httpedge.WriteProblem(w, http.StatusBadRequest, "invalid export", fs...)
 		return
 	}
-	prof, err := a.st.GetProfile(r.Context(), p.Org)
-	if err != nil {
-		a.internal(w, r, err)
+	prof, now, today, ok := a.profileToday(w, r, p.Org)
+	if !ok {
 		return
 	}
-	now := a.now()
-	today := localdate.Of(now, prof.Plan.Location())
 	req := export.Request{From: prof.Plan.Cycle(today).From, To: today, View: export.ViewLedger}
 	if body.From != nil {
 		req.From, _ = localdate.Parse(*body.From)

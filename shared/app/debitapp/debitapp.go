@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 
-	"github.com/aws/aws-lambda-go/events"
-
 	"github.com/customercloud/home/shared/alerts"
 	"github.com/customercloud/home/shared/app"
 	"github.com/customercloud/home/shared/app/busapp"
@@ -21,9 +19,6 @@ import (
 	"github.com/customercloud/home/shared/sentiment"
 	"github.com/customercloud/home/shared/visibility"
 )
-
-// SQSHandler is the debit function's Lambda signature.
-type SQSHandler func(context.Context, events.SQSEvent) (events.SQSEventResponse, error)
 
 // Classifier picks the sentiment classifier: the offline one unless
 // SENTIMENT_PROVIDER says comprehend.
@@ -39,7 +34,7 @@ var Classifier = func(ctx context.Context, getenv app.Getenv) (sentiment.Classif
 }
 
 // New builds the debit function's handler from its environment.
-func New(ctx context.Context, getenv app.Getenv, log *slog.Logger) (SQSHandler, error) {
+func New(ctx context.Context, getenv app.Getenv, log *slog.Logger) (app.SQSHandler, error) {
 	st, err := app.TableStore(ctx, getenv)
 	if err != nil {
 		return nil, err
@@ -61,13 +56,9 @@ func New(ctx context.Context, getenv app.Getenv, log *slog.Logger) (SQSHandler, 
 		return nil, err
 	}
 	client := sqscfg.New(cfg, getenv)
-	b, err := busapp.New(ctx, getenv)
+	n, err := busapp.Notifier(ctx, getenv, st, log)
 	if err != nil {
 		return nil, err
-	}
-	n, err := alerts.NewNotifier(alerts.NotifierConfig{Store: st, Bus: b, Log: log})
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", app.ErrConfig, err)
 	}
 	p, err := debit.New(debit.Config{Store: st, DeadLetter: deadletter.New(client, dlqURL), Classifier: cls, Log: log,
 		Visibility: visibility.New(client, queueURL), Retry: debit.DefaultRetry, AfterCommit: NotifyHook(n, log)})

@@ -17,11 +17,8 @@ import (
 	"github.com/customercloud/home/shared/resources"
 )
 
-// SQSHandler is the export function's Lambda signature.
-type SQSHandler func(context.Context, events.SQSEvent) (events.SQSEventResponse, error)
-
 // New builds the export function's handler from its environment.
-func New(ctx context.Context, getenv app.Getenv, log *slog.Logger) (SQSHandler, error) {
+func New(ctx context.Context, getenv app.Getenv, log *slog.Logger) (app.SQSHandler, error) {
 	st, err := app.TableStore(ctx, getenv)
 	if err != nil {
 		return nil, err
@@ -41,7 +38,7 @@ func New(ctx context.Context, getenv app.Getenv, log *slog.Logger) (SQSHandler, 
 // a message that is not a job is logged and dropped (no retry can mend
 // it); a job that failed for a transient reason is reported failed, so the
 // queue delivers it again, until its last receive marks it failed.
-func Handler(w *export.Worker, log *slog.Logger) SQSHandler {
+func Handler(w *export.Worker, log *slog.Logger) app.SQSHandler {
 	return func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 		var resp events.SQSEventResponse
 		for _, m := range ev.Records {

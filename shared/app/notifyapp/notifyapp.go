@@ -9,8 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 
-	"github.com/aws/aws-lambda-go/events"
-
 	"github.com/customercloud/home/shared/alerts"
 	"github.com/customercloud/home/shared/app"
 	"github.com/customercloud/home/shared/awscfg"
@@ -19,12 +17,9 @@ import (
 	"github.com/customercloud/home/shared/resources"
 )
 
-// SQSHandler is the notify function's Lambda signature.
-type SQSHandler func(context.Context, events.SQSEvent) (events.SQSEventResponse, error)
-
 // New builds the notify function's handler from its environment: outgoing
 // webhooks, signed, with backoff on the webhooks queue.
-func New(ctx context.Context, getenv app.Getenv, log *slog.Logger) (SQSHandler, error) {
+func New(ctx context.Context, getenv app.Getenv, log *slog.Logger) (app.SQSHandler, error) {
 	st, err := app.TableStore(ctx, getenv)
 	if err != nil {
 		return nil, err

@@ -26,13 +26,9 @@ func New(ctx context.Context, getenv app.Getenv, log *slog.Logger) (ScheduledHan
 	if err != nil {
 		return nil, err
 	}
-	b, err := busapp.New(ctx, getenv)
+	n, err := busapp.Notifier(ctx, getenv, st, log)
 	if err != nil {
 		return nil, err
-	}
-	n, err := alerts.NewNotifier(alerts.NotifierConfig{Store: st, Bus: b, Log: log})
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", app.ErrConfig, err)
 	}
 	r, err := rollup.New(rollup.Config{Store: st, Log: log, AfterOrg: SweepHook(n, log)})
 	if err != nil {
