@@ -30,6 +30,7 @@ import (
 	"github.com/customercloud/home/shared/auth"
 	"github.com/customercloud/home/shared/bus"
 	"github.com/customercloud/home/shared/bus/delay"
+	"github.com/customercloud/home/shared/consumption"
 	"github.com/customercloud/home/shared/deadletter"
 	"github.com/customercloud/home/shared/debit"
 	"github.com/customercloud/home/shared/event"
@@ -350,4 +351,24 @@ func (p *Pipeline) Deliver(t testing.TB, evs []event.Event) {
 func OfflineLabel(text string) string {
 	l, _ := sentiment.Offline{}.Classify(context.Background(), text)
 	return string(l)
+}
+
+// Ledger is every ledger entry of org whose window opened before until,
+// oldest first, read page by page as GET /v1/consumption pages it: what the
+// oracle tests recount.
+func (p *Pipeline) Ledger(t testing.TB, org string, until time.Time) []consumption.LedgerEntry {
+	t.Helper()
+	var all []consumption.LedgerEntry
+	cursor := ""
+	for {
+		entries, next, err := p.Store.Ledger(context.Background(), org, time.Unix(0, 0), until, cursor, 500)
+		if err != nil {
+			t.Fatalf("ledger of %s: %v", org, err)
+		}
+		all = append(all, entries...)
+		if next == "" {
+			return all
+		}
+		cursor = next
+	}
 }

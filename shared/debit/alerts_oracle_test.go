@@ -117,31 +117,21 @@ type cycleUsage struct {
 func ledgerUsage(t *testing.T, p *pipeline.Pipeline, org string, pl plan.Plan) map[localdate.Date]*cycleUsage {
 	t.Helper()
 	out := map[localdate.Date]*cycleUsage{}
-	cursor := ""
-	for {
-		entries, next, err := p.Store.Ledger(context.Background(), org, time.Unix(0, 0), time.Now().Add(48*time.Hour), cursor, 500)
+	for _, e := range p.Ledger(t, org, time.Now().Add(48*time.Hour)) {
+		d, err := localdate.Parse(e.Date)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, e := range entries {
-			d, err := localdate.Parse(e.Date)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c := pl.Cycle(d).From
-			if out[c] == nil {
-				out[c] = &cycleUsage{agents: map[string]int64{}}
-			}
-			out[c].total++
-			if e.ExpertAgentID != "" {
-				out[c].agents[e.ExpertAgentID]++
-			}
+		c := pl.Cycle(d).From
+		if out[c] == nil {
+			out[c] = &cycleUsage{agents: map[string]int64{}}
 		}
-		if next == "" {
-			return out
+		out[c].total++
+		if e.ExpertAgentID != "" {
+			out[c].agents[e.ExpertAgentID]++
 		}
-		cursor = next
 	}
+	return out
 }
 
 // expectedCrossings is the oracle of notifications: every (cycle, resource,

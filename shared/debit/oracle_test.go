@@ -348,19 +348,8 @@ func compareBilling(t *testing.T, p *pipeline.Pipeline, org string, want oracle.
 	t.Helper()
 	ctx := context.Background()
 	var got []string
-	cursor := ""
-	for {
-		entries, next, err := p.Store.Ledger(ctx, org, time.Unix(0, 0), time.Now().Add(48*time.Hour), cursor, 500)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range entries {
-			got = append(got, e.ContactID+"|"+e.Lane+"|"+e.Channel+"|"+e.WindowStart+"|"+e.EventID)
-		}
-		if next == "" {
-			break
-		}
-		cursor = next
+	for _, e := range p.Ledger(t, org, time.Now().Add(48*time.Hour)) {
+		got = append(got, e.ContactID+"|"+e.Lane+"|"+e.Channel+"|"+e.WindowStart+"|"+e.EventID)
 	}
 	var exp []string
 	for _, d := range want.Debits {
