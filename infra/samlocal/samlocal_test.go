@@ -32,6 +32,7 @@ import (
 	"github.com/customercloud/home/infra/local/lambdaapi"
 	"github.com/customercloud/home/infra/local/runner"
 	"github.com/customercloud/home/internal/testenv"
+	"github.com/customercloud/home/internal/testkit"
 	"github.com/customercloud/home/shared/auth"
 	"github.com/customercloud/home/shared/resources"
 	"github.com/customercloud/home/shared/store"
@@ -88,7 +89,7 @@ func newFixture(t *testing.T, s samEnv) fixture {
 	stack := testenv.Stack(t)
 	fx := fixture{stack: stack, table: stack.NewTable(t)}
 	fx.eventsURL, fx.dlq = stack.NewQueues(t)
-	fx.st = store.New(stack.DDB, fx.table)
+	fx.st = testkit.Must(store.New(store.Config{DB: stack.DDB, Table: fx.table}))(t)
 	raw, err := os.ReadFile(s.baseEnvVars)
 	if err != nil {
 		t.Fatal(err)

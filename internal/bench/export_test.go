@@ -18,7 +18,7 @@ import (
 	"github.com/customercloud/home/shared/export"
 	"github.com/customercloud/home/shared/keys"
 	"github.com/customercloud/home/shared/localdate"
-	"github.com/customercloud/home/shared/store"
+	"github.com/customercloud/home/shared/records"
 )
 
 // exportRows is the ledger size of BenchmarkExport: EXPORT_BENCH_ROWS, or
@@ -134,7 +134,7 @@ func BenchmarkExport(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		rec := store.ExportRecord{ID: id, From: from.String(), To: today.String(), View: export.ViewLedger,
+		rec := records.Export{ID: id, From: from.String(), To: today.String(), View: export.ViewLedger,
 			Status: export.StatusQueued, ObjectKey: export.ObjectKey(org, id), CreatedAt: end, Updated: end, ExpiresAt: end.Add(export.Retention)}
 		if err := p.Store.CreateExport(context.Background(), org, rec); err != nil {
 			b.Fatal(err)

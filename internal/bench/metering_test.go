@@ -103,7 +103,7 @@ func (s *side) byKind(evs []event.Event) map[string]*cost {
 func runNaive(b *testing.B, evs []event.Event, batches []batch) *side {
 	b.StopTimer()
 	p := newPipeline(b, batches[0].now, meterOrg)
-	n := NewNaive(p.Meter, p.Table, p.Clock.Now, sentiment.Offline{})
+	n := testkit.Must(NewNaive(p.Meter, p.Table, p.Clock.Now, sentiment.Offline{}))(b)
 	s := &side{name: "naive", events: len(evs), per: make([]cost, len(evs))}
 	ctx := context.Background()
 	b.StartTimer()
@@ -144,8 +144,8 @@ func runOurs(b *testing.B, name string, evs []event.Event, batches []batch) *sid
 	b.StopTimer()
 	p := newPipeline(b, batches[0].now, meterOrg)
 	tp := newTap(p.Meter)
-	st := store.New(p.Meter, p.Table).WithClock(p.Clock.Now)
-	proc := debit.New(st, testkit.NoDLQ{}, sentiment.Offline{}, discard).WithClock(p.Clock.Now)
+	st := testkit.Must(store.New(store.Config{DB: p.Meter, Table: p.Table, Now: p.Clock.Now}))(b)
+	proc := testkit.Must(debit.New(debit.Config{Store: st, DeadLetter: testkit.NoDLQ{}, Classifier: sentiment.Offline{}, Log: discard, Now: p.Clock.Now}))(b)
 	s := &side{name: name, events: len(evs), per: make([]cost, len(evs))}
 	sz := newSizer(p)
 	ctx := context.Background()

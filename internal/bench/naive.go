@@ -68,8 +68,12 @@ type Naive struct {
 
 // NewNaive returns the baseline on table, through db (normally a
 // ddbmeter.Meter), with clock now and classifier cls (nil: no sentiment).
-func NewNaive(db store.API, table string, now func() time.Time, cls sentiment.Classifier) *Naive {
-	return &Naive{db: db, st: store.New(db, table).WithClock(now), table: table, now: now, cls: cls, plans: map[string]plan.Plan{}}
+func NewNaive(db store.API, table string, now func() time.Time, cls sentiment.Classifier) (*Naive, error) {
+	st, err := store.New(store.Config{DB: db, Table: table, Now: now})
+	if err != nil {
+		return nil, err
+	}
+	return &Naive{db: db, st: st, table: table, now: now, cls: cls, plans: map[string]plan.Plan{}}, nil
 }
 
 // NaiveResult is what handling one message did.

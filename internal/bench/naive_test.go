@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/customercloud/home/internal/gen"
+	"github.com/customercloud/home/internal/testkit"
 	"github.com/customercloud/home/shared/sentiment"
 )
 
@@ -20,7 +21,7 @@ func TestNaiveMatchesOurs(t *testing.T) {
 	feed(t, ours, batches)
 
 	p := newPipeline(t, batches[0].now, meterOrg)
-	n := NewNaive(p.Meter, p.Table, p.Clock.Now, sentiment.Offline{})
+	n := testkit.Must(NewNaive(p.Meter, p.Table, p.Clock.Now, sentiment.Offline{}))(t)
 	ctx := context.Background()
 	for _, bt := range batches {
 		p.Clock.Set(bt.now)

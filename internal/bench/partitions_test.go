@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/customercloud/home/internal/gen"
+	"github.com/customercloud/home/internal/testkit"
 	"github.com/customercloud/home/shared/debit"
 	"github.com/customercloud/home/shared/event"
 	"github.com/customercloud/home/shared/ingest"
@@ -153,9 +154,9 @@ func BenchmarkBurst(b *testing.B) {
 		b.StopTimer()
 		p := newPipeline(b, start, meterOrg)
 		tp := newTap(p.Meter)
-		st := store.New(p.Meter, p.Table).WithClock(p.Clock.Now)
+		st := testkit.Must(store.New(store.Config{DB: p.Meter, Table: p.Table, Now: p.Clock.Now}))(b)
 		dlq := &countingDLQ{}
-		proc := debit.New(st, dlq, sentiment.Offline{}, discard).WithClock(p.Clock.Now)
+		proc := testkit.Must(debit.New(debit.Config{Store: st, DeadLetter: dlq, Classifier: sentiment.Offline{}, Log: discard, Now: p.Clock.Now}))(b)
 		sz := newSizer(p)
 		load = partitionLoad{}
 		elapsed = 0
@@ -225,9 +226,9 @@ func BenchmarkContactState(b *testing.B) {
 				batches := fifoBatches(b, evs, 10)
 				p := newPipeline(b, batches[0].now, meterOrg)
 				tp := newTap(p.Meter)
-				st := store.New(p.Meter, p.Table).WithClock(p.Clock.Now)
+				st := testkit.Must(store.New(store.Config{DB: p.Meter, Table: p.Table, Now: p.Clock.Now}))(b)
 				dlq := &countingDLQ{}
-				proc := debit.New(st, dlq, sentiment.Offline{}, discard).WithClock(p.Clock.Now)
+				proc := testkit.Must(debit.New(debit.Config{Store: st, DeadLetter: dlq, Classifier: sentiment.Offline{}, Log: discard, Now: p.Clock.Now}))(b)
 				sz := newSizer(p)
 				ck := keys.Contact(meterOrg, "busy")
 				ref := ingest.ContactRef{Org: meterOrg, Contact: "busy"}

@@ -149,7 +149,8 @@ func TestThresholdsNotifyExactlyOnce(t *testing.T) {
 	}
 	// The 80 % mark was left pending by the crash; the checks that followed
 	// respected its lease. The scheduled sweep, later, publishes it.
-	if _, err := alerts.NewNotifier(p.Store, p.Bus, slog.New(slog.NewJSONHandler(io.Discard, nil))).WithClock(func() time.Time { return now.Add(alerts.DefaultLease + time.Second) }).
+	later := func() time.Time { return now.Add(alerts.DefaultLease + time.Second) }
+	if _, err := testkit.Must(alerts.NewNotifier(alerts.NotifierConfig{Store: p.Store, Bus: p.Bus, Log: slog.New(slog.NewJSONHandler(io.Discard, nil)), Now: later}))(t).
 		Run(ctx, alerts.Check{Org: org, CycleStart: cycleStart(t, now)}); err != nil {
 		t.Fatal(err)
 	}

@@ -30,6 +30,7 @@ import (
 	"github.com/customercloud/home/shared/auth"
 	"github.com/customercloud/home/shared/bus"
 	"github.com/customercloud/home/shared/bus/delay"
+	"github.com/customercloud/home/shared/consumption"
 	"github.com/customercloud/home/shared/deadletter"
 	"github.com/customercloud/home/shared/debit"
 	"github.com/customercloud/home/shared/event"
@@ -157,9 +158,8 @@ func New(t testing.TB, o Options) *Pipeline {
 	}
 	p.Table = env.NewTable(t)
 	p.Meter = ddbmeter.New(env.DDB)
-	p.Store = store.New(p.Meter, p.Table).WithClock(p.Clock.Now)
-	p.Rollup = rollup.New(p.Store, o.Log).WithClock(p.Clock.Now)
-	p.API = home.New(p.Store, o.Log).WithClock(p.Clock.Now)
+	p.Store = testkit.Must(store.New(store.Config{DB: p.Meter, Table: p.Table, Now: p.Clock.Now}))(t)
+	p.Rollup = testkit.Must(rollup.New(rollup.Config{Store: p.Store, Log: o.Log, Now: p.Clock.Now}))(t)
 	keyOnce.Do(func() { key, keyErr = auth.LoadOrCreateLocalKey(t.TempDir()) })
 	if keyErr != nil {
 		t.Fatalf("local key: %v", keyErr)
@@ -176,14 +176,11 @@ func New(t testing.TB, o Options) *Pipeline {
 		}
 		p.Publisher = pub
 	}
-	p.Processor = debit.New(p.Store, dlq, o.Classifier, o.Log).WithClock(p.Clock.Now)
+	dcfg := debit.Config{Store: p.Store, DeadLetter: dlq, Classifier: o.Classifier, Log: o.Log, Now: p.Clock.Now}
 	if !o.NoQueue {
-		retry := TestRetry
+		dcfg.Visibility, dcfg.Retry = visibility.New(env.Queues, p.QueueURL), TestRetry
 		if o.Retry != nil {
-			retry = *o.Retry
-		}
-		if _, err := p.Processor.WithRetry(visibility.New(env.Queues, p.QueueURL), retry); err != nil {
-			t.Fatalf("retry: %v", err)
+			dcfg.Retry = *o.Retry
 		}
 	}
 	var notify runner.SQSHandler
@@ -194,25 +191,26 @@ func New(t testing.TB, o Options) *Pipeline {
 		p.NotificationsURL = env.NewQueueSet(t, []resources.QueueDef{resources.LocalNotificationsQueue})[resources.LocalNotificationsQueue.Name]
 		p.Bus = processBus{meter: p.Meter, inner: bus.LocalSQS{API: env.Queues, Targets: []string{p.NotificationsURL, p.WebhooksURL},
 			BusName: resources.NotificationsBus.Name, Now: p.Clock.Now}}
-		p.Notifier = alerts.NewNotifier(p.Store, p.Bus, o.Log).WithClock(p.Clock.Now)
-		p.Processor.WithAfterCommit(debitapp.NotifyHook(p.Notifier, o.Log))
+		p.Notifier = testkit.Must(alerts.NewNotifier(alerts.NotifierConfig{Store: p.Store, Bus: p.Bus, Log: o.Log, Now: p.Clock.Now}))(t)
+		dcfg.AfterCommit = debitapp.NotifyHook(p.Notifier, o.Log)
 		// Retries come back after a second, not the production backoff.
-		p.Deliverer = alerts.NewDeliverer(p.Store, o.Notifications.WebhookClient, delay.Visibility{API: env.Queues, QueueURL: p.WebhooksURL}, o.Log).
-			WithRetryDelay(func(int) time.Duration { return time.Second })
+		p.Deliverer = testkit.Must(alerts.NewDeliverer(alerts.DelivererConfig{Subscriptions: p.Store, Client: o.Notifications.WebhookClient,
+			Visibility: delay.Visibility{API: env.Queues, QueueURL: p.WebhooksURL}, Log: o.Log,
+			RetryDelay: func(int) time.Duration { return time.Second }}))(t)
 		notify = p.Deliverer.Handle
 	}
+	p.Processor = testkit.Must(debit.New(dcfg))(t)
+	hcfg := home.Config{Store: p.Store, Log: o.Log, Now: p.Clock.Now}
 	var exportH runner.SQSHandler
 	if o.Exports {
 		p.Bucket = env.NewBucket(t)
-		p.Objects = s3objects.New(env.S3, p.Bucket)
-		if o.ExportPartSize > 0 {
-			p.Objects = p.Objects.WithPartSize(o.ExportPartSize)
-		}
+		p.Objects = testkit.Must(s3objects.New(s3objects.Config{Client: env.S3, Name: p.Bucket, PartSize: o.ExportPartSize}))(t)
 		p.ExportsURL = env.NewQueueSet(t, []resources.QueueDef{resources.ExportsDLQ, resources.ExportsQueue})[resources.ExportsQueue.Name]
-		p.API.WithExports(awsexports.Service{SQS: env.Queues, QueueURL: p.ExportsURL, Bucket: p.Objects})
-		p.Exporter = export.NewWorker(p.Store, p.Objects, o.Log)
+		hcfg.Exports = awsexports.Service{SQS: env.Queues, QueueURL: p.ExportsURL, Bucket: p.Objects}
+		p.Exporter = testkit.Must(export.NewWorker(export.WorkerConfig{Source: p.Store, Objects: p.Objects, Log: o.Log}))(t)
 		exportH = runner.SQSHandler(exportapp.Handler(p.Exporter, o.Log))
 	}
+	p.API = testkit.Must(home.New(hcfg))(t)
 	proxy := app.Proxy(p.API)
 	var routes []runner.Route
 	for _, r := range resources.HomeAPI.Routes {
@@ -353,4 +351,24 @@ func (p *Pipeline) Deliver(t testing.TB, evs []event.Event) {
 func OfflineLabel(text string) string {
 	l, _ := sentiment.Offline{}.Classify(context.Background(), text)
 	return string(l)
+}
+
+// Ledger is every ledger entry of org whose window opened before until,
+// oldest first, read page by page as GET /v1/consumption pages it: what the
+// oracle tests recount.
+func (p *Pipeline) Ledger(t testing.TB, org string, until time.Time) []consumption.LedgerEntry {
+	t.Helper()
+	var all []consumption.LedgerEntry
+	cursor := ""
+	for {
+		entries, next, err := p.Store.Ledger(context.Background(), org, time.Unix(0, 0), until, cursor, 500)
+		if err != nil {
+			t.Fatalf("ledger of %s: %v", org, err)
+		}
+		all = append(all, entries...)
+		if next == "" {
+			return all
+		}
+		cursor = next
+	}
 }

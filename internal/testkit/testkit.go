@@ -87,3 +87,16 @@ func ByGroup(evs []event.Event) (groups []string, members map[string][]int) {
 	}
 	return groups, members
 }
+
+// Must turns a constructor's value and error into the value, failing the
+// test on the error: testkit.Must(store.New(cfg))(t) builds with the
+// Config-and-New constructors (store.New, debit.New, …) in one line.
+func Must[T any](v T, err error) func(tb testing.TB) T {
+	return func(tb testing.TB) T {
+		tb.Helper()
+		if err != nil {
+			tb.Fatalf("build %T: %v", v, err)
+		}
+		return v
+	}
+}

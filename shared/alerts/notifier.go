@@ -1,19 +1,21 @@
 package alerts
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
+	"github.com/customercloud/home/shared/config"
 	"github.com/customercloud/home/shared/localdate"
-	"github.com/customercloud/home/shared/store"
+	"github.com/customercloud/home/shared/records"
 )
 
 // Store is what the notifier needs from storage.
 type Store interface {
-	AlertState(ctx context.Context, org, cycleStart string) (store.AlertState, error)
+	AlertState(ctx context.Context, org, cycleStart string) (records.AlertState, error)
 	PutAlertMark(ctx context.Context, org, cycleStart, mark, value, prev string) error
 }
 
@@ -34,16 +36,34 @@ type Notifier struct {
 	bus   Bus
 	log   *slog.Logger
 	now   func() time.Time
+	lease time.Duration
+}
+
+// NotifierConfig is what a Notifier is built from; NewNotifier validates
+// it.
+type NotifierConfig struct {
+	Store Store
+	Bus   Bus
+	Log   *slog.Logger
+	// Now is the clock; nil is time.Now (tests set it).
+	Now func() time.Time
+	// Lease is how long a claimed mark is the claimer's; 0 is DefaultLease.
 	Lease time.Duration
 }
 
-// NewNotifier builds a notifier.
-func NewNotifier(st Store, bus Bus, log *slog.Logger) *Notifier {
-	return &Notifier{st: st, bus: bus, log: log, now: time.Now, Lease: DefaultLease}
+// Validate says what is missing.
+func (c NotifierConfig) Validate() error {
+	return config.Check("alerts", config.Required("Store", c.Store != nil), config.Required("Bus", c.Bus != nil),
+		config.Required("Log", c.Log != nil), config.NotNegative("Lease", c.Lease))
 }
 
-// WithClock sets the clock (tests).
-func (n *Notifier) WithClock(now func() time.Time) *Notifier { n.now = now; return n }
+// NewNotifier builds a notifier.
+func NewNotifier(cfg NotifierConfig) (*Notifier, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &Notifier{st: cfg.Store, bus: cfg.Bus, log: cfg.Log, now: config.Clock(cfg.Now), lease: cmp.Or(cfg.Lease, DefaultLease)}, nil
+}
 
 // Check is one organization's cycle to look at. Packages is the cycle's mass
 // sends per channel when the caller knows them (the scheduled sweep), nil
@@ -114,7 +134,7 @@ func (n *Notifier) Run(ctx context.Context, c Check) (Result, error) {
 				n.log.ErrorContext(ctx, "threshold mark unreadable", "org", c.Org, "cycle", cycle, "mark", mark, "error", err.Error())
 				continue
 			}
-			if old.State == stateSent || now.Sub(time.UnixMilli(old.ClaimedAt)) < n.Lease {
+			if old.State == stateSent || now.Sub(time.UnixMilli(old.ClaimedAt)) < n.lease {
 				continue
 			}
 			// Pending past its lease: whoever claimed it died before
@@ -126,7 +146,7 @@ func (n *Notifier) Run(ctx context.Context, c Check) (Result, error) {
 			v = markValue{State: statePending, ClaimedAt: now.UnixMilli(), Notification: NewNotification(c.Org, cyc, x, now)}
 		}
 		err := n.st.PutAlertMark(ctx, c.Org, cycle, mark, v.encode(), prev)
-		if errors.Is(err, store.ErrConflict) {
+		if errors.Is(err, records.ErrConflict) {
 			continue // another check claimed it first: it publishes
 		}
 		if err != nil {
@@ -150,7 +170,7 @@ func (n *Notifier) Run(ctx context.Context, c Check) (Result, error) {
 	for _, cl := range claims {
 		sent := cl.value
 		sent.State = stateSent
-		if err := n.st.PutAlertMark(ctx, c.Org, cycle, cl.mark, sent.encode(), cl.value.encode()); err != nil && !errors.Is(err, store.ErrConflict) {
+		if err := n.st.PutAlertMark(ctx, c.Org, cycle, cl.mark, sent.encode(), cl.value.encode()); err != nil && !errors.Is(err, records.ErrConflict) {
 			return res, err
 		}
 		n.log.InfoContext(ctx, "threshold notification published", "org", c.Org, "cycle", cycle,

@@ -24,7 +24,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/customercloud/home/shared/backoff"
-	"github.com/customercloud/home/shared/store"
+	"github.com/customercloud/home/shared/config"
+	"github.com/customercloud/home/shared/records"
 )
 
 // Standard Webhooks (standardwebhooks.com) headers and secret prefix.
@@ -145,7 +146,7 @@ func validHost(h string) bool {
 
 // Subscriptions is where the deliverer finds an organization's webhook.
 type Subscriptions interface {
-	GetWebhookSubscription(ctx context.Context, org string) (store.WebhookSubscription, error)
+	GetWebhookSubscription(ctx context.Context, org string) (records.WebhookSubscription, error)
 }
 
 // Visibility delays a failed message's next attempt (SQS
@@ -165,12 +166,6 @@ type Deliverer struct {
 	log    *slog.Logger
 	now    func() time.Time
 	delay  func(receiveCount int) time.Duration
-}
-
-// WithRetryDelay replaces the backoff schedule (tests use a short one).
-func (d *Deliverer) WithRetryDelay(f func(receiveCount int) time.Duration) *Deliverer {
-	d.delay = f
-	return d
 }
 
 // DeliveryTimeout bounds one POST.
@@ -198,10 +193,37 @@ func PublicOnlyClient() *http.Client {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
-// NewDeliverer builds a deliverer; vis may be nil (retries then follow the
-// queue's visibility timeout).
-func NewDeliverer(subs Subscriptions, client *http.Client, vis Visibility, log *slog.Logger) *Deliverer {
-	return &Deliverer{subs: subs, client: client, vis: vis, log: log, now: time.Now, delay: retryDelay}
+// DelivererConfig is what a Deliverer is built from; NewDeliverer
+// validates it.
+type DelivererConfig struct {
+	Subscriptions Subscriptions
+	// Client makes the POSTs (PublicOnlyClient in AWS).
+	Client *http.Client
+	// Visibility may be nil: retries then follow the queue's visibility
+	// timeout.
+	Visibility Visibility
+	Log        *slog.Logger
+	// RetryDelay is the pause before a message's next attempt; nil is the
+	// production backoff (tests use a short one).
+	RetryDelay func(receiveCount int) time.Duration
+}
+
+// Validate says what is missing.
+func (c DelivererConfig) Validate() error {
+	return config.Check("alerts", config.Required("Subscriptions", c.Subscriptions != nil), config.Required("Client", c.Client != nil),
+		config.Required("Log", c.Log != nil))
+}
+
+// NewDeliverer builds a deliverer.
+func NewDeliverer(cfg DelivererConfig) (*Deliverer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	d := &Deliverer{subs: cfg.Subscriptions, client: cfg.Client, vis: cfg.Visibility, log: cfg.Log, now: time.Now, delay: cfg.RetryDelay}
+	if d.delay == nil {
+		d.delay = retryDelay
+	}
+	return d, nil
 }
 
 // retryDelay is the pause before attempt n+1 of a delivery (30 s doubling,

@@ -19,6 +19,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/customercloud/home/shared/awscfg"
@@ -27,6 +28,10 @@ import (
 
 // Getenv reads configuration; os.Getenv in Lambda.
 type Getenv = awscfg.Getenv
+
+// SQSHandler is the Lambda signature of the functions a queue feeds
+// (debit, notify, export): partial batch failures reported per message.
+type SQSHandler func(context.Context, events.SQSEvent) (events.SQSEventResponse, error)
 
 // Logger is the functions' structured JSON logger; LOG_LEVEL sets its level.
 func Logger(getenv Getenv, function string) *slog.Logger {

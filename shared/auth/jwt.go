@@ -18,6 +18,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/customercloud/home/shared/config"
 	"github.com/customercloud/home/shared/resources"
 )
 
@@ -25,19 +26,36 @@ import (
 // RS256 signature by a known key id, issuer, audience, expiry and not-before.
 // The local runner uses it so local and AWS requests take the same path.
 type Verifier struct {
-	Issuer   string
-	Audience string
+	issuer   string
+	audience string
 	keys     map[string]*rsa.PublicKey
 	now      func() time.Time
 }
 
-// NewVerifier trusts the given keys by key id.
-func NewVerifier(issuer, audience string, keys map[string]*rsa.PublicKey) *Verifier {
-	return &Verifier{Issuer: issuer, Audience: audience, keys: keys, now: time.Now}
+// VerifierConfig is what a Verifier trusts; NewVerifier validates it.
+type VerifierConfig struct {
+	Issuer   string
+	Audience string
+	// Keys are the trusted RS256 public keys by key id.
+	Keys map[string]*rsa.PublicKey
+	// Now is the verification time; nil is time.Now (tests set it).
+	Now func() time.Time
 }
 
-// WithClock sets the verification time (tests).
-func (v *Verifier) WithClock(now func() time.Time) *Verifier { v.now = now; return v }
+// Validate says what is missing: a verifier with no issuer, audience or
+// key would refuse every token.
+func (c VerifierConfig) Validate() error {
+	return config.Check("auth", config.Required("Issuer", c.Issuer != ""), config.Required("Audience", c.Audience != ""),
+		config.Required("Keys", len(c.Keys) > 0))
+}
+
+// NewVerifier trusts the configured keys by key id.
+func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &Verifier{issuer: cfg.Issuer, audience: cfg.Audience, keys: cfg.Keys, now: config.Clock(cfg.Now)}, nil
+}
 
 // Verify returns the token's claims flattened to strings, as API Gateway
 // passes them to a Lambda, or ErrUnauthenticated. The organization and
@@ -53,8 +71,8 @@ func (v *Verifier) Verify(token string) (map[string]string, error) {
 		return k, nil
 	},
 		jwt.WithValidMethods([]string{"RS256"}),
-		jwt.WithIssuer(v.Issuer),
-		jwt.WithAudience(v.Audience),
+		jwt.WithIssuer(v.issuer),
+		jwt.WithAudience(v.audience),
 		jwt.WithExpirationRequired(),
 		jwt.WithTimeFunc(v.now),
 		jwt.WithLeeway(30*time.Second),
@@ -139,7 +157,7 @@ func kid(pub *rsa.PublicKey) string {
 
 // Verifier trusts this key with the local issuer and audience.
 func (k *LocalKey) Verifier() *Verifier {
-	return NewVerifier(LocalIssuer, LocalAudience, map[string]*rsa.PublicKey{k.KID: &k.Key.PublicKey})
+	return &Verifier{issuer: LocalIssuer, audience: LocalAudience, keys: map[string]*rsa.PublicKey{k.KID: &k.Key.PublicKey}, now: time.Now}
 }
 
 // TokenRequest is what a local token says.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/customercloud/home/internal/ddbmeter"
 	"github.com/customercloud/home/internal/pipeline"
+	"github.com/customercloud/home/internal/testkit"
 	"github.com/customercloud/home/shared/alerts"
 	"github.com/customercloud/home/shared/debit"
 	"github.com/customercloud/home/shared/event"
@@ -116,31 +117,21 @@ type cycleUsage struct {
 func ledgerUsage(t *testing.T, p *pipeline.Pipeline, org string, pl plan.Plan) map[localdate.Date]*cycleUsage {
 	t.Helper()
 	out := map[localdate.Date]*cycleUsage{}
-	cursor := ""
-	for {
-		entries, next, err := p.Store.Ledger(context.Background(), org, time.Unix(0, 0), time.Now().Add(48*time.Hour), cursor, 500)
+	for _, e := range p.Ledger(t, org, time.Now().Add(48*time.Hour)) {
+		d, err := localdate.Parse(e.Date)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, e := range entries {
-			d, err := localdate.Parse(e.Date)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c := pl.Cycle(d).From
-			if out[c] == nil {
-				out[c] = &cycleUsage{agents: map[string]int64{}}
-			}
-			out[c].total++
-			if e.ExpertAgentID != "" {
-				out[c].agents[e.ExpertAgentID]++
-			}
+		c := pl.Cycle(d).From
+		if out[c] == nil {
+			out[c] = &cycleUsage{agents: map[string]int64{}}
 		}
-		if next == "" {
-			return out
+		out[c].total++
+		if e.ExpertAgentID != "" {
+			out[c].agents[e.ExpertAgentID]++
 		}
-		cursor = next
 	}
+	return out
 }
 
 // expectedCrossings is the oracle of notifications: every (cycle, resource,
@@ -187,7 +178,8 @@ func notificationKey(n alerts.Notification) string {
 // the current one, pending marks past their lease published again.
 func sweep(t *testing.T, p *pipeline.Pipeline, bus alerts.Bus, org string, cycles []localdate.Date, at time.Time) {
 	t.Helper()
-	n := alerts.NewNotifier(p.Store, bus, slog.New(slog.NewJSONHandler(io.Discard, nil))).WithClock(func() time.Time { return at })
+	n := testkit.Must(alerts.NewNotifier(alerts.NotifierConfig{Store: p.Store, Bus: bus, Log: slog.New(slog.NewJSONHandler(io.Discard, nil)),
+		Now: func() time.Time { return at }}))(t)
 	for _, c := range cycles {
 		if _, err := n.Run(context.Background(), alerts.Check{Org: org, CycleStart: c}); err != nil && !errors.Is(err, ddbmeter.ErrCrashed) {
 			t.Fatalf("%s: sweep of %s: %v", org, c, err)

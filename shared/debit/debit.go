@@ -13,10 +13,11 @@
 // plan (contactWrite) from the state read. The batch's plans that open
 // windows are committed together in one transaction; if it fails, every
 // group goes on its own, committing the same plans; a plan is recomputed
-// only after its contact changed since it was read (store.ErrConflict).
+// only after its contact changed since it was read (records.ErrConflict).
 package debit
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -29,11 +30,13 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/customercloud/home/shared/config"
 	"github.com/customercloud/home/shared/event"
 	"github.com/customercloud/home/shared/geo"
 	"github.com/customercloud/home/shared/ingest"
 	"github.com/customercloud/home/shared/interactionz"
 	"github.com/customercloud/home/shared/localdate"
+	"github.com/customercloud/home/shared/records"
 	"github.com/customercloud/home/shared/resources"
 	"github.com/customercloud/home/shared/sentiment"
 	"github.com/customercloud/home/shared/store"
@@ -43,7 +46,7 @@ import (
 type Store interface {
 	LoadBatch(ctx context.Context, orgs []string, contacts []ingest.ContactRef) (store.Batch, error)
 	// SaveContacts writes contacts' planned states and debits, all or
-	// nothing; store.ErrConflict when one changed since it was read.
+	// nothing; records.ErrConflict when one changed since it was read.
 	SaveContacts(ctx context.Context, ws []ingest.ContactWrite) error
 	SaveOrgState(ctx context.Context, org string, prev int64, state ingest.OrgState) error
 	EnsureOrg(ctx context.Context, org string) error
@@ -121,8 +124,8 @@ type Processor struct {
 	now       func() time.Time
 	vis       Visibility
 	retry     Retry
-	// Parallel bounds how many message groups are written at once.
-	Parallel int
+	// parallel bounds how many message groups are written at once.
+	parallel int
 	// afterCommit, if set, is told which organizations' cycles each batch
 	// may have changed, once the batch's writes are done.
 	afterCommit AfterCommit
@@ -141,25 +144,48 @@ type Touch struct {
 // notifications never block metering.
 type AfterCommit func(ctx context.Context, touched []Touch)
 
-// WithAfterCommit sets the post-commit hook.
-func (p *Processor) WithAfterCommit(h AfterCommit) *Processor { p.afterCommit = h; return p }
+// DefaultParallel is how many message groups a processor writes at once
+// unless told otherwise.
+const DefaultParallel = 4
 
-// New builds a processor. Without WithRetry, failed messages come back after
-// the queue's visibility timeout.
-func New(st Store, dlq DeadLetter, cls sentiment.Classifier, log *slog.Logger) *Processor {
-	return &Processor{store: st, dlq: dlq, sentiment: cls, log: log, now: time.Now, Parallel: 4}
+// Config is what a Processor is built from; New validates it.
+type Config struct {
+	Store      Store
+	DeadLetter DeadLetter
+	Classifier sentiment.Classifier
+	Log        *slog.Logger
+	// Now is the processing clock; nil is time.Now (tests set it).
+	Now func() time.Time
+	// Parallel bounds how many message groups are written at once; 0 is
+	// DefaultParallel.
+	Parallel int
+	// Visibility, when set, holds failed messages back on Retry's
+	// schedule; without it they come back after the queue's visibility
+	// timeout.
+	Visibility Visibility
+	Retry      Retry
+	// AfterCommit, if set, is told which organizations' cycles each batch
+	// may have changed, once the batch's writes are done.
+	AfterCommit AfterCommit
 }
 
-// WithClock sets the processing clock (tests).
-func (p *Processor) WithClock(now func() time.Time) *Processor { p.now = now; return p }
+// Validate says what is missing or unusable.
+func (c Config) Validate() error {
+	rules := []config.Rule{config.Required("Store", c.Store != nil), config.Required("DeadLetter", c.DeadLetter != nil),
+		config.Required("Classifier", c.Classifier != nil), config.Required("Log", c.Log != nil), config.NotNegative("Parallel", c.Parallel)}
+	if c.Visibility != nil {
+		rules = append(rules, config.Valid("Retry", c.Retry.Validate()))
+	}
+	return config.Check("debit", rules...)
+}
 
-// WithRetry holds failed messages back through v on schedule r.
-func (p *Processor) WithRetry(v Visibility, r Retry) (*Processor, error) {
-	if err := r.Validate(); err != nil {
+// New builds a processor.
+func New(cfg Config) (*Processor, error) {
+	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	p.vis, p.retry = v, r
-	return p, nil
+	return &Processor{store: cfg.Store, dlq: cfg.DeadLetter, sentiment: cfg.Classifier, log: cfg.Log, now: config.Clock(cfg.Now),
+		parallel: cmp.Or(cfg.Parallel, DefaultParallel), vis: cfg.Visibility, retry: cfg.Retry, afterCommit: cfg.AfterCommit}, nil
 }
 
 // maxConflictRetries bounds re-read-and-reapply rounds for one group.
@@ -325,7 +351,7 @@ func (p *Processor) holdBack(ctx context.Context, batch events.SQSEvent, failed 
 // classifyAll labels the batch's customer texts in parallel: with Amazon
 // Comprehend each is a network call.
 func (p *Processor) classifyAll(ctx context.Context, order []*group) {
-	sem := make(chan struct{}, max(1, p.Parallel))
+	sem := make(chan struct{}, p.parallel)
 	var wg sync.WaitGroup
 	for _, g := range order {
 		for i := range g.items {
@@ -438,7 +464,7 @@ func (p *Processor) applyGroups(ctx context.Context, order []*group, now time.Ti
 	plans := p.plan(ready, b, now)
 	done := p.commitCombined(ctx, ready, plans)
 	var mu sync.Mutex
-	sem := make(chan struct{}, max(1, p.Parallel))
+	sem := make(chan struct{}, p.parallel)
 	var wg sync.WaitGroup
 	for _, g := range ready {
 		if done[g] {
@@ -538,7 +564,7 @@ func touched(order []*group, b store.Batch, failed map[string]error, now time.Ti
 // in order; planned, if not nil, is the group's one run, already computed.
 // It returns the index of the first message that failed.
 func (p *Processor) applyGroup(ctx context.Context, g *group, b store.Batch, now time.Time, planned *contactWrite) (int, error) {
-	profs := map[string]store.Profile{}
+	profs := map[string]records.Profile{}
 	contacts := map[ingest.ContactRef]ingest.Contact{}
 	for i := 0; i < len(g.items); {
 		if g.items[i].poison != nil {
@@ -584,7 +610,7 @@ func (p *Processor) applyGroup(ctx context.Context, g *group, b store.Batch, now
 // state changed since it was read (a redelivery racing a slow attempt), it
 // re-reads and recomputes: remembered identities make what is already in
 // it a no-op.
-func (p *Processor) applyRun(ctx context.Context, g *group, tg target, run []item, prof store.Profile, c ingest.Contact, now time.Time, w *contactWrite) (store.Profile, ingest.Contact, error) {
+func (p *Processor) applyRun(ctx context.Context, g *group, tg target, run []item, prof records.Profile, c ingest.Contact, now time.Time, w *contactWrite) (records.Profile, ingest.Contact, error) {
 	for attempt := 0; ; attempt++ {
 		var err error
 		if tg.isOrg {
@@ -598,7 +624,7 @@ func (p *Processor) applyRun(ctx context.Context, g *group, tg target, run []ite
 			}
 			w = nil // after a conflict, the plan's state is stale
 		}
-		if !errors.Is(err, store.ErrConflict) || attempt >= maxConflictRetries {
+		if !errors.Is(err, records.ErrConflict) || attempt >= maxConflictRetries {
 			return prof, c, err
 		}
 		var contacts []ingest.ContactRef
@@ -624,7 +650,7 @@ type contactWrite struct {
 	g       *group
 	run     []item
 	c       ingest.Contact
-	prof    store.Profile
+	prof    records.Profile
 	now     time.Time
 	spilled ingest.IDSet
 	next    ingest.ContactState
@@ -693,7 +719,7 @@ func (p *Processor) commitCombined(ctx context.Context, order []*group, plans ma
 
 // planContact computes the plan of a run from the contact's state c,
 // reading first the spilled identities its late events need.
-func (p *Processor) planContact(ctx context.Context, g *group, run []item, c ingest.Contact, prof store.Profile, now time.Time) (*contactWrite, error) {
+func (p *Processor) planContact(ctx context.Context, g *group, run []item, c ingest.Contact, prof records.Profile, now time.Time) (*contactWrite, error) {
 	w := &contactWrite{g: g, run: run, c: c, prof: prof, now: now}
 	if days := lateDays(g.id, run, c); len(days) > 0 {
 		var err error
@@ -747,7 +773,7 @@ func oneContact(g *group) (target, bool) {
 
 // cycles are the starts of the billing cycles debits count in, by the
 // organization's plan.
-func cycles(prof store.Profile, debits []ingest.Debit) []localdate.Date {
+func cycles(prof records.Profile, debits []ingest.Debit) []localdate.Date {
 	out := make([]localdate.Date, len(debits))
 	for i, d := range debits {
 		out[i] = prof.Plan.Cycle(d.Date).From
@@ -761,7 +787,7 @@ func cycles(prof store.Profile, debits []ingest.Debit) []localdate.Date {
 // for it, already holds is a duplicate. If the write spills identities,
 // next.Spill holds them (size is the state's stored size, for the
 // spilling policy).
-func compute(gid string, run []item, c ingest.Contact, prof store.Profile, now time.Time, spilled ingest.IDSet, size func(ingest.ContactState) int) (next ingest.ContactState, debits []ingest.Debit, dups []item, changed bool) {
+func compute(gid string, run []item, c ingest.Contact, prof records.Profile, now time.Time, spilled ingest.IDSet, size func(ingest.ContactState) int) (next ingest.ContactState, debits []ingest.Debit, dups []item, changed bool) {
 	loc := prof.Plan.Location()
 	next = c.State.Clone()
 	for _, it := range run {
@@ -865,7 +891,7 @@ func (p *Processor) isolateOversize(ctx context.Context, w *contactWrite) (inges
 	return ingest.Contact{ContactRef: c.ContactRef, State: kept.next, Version: c.Version + 1}, nil
 }
 
-func (p *Processor) applyOrg(ctx context.Context, org string, run []item, prof store.Profile, now time.Time) (store.Profile, error) {
+func (p *Processor) applyOrg(ctx context.Context, org string, run []item, prof records.Profile, now time.Time) (records.Profile, error) {
 	next := prof.State.Clone()
 	changed := false
 	for _, it := range run {

@@ -22,6 +22,7 @@ import (
 	"github.com/customercloud/home/shared/ingest"
 	"github.com/customercloud/home/shared/plan"
 	"github.com/customercloud/home/shared/sentiment"
+	"github.com/customercloud/home/shared/store"
 )
 
 // TestBusyContactThroughTheRealQueue: given a contact at 5,000 events a day
@@ -67,7 +68,9 @@ func TestOversizeStateSetsTheEventAside(t *testing.T) {
 	t0 := time.Now().UTC().Add(-48 * time.Hour).Truncate(time.Second)
 	p := pipeline.New(t, pipeline.Options{Now: t0.Add(47 * time.Hour)})
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	proc := debit.New(p.Store.WithStateLimit(900), deadletter.New(p.Env.Queues, p.DLQURL), sentiment.Offline{}, log).WithClock(p.Clock.Now)
+	small := testkit.Must(store.New(store.Config{DB: p.Meter, Table: p.Table, Now: p.Clock.Now, MaxStateBytes: 900}))(t)
+	proc := testkit.Must(debit.New(debit.Config{Store: small, DeadLetter: deadletter.New(p.Env.Queues, p.DLQURL), Classifier: sentiment.Offline{},
+		Log: log, Now: p.Clock.Now}))(t)
 	var evs []event.Event
 	for i := 0; i < 80; i++ {
 		evs = append(evs, event.Event{SpecVersion: "1.0", ID: fmt.Sprintf("t%d", i), Source: "inbox", Type: event.TicketOpened,

@@ -13,6 +13,7 @@ import (
 	"github.com/customercloud/home/internal/gen"
 	"github.com/customercloud/home/internal/oracle"
 	"github.com/customercloud/home/internal/pipeline"
+	"github.com/customercloud/home/internal/testkit"
 	"github.com/customercloud/home/shared/debit"
 	"github.com/customercloud/home/shared/event"
 	"github.com/customercloud/home/shared/ingest"
@@ -41,7 +42,7 @@ func TestOracleHotContact(t *testing.T) {
 	p := pipeline.New(t, pipeline.Options{Now: start, NoQueue: true})
 	dlq := &recordingDLQ{msgs: map[string]string{}}
 	log := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	proc := debit.New(p.Store, dlq, sentiment.Offline{}, log).WithClock(p.Clock.Now)
+	proc := testkit.Must(debit.New(debit.Config{Store: p.Store, DeadLetter: dlq, Classifier: sentiment.Offline{}, Log: log, Now: p.Clock.Now}))(t)
 	ctx := context.Background()
 	const org, hot = "hotorg", "hot-1"
 	pl := plan.Default()

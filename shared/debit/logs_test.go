@@ -35,7 +35,7 @@ func TestLogsHoldNoPersonalData(t *testing.T) {
 	p := pipeline.New(t, pipeline.Options{NoQueue: true})
 	var out syncBuf
 	log := slog.New(slog.NewJSONHandler(&out, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	proc := debit.New(p.Store, &recordingDLQ{msgs: map[string]string{}}, sentiment.Offline{}, log)
+	proc := testkit.Must(debit.New(debit.Config{Store: p.Store, DeadLetter: &recordingDLQ{msgs: map[string]string{}}, Classifier: sentiment.Offline{}, Log: log}))(t)
 	const phone, text = "5511987654321", "meu pedido 4471 não chegou, péssimo"
 	c := "wa:" + phone
 	ev := event.Event{SpecVersion: "1.0", ID: "wamid.1", Source: "channels/whatsapp", Type: event.MessageReceived,

@@ -19,13 +19,13 @@ import (
 	"github.com/customercloud/home/internal/gen"
 	"github.com/customercloud/home/internal/oracle"
 	"github.com/customercloud/home/internal/pipeline"
+	"github.com/customercloud/home/internal/testkit"
 	"github.com/customercloud/home/shared/alerts"
 	"github.com/customercloud/home/shared/debit"
 	"github.com/customercloud/home/shared/event"
 	"github.com/customercloud/home/shared/localdate"
 	"github.com/customercloud/home/shared/plan"
 	"github.com/customercloud/home/shared/sentiment"
-	"github.com/customercloud/home/shared/store"
 )
 
 // recordingDLQ keeps what the handler set aside. The real dead-letter queue
@@ -160,9 +160,10 @@ func TestOracleUnderFailure(t *testing.T) {
 		logOut = os.Stderr
 	}
 	log := slog.New(slog.NewJSONHandler(logOut, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	proc := debit.New(p.Store, dlq, sentiment.Offline{}, log).WithClock(p.Clock.Now)
 	bus := &recordingBus{meter: p.Meter}
-	proc.WithAfterCommit(alertHook(alerts.NewNotifier(p.Store, bus, log).WithClock(p.Clock.Now)))
+	notifier := testkit.Must(alerts.NewNotifier(alerts.NotifierConfig{Store: p.Store, Bus: bus, Log: log, Now: p.Clock.Now}))(t)
+	proc := testkit.Must(debit.New(debit.Config{Store: p.Store, DeadLetter: dlq, Classifier: sentiment.Offline{}, Log: log, Now: p.Clock.Now,
+		AfterCommit: alertHook(notifier)}))(t)
 	totalEvents, crashes, faults := 0, 0, 0
 	notified, repeats, planChanges := 0, 0, 0
 	for round := 0; round < rounds; round++ {
@@ -347,19 +348,8 @@ func compareBilling(t *testing.T, p *pipeline.Pipeline, org string, want oracle.
 	t.Helper()
 	ctx := context.Background()
 	var got []string
-	cursor := ""
-	for {
-		entries, next, err := p.Store.Ledger(ctx, org, time.Unix(0, 0), time.Now().Add(48*time.Hour), cursor, 500)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range entries {
-			got = append(got, e.ContactID+"|"+e.Lane+"|"+e.Channel+"|"+e.WindowStart+"|"+e.EventID)
-		}
-		if next == "" {
-			break
-		}
-		cursor = next
+	for _, e := range p.Ledger(t, org, time.Now().Add(48*time.Hour)) {
+		got = append(got, e.ContactID+"|"+e.Lane+"|"+e.Channel+"|"+e.WindowStart+"|"+e.EventID)
 	}
 	var exp []string
 	for _, d := range want.Debits {
@@ -385,7 +375,7 @@ func compareBilling(t *testing.T, p *pipeline.Pipeline, org string, want oracle.
 		t.Fatalf("%s: day totals %v, want %v", org, gotDays, want.DayTotals)
 	}
 	for cycle, n := range want.CycleTotals {
-		h, err := p.Store.Home(ctx, org, func(store.Profile) (string, string) { return "1999-01-01", cycle })
+		h, err := p.Store.HomeFigures(ctx, org, "1999-01-01", cycle)
 		if err != nil {
 			t.Fatal(err)
 		}

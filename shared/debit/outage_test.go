@@ -182,7 +182,8 @@ func TestBillingIsExactAfterOutages(t *testing.T) {
 			q := &fifoQueue{now: p.Clock.Now, visibility: resources.EventsQueue.VisibilityTimeout,
 				maxReceives: resources.EventsQueue.MaxReceiveCount, handles: map[string]*queued{}}
 			dlq := &recordingDLQ{msgs: map[string]string{}}
-			proc, err := debit.New(p.Store, dlq, sentiment.Offline{}, log).WithClock(p.Clock.Now).WithRetry(q, debit.DefaultRetry)
+			proc, err := debit.New(debit.Config{Store: p.Store, DeadLetter: dlq, Classifier: sentiment.Offline{}, Log: log, Now: p.Clock.Now,
+				Visibility: q, Retry: debit.DefaultRetry})
 			if err != nil {
 				t.Fatal(err)
 			}

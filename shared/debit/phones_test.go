@@ -7,7 +7,7 @@ import (
 	"github.com/customercloud/home/shared/event"
 	"github.com/customercloud/home/shared/ingest"
 	"github.com/customercloud/home/shared/plan"
-	"github.com/customercloud/home/shared/store"
+	"github.com/customercloud/home/shared/records"
 )
 
 // TestContactPhonesAreParsed: ingest takes its phone resolver from the
@@ -16,7 +16,7 @@ import (
 // when the debit computes their states, then each gets its state.
 func TestContactPhonesAreParsed(t *testing.T) {
 	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
-	prof := store.Profile{Org: "o", Plan: plan.Default()}
+	prof := records.Profile{Org: "o", Plan: plan.Default()}
 	for _, tc := range []struct{ phone, want string }{
 		{"+55 (11) 98765-4321", "SP"},
 		{"(21) 3333-4444", "RJ"},

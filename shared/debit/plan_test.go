@@ -101,7 +101,8 @@ func TestFallbackCommitsThePlansAndSpreadsTheTotals(t *testing.T) {
 			t.Errorf("the other writer failed: %v %v", err, resp)
 		}
 	}
-	proc := debit.New(st, &recordingDLQ{msgs: map[string]string{}}, sentiment.Offline{}, slog.New(slog.NewJSONHandler(io.Discard, nil))).WithClock(p.Clock.Now)
+	proc := testkit.Must(debit.New(debit.Config{Store: st, DeadLetter: &recordingDLQ{msgs: map[string]string{}}, Classifier: sentiment.Offline{},
+		Log: slog.New(slog.NewJSONHandler(io.Discard, nil)), Now: p.Clock.Now}))(t)
 	evs := replies(org, 10, now.Add(-10*time.Minute))
 
 	resp, err := proc.Handle(ctx, batchOf(t, evs))
@@ -166,7 +167,8 @@ func TestEnsureOrgFailureRetriesTheOrganization(t *testing.T) {
 	p := pipeline.New(t, pipeline.Options{Now: now, NoQueue: true})
 	ctx := context.Background()
 	st := &countingStore{Store: p.Store, ensureFails: map[string]bool{"unlisted": true}}
-	proc := debit.New(st, &recordingDLQ{msgs: map[string]string{}}, sentiment.Offline{}, slog.New(slog.NewJSONHandler(io.Discard, nil))).WithClock(p.Clock.Now)
+	proc := testkit.Must(debit.New(debit.Config{Store: st, DeadLetter: &recordingDLQ{msgs: map[string]string{}}, Classifier: sentiment.Offline{},
+		Log: slog.New(slog.NewJSONHandler(io.Discard, nil)), Now: p.Clock.Now}))(t)
 	evs := append(replies("unlisted", 3, now.Add(-10*time.Minute)), replies("listed", 3, now.Add(-10*time.Minute))...)
 	batch := batchOf(t, evs)
 

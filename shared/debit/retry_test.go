@@ -72,7 +72,8 @@ func TestFailedMessagesAreHeldBackPerGroup(t *testing.T) {
 			dlq := &recordingDLQ{msgs: map[string]string{}}
 			retry := debit.DefaultRetry
 			retry.MaxReceives = c.maxReceives
-			proc, err := debit.New(p.Store, dlq, sentiment.Offline{}, discard()).WithClock(p.Clock.Now).WithRetry(hold, retry)
+			proc, err := debit.New(debit.Config{Store: p.Store, DeadLetter: dlq, Classifier: sentiment.Offline{}, Log: discard(), Now: p.Clock.Now,
+				Visibility: hold, Retry: retry})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -8,19 +8,20 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/customercloud/home/shared/config"
 	"github.com/customercloud/home/shared/consumption"
 	"github.com/customercloud/home/shared/localdate"
-	"github.com/customercloud/home/shared/store"
+	"github.com/customercloud/home/shared/records"
 )
 
 // Source is what the worker reads: the export's record, the organization's
 // zone, and the rows.
 type Source interface {
-	GetProfile(ctx context.Context, org string) (store.Profile, error)
-	GetExport(ctx context.Context, org, id string) (store.ExportRecord, error)
-	SetExportStatus(ctx context.Context, org string, r store.ExportRecord) error
+	GetProfile(ctx context.Context, org string) (records.Profile, error)
+	GetExport(ctx context.Context, org, id string) (records.Export, error)
+	SetExportStatus(ctx context.Context, org string, r records.Export) error
 	DayTotals(ctx context.Context, org, from, to string) ([]consumption.DayTotal, error)
-	LedgerStream(ctx context.Context, org string, from, to time.Time, fn func([]consumption.LedgerEntry) error) (store.StreamStats, error)
+	LedgerStream(ctx context.Context, org string, from, to time.Time, fn func([]consumption.LedgerEntry) error) (records.StreamStats, error)
 }
 
 // Upload is an object being written part by part: Write buffers up to a
@@ -45,16 +46,32 @@ type Worker struct {
 	now  func() time.Time
 }
 
+// WorkerConfig is what a Worker is built from; NewWorker validates it.
+type WorkerConfig struct {
+	Source  Source
+	Objects Objects
+	Log     *slog.Logger
+}
+
+// Validate says what is missing.
+func (c WorkerConfig) Validate() error {
+	return config.Check("export", config.Required("Source", c.Source != nil), config.Required("Objects", c.Objects != nil),
+		config.Required("Log", c.Log != nil))
+}
+
 // NewWorker builds a worker.
-func NewWorker(src Source, objs Objects, log *slog.Logger) *Worker {
-	return &Worker{src: src, objs: objs, log: log, now: time.Now}
+func NewWorker(cfg WorkerConfig) (*Worker, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &Worker{src: cfg.Source, objs: cfg.Objects, log: cfg.Log, now: time.Now}, nil
 }
 
 // Result is what one export wrote.
 type Result struct {
 	Rows, Bytes int64
 	Parts       int
-	Stream      store.StreamStats
+	Stream      records.StreamStats
 }
 
 // countingWriter counts the bytes written through it.
@@ -113,7 +130,7 @@ func (w *Worker) Run(ctx context.Context, j Job, last bool) (Result, error) {
 // errRetry marks a failure worth another attempt from the queue.
 var errRetry = errors.New("transient")
 
-func (w *Worker) write(ctx context.Context, org string, rec store.ExportRecord) (Result, error) {
+func (w *Worker) write(ctx context.Context, org string, rec records.Export) (Result, error) {
 	var res Result
 	from, err1 := localdate.Parse(rec.From)
 	to, err2 := localdate.Parse(rec.To)

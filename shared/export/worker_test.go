@@ -10,10 +10,11 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/customercloud/home/internal/pipeline"
+	"github.com/customercloud/home/internal/testkit"
 	"github.com/customercloud/home/shared/app/exportapp"
 	"github.com/customercloud/home/shared/export"
 	"github.com/customercloud/home/shared/export/s3objects"
-	"github.com/customercloud/home/shared/store"
+	"github.com/customercloud/home/shared/records"
 )
 
 var quiet = slog.New(slog.NewJSONHandler(io.Discard, nil))
@@ -31,12 +32,13 @@ func TestWorkerRetriesThenGivesUp(t *testing.T) {
 	ctx := context.Background()
 	const org = "retry"
 	id, _ := export.NewID()
-	rec := store.ExportRecord{ID: id, From: "2026-11-01", To: "2026-11-20", View: export.ViewLedger, Status: export.StatusQueued,
+	rec := records.Export{ID: id, From: "2026-11-01", To: "2026-11-20", View: export.ViewLedger, Status: export.StatusQueued,
 		ObjectKey: export.ObjectKey(org, id), CreatedAt: now, Updated: now, ExpiresAt: now.Add(export.Retention)}
 	if err := p.Store.CreateExport(ctx, org, rec); err != nil {
 		t.Fatal(err)
 	}
-	broken := export.NewWorker(p.Store, s3objects.New(p.Env.S3, "no-such-bucket-"+p.Bucket), quiet)
+	nowhere := testkit.Must(s3objects.New(s3objects.Config{Client: p.Env.S3, Name: "no-such-bucket-" + p.Bucket}))(t)
+	broken := testkit.Must(export.NewWorker(export.WorkerConfig{Source: p.Store, Objects: nowhere, Log: quiet}))(t)
 	if _, err := broken.Run(ctx, export.Job{Org: org, ID: id}, false); err == nil {
 		t.Fatal("a failed write before the last receive must be retried")
 	}

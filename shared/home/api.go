@@ -24,26 +24,44 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 
 	"github.com/customercloud/home/shared/auth"
+	"github.com/customercloud/home/shared/config"
 	"github.com/customercloud/home/shared/consumption"
 	"github.com/customercloud/home/shared/export"
 	"github.com/customercloud/home/shared/httpedge"
 	"github.com/customercloud/home/shared/localdate"
+	"github.com/customercloud/home/shared/metrics"
 	"github.com/customercloud/home/shared/plan"
-	"github.com/customercloud/home/shared/store"
+	"github.com/customercloud/home/shared/records"
 )
 
 // Store is what the API reads and writes.
 type Store interface {
-	Home(ctx context.Context, org string, dates func(store.Profile) (today, cycleStart string)) (store.HomeData, error)
-	GetProfile(ctx context.Context, org string) (store.Profile, error)
+	GetProfile(ctx context.Context, org string) (records.Profile, error)
+	HomeFigures(ctx context.Context, org, today, cycleStart string) (records.HomeFigures, error)
 	PutPlan(ctx context.Context, org string, p plan.Plan) error
 	DayTotals(ctx context.Context, org, from, to string) ([]consumption.DayTotal, error)
 	Ledger(ctx context.Context, org string, from, to time.Time, cursor string, limit int32) ([]consumption.LedgerEntry, string, error)
-	GetRollup(ctx context.Context, org string) (store.Rollup, error)
-	PutWebhookSubscription(ctx context.Context, org string, w store.WebhookSubscription) error
-	LedgerStream(ctx context.Context, org string, from, to time.Time, fn func([]consumption.LedgerEntry) error) (store.StreamStats, error)
-	CreateExport(ctx context.Context, org string, r store.ExportRecord) error
-	GetExport(ctx context.Context, org, id string) (store.ExportRecord, error)
+	GetRollup(ctx context.Context, org string) (metrics.Rollup, error)
+	PutWebhookSubscription(ctx context.Context, org string, w records.WebhookSubscription) error
+	LedgerStream(ctx context.Context, org string, from, to time.Time, fn func([]consumption.LedgerEntry) error) (records.StreamStats, error)
+	CreateExport(ctx context.Context, org string, r records.Export) error
+	GetExport(ctx context.Context, org, id string) (records.Export, error)
+}
+
+// Config is what the API is built from; New validates it.
+type Config struct {
+	Store Store
+	Log   *slog.Logger
+	// Now is the clock; nil is time.Now (tests set it).
+	Now func() time.Time
+	// Exports, when set, turns on POST /v1/consumption/exports and its
+	// status route.
+	Exports Exports
+}
+
+// Validate says what is missing.
+func (c Config) Validate() error {
+	return config.Check("home", config.Required("Store", c.Store != nil), config.Required("Log", c.Log != nil))
 }
 
 // API is the Home API handler.
@@ -59,8 +77,11 @@ type API struct {
 }
 
 // New builds the API.
-func New(st Store, log *slog.Logger) *API {
-	a := &API{st: st, log: log, now: time.Now, mux: http.NewServeMux()}
+func New(cfg Config) (*API, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	a := &API{st: cfg.Store, log: cfg.Log, now: config.Clock(cfg.Now), exports: cfg.Exports, mux: http.NewServeMux()}
 	a.mux.HandleFunc("GET /v1/home", a.withPrincipal(a.home))
 	a.mux.HandleFunc("GET /v1/consumption", a.withPrincipal(a.adminOnly(a.consumption)))
 	a.mux.HandleFunc("PUT /v1/plan", a.withPrincipal(a.adminOnly(a.putPlan)))
@@ -71,12 +92,9 @@ func New(st Store, log *slog.Logger) *API {
 	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		httpedge.WriteProblem(w, http.StatusNotFound, "no such route")
 	})
-	a.edge = httpedge.AccessLog(log, a.route, a.mux)
-	return a
+	a.edge = httpedge.AccessLog(a.log, a.route, a.mux)
+	return a, nil
 }
-
-// WithClock sets the clock (tests).
-func (a *API) WithClock(now func() time.Time) *API { a.now = now; return a }
 
 // ServeHTTP implements http.Handler: one access-log line per request.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.edge.ServeHTTP(w, r) }
@@ -138,26 +156,38 @@ func (a *API) adminOnly(next func(http.ResponseWriter, *http.Request, auth.Princ
 	}
 }
 
+// profileToday is the first read of every route that works on dates: the
+// organization's profile, now, and its local today in the plan's zone.
+// When the read fails it has answered 500 and reports false.
+func (a *API) profileToday(w http.ResponseWriter, r *http.Request, org string) (records.Profile, time.Time, localdate.Date, bool) {
+	prof, err := a.st.GetProfile(r.Context(), org)
+	if err != nil {
+		a.internal(w, r, err)
+		return prof, time.Time{}, 0, false
+	}
+	now := a.now()
+	return prof, now, localdate.Of(now, prof.Plan.Location()), true
+}
+
 func (a *API) internal(w http.ResponseWriter, r *http.Request, err error) {
 	httpedge.Log(r.Context()).ErrorContext(r.Context(), "request failed", "error", err.Error())
 	httpedge.WriteProblem(w, http.StatusInternalServerError, "the request could not be completed; retry later")
 }
 
-func homeDates(now time.Time) func(store.Profile) (string, string) {
-	return func(p store.Profile) (string, string) {
-		today := localdate.Of(now, p.Plan.Location())
-		return today.String(), p.Plan.Cycle(today).From.String()
-	}
-}
-
+// home is GET /v1/home, in two reads: the profile, whose plan and zone
+// say which local day and billing cycle are current, then those figures in
+// one batch read.
 func (a *API) home(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	now := a.now()
-	data, err := a.st.Home(r.Context(), p.Org, homeDates(now))
+	prof, now, today, ok := a.profileToday(w, r, p.Org)
+	if !ok {
+		return
+	}
+	figs, err := a.st.HomeFigures(r.Context(), p.Org, today.String(), prof.Plan.Cycle(today).From.String())
 	if err != nil {
 		a.internal(w, r, err)
 		return
 	}
-	body, err := json.Marshal(Build(p, data, now))
+	body, err := json.Marshal(Build(p, prof, figs, now))
 	if err != nil {
 		a.internal(w, r, err)
 		return
@@ -228,13 +258,11 @@ type Consumption struct {
 }
 
 func (a *API) consumption(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	prof, err := a.st.GetProfile(r.Context(), p.Org)
-	if err != nil {
-		a.internal(w, r, err)
+	prof, _, today, ok := a.profileToday(w, r, p.Org)
+	if !ok {
 		return
 	}
 	loc := prof.Plan.Location()
-	today := localdate.Of(a.now(), loc)
 	cyc := prof.Plan.Cycle(today)
 	query := r.URL.Query()
 	q := ConsumptionQuery{From: cyc.From, To: today, Limit: 100, Cursor: query.Get("cursor")}

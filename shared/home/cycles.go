@@ -170,14 +170,11 @@ func (a *API) cycles(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 		httpedge.WriteProblem(w, http.StatusBadRequest, "invalid query", fs...)
 		return
 	}
-	prof, err := a.st.GetProfile(r.Context(), p.Org)
-	if err != nil {
-		a.internal(w, r, err)
+	prof, now, today, ok := a.profileToday(w, r, p.Org)
+	if !ok {
 		return
 	}
-	now := a.now()
 	pl := prof.Plan
-	today := localdate.Of(now, pl.Location())
 	from := pl.Cycle(today)
 	for i := 0; i < PreviousCycles; i++ {
 		from = pl.Cycle(from.From.AddDays(-1))

@@ -51,33 +51,22 @@ func TestCyclesEqualLedgerRecount(t *testing.T) {
 	today := localdate.Of(fixtureNow, loc)
 	want := map[string]*recount{}
 	perDay := map[localdate.Date]int64{}
-	cursor := ""
-	for {
-		entries, next, err := p.Store.Ledger(ctx, org, time.Unix(0, 0), fixtureNow.Add(time.Hour), cursor, 500)
+	for _, e := range p.Ledger(t, org, fixtureNow.Add(time.Hour)) {
+		d, err := localdate.Parse(e.Date)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, e := range entries {
-			d, err := localdate.Parse(e.Date)
-			if err != nil {
-				t.Fatal(err)
-			}
-			perDay[d]++
-			c := pl.Cycle(d).From.String()
-			if want[c] == nil {
-				want[c] = &recount{lanes: map[string]int64{}, channels: map[string]int64{}, agents: map[string]int64{}}
-			}
-			want[c].total++
-			want[c].lanes[e.Lane]++
-			want[c].channels[e.Channel]++
-			if e.ExpertAgentID != "" {
-				want[c].agents[e.ExpertAgentID]++
-			}
+		perDay[d]++
+		c := pl.Cycle(d).From.String()
+		if want[c] == nil {
+			want[c] = &recount{lanes: map[string]int64{}, channels: map[string]int64{}, agents: map[string]int64{}}
 		}
-		if next == "" {
-			break
+		want[c].total++
+		want[c].lanes[e.Lane]++
+		want[c].channels[e.Channel]++
+		if e.ExpertAgentID != "" {
+			want[c].agents[e.ExpertAgentID]++
 		}
-		cursor = next
 	}
 
 	rec := call(t, p.Runner, apiRequest("GET", "/v1/consumption/cycles", p.Token(t, org, auth.Admin), nil))

@@ -13,7 +13,7 @@ import (
 	"github.com/customercloud/home/shared/export"
 	"github.com/customercloud/home/shared/httpedge"
 	"github.com/customercloud/home/shared/localdate"
-	"github.com/customercloud/home/shared/store"
+	"github.com/customercloud/home/shared/records"
 )
 
 // Exports is what the asynchronous export needs beyond the table: the
@@ -22,9 +22,6 @@ type Exports interface {
 	Enqueue(ctx context.Context, j export.Job) error
 	Link(ctx context.Context, key, filename string, ttl time.Duration) (string, error)
 }
-
-// WithExports turns on POST /v1/consumption/exports and its status route.
-func (a *API) WithExports(e Exports) *API { a.exports = e; return a }
 
 // ExportRequest is POST /v1/consumption/exports's body: GET
 // /v1/consumption's range and view, each optional with the same defaults
@@ -83,7 +80,7 @@ type ExportDownload struct {
 	ExpiresAt time.Time `json:"expiresAt"`
 }
 
-func statusOf(r store.ExportRecord) ExportStatus {
+func statusOf(r records.Export) ExportStatus {
 	return ExportStatus{ID: r.ID, Status: r.Status, From: r.From, To: r.To, View: r.View, Rows: r.Rows, Bytes: r.Bytes,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.Updated.UTC(), ExpiresAt: r.ExpiresAt.UTC(), Reason: r.Reason}
 }
@@ -111,13 +108,10 @@ func (a *API) postExport(w http.ResponseWriter, r *http.Request, p auth.Principa
 		httpedge.WriteProblem(w, http.StatusBadRequest, "invalid export", fs...)
 		return
 	}
-	prof, err := a.st.GetProfile(r.Context(), p.Org)
-	if err != nil {
-		a.internal(w, r, err)
+	prof, now, today, ok := a.profileToday(w, r, p.Org)
+	if !ok {
 		return
 	}
-	now := a.now()
-	today := localdate.Of(now, prof.Plan.Location())
 	req := export.Request{From: prof.Plan.Cycle(today).From, To: today, View: export.ViewLedger}
 	if body.From != nil {
 		req.From, _ = localdate.Parse(*body.From)
@@ -137,7 +131,7 @@ func (a *API) postExport(w http.ResponseWriter, r *http.Request, p auth.Principa
 		a.internal(w, r, err)
 		return
 	}
-	rec := store.ExportRecord{ID: id, From: req.From.String(), To: req.To.String(), View: req.View, Status: export.StatusQueued,
+	rec := records.Export{ID: id, From: req.From.String(), To: req.To.String(), View: req.View, Status: export.StatusQueued,
 		ObjectKey: export.ObjectKey(p.Org, id), CreatedAt: now, Updated: now, ExpiresAt: now.Add(export.Retention).Truncate(time.Second)}
 	if err := a.st.CreateExport(r.Context(), p.Org, rec); err != nil {
 		a.internal(w, r, err)

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/customercloud/home/shared/export"
+	"github.com/customercloud/home/shared/httpedge"
 	"github.com/customercloud/home/shared/localdate"
 )
 
@@ -15,12 +16,7 @@ func FuzzWebhookRequest(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		q, fs := DecodeWebhookRequest(raw)
-		if len(fs) > 0 {
-			for _, fe := range fs {
-				if fe.Field == "" || fe.Reason == "" {
-					t.Fatalf("a problem without field or reason: %+v", fs)
-				}
-			}
+		if refused(t, fs) {
 			return
 		}
 		if len(q.URL) < len("https://x") || q.URL[:8] != "https://" {
@@ -39,12 +35,7 @@ func FuzzExportRequest(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		q, fs := DecodeExportRequest(raw)
-		if len(fs) > 0 {
-			for _, fe := range fs {
-				if fe.Field == "" || fe.Reason == "" {
-					t.Fatalf("a problem without field or reason: %+v", fs)
-				}
-			}
+		if refused(t, fs) {
 			return
 		}
 		for _, d := range []*string{q.From, q.To} {
@@ -58,4 +49,16 @@ func FuzzExportRequest(f *testing.F) {
 			t.Fatalf("accepted view %q", *q.View)
 		}
 	})
+}
+
+// refused reports whether a decoder refused its input, failing the test
+// when a refusal does not name both a field and a reason.
+func refused(t *testing.T, fs []httpedge.Field) bool {
+	t.Helper()
+	for _, fe := range fs {
+		if fe.Field == "" || fe.Reason == "" {
+			t.Fatalf("a problem without field or reason: %+v", fs)
+		}
+	}
+	return len(fs) > 0
 }

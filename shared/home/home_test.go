@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"net/http"
@@ -169,5 +170,34 @@ func compareMetrics(t *testing.T, got, want metrics.Metrics) {
 	gs, ws := got.Satisfaction, want.Satisfaction
 	if gs.Positive != ws.Positive || gs.Neutral != ws.Neutral || gs.Negative != ws.Negative || gs.Classified != ws.Classified || !near(gs.Index, ws.Index) {
 		t.Errorf("satisfaction %+v want %+v", gs, ws)
+	}
+}
+
+// TestHomeIsTwoRequests: given an organization with a plan, metered events
+// and a rollup, when its Home is served, then it took exactly two DynamoDB
+// requests, the profile's GetItem and one BatchGetItem of the figures,
+// whatever the organization's size.
+func TestHomeIsTwoRequests(t *testing.T) {
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	p := pipeline.New(t, pipeline.Options{Now: now, NoQueue: true})
+	const org = "tworeads"
+	pl := plan.Plan{Name: "Expert", CycleStartDay: 5, IncludedInteractionz: 500, Seats: 3, TimeZone: "America/Sao_Paulo"}
+	if err := p.Store.PutPlan(context.Background(), org, pl); err != nil {
+		t.Fatal(err)
+	}
+	p.Deliver(t, gen.Generate(gen.Options{Org: org, Contacts: 20, Days: 10, Now: now, Intensity: 0.3, Seed: 7}).Events)
+	if _, _, err := p.Rollup.Org(context.Background(), org); err != nil {
+		t.Fatal(err)
+	}
+	token := p.Token(t, org, auth.Admin)
+
+	p.Meter.Reset()
+	rec := get(t, p, "/v1/home", token)
+
+	if rec.Code != 200 {
+		t.Fatalf("status %d: %s", rec.Code, rec.Body)
+	}
+	if got, want := p.Meter.Counts().Requests, map[string]int{"GetItem": 1, "BatchGetItem": 1}; !maps.Equal(got, want) {
+		t.Fatalf("the Home made %v, want %v", got, want)
 	}
 }

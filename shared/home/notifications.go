@@ -8,7 +8,7 @@ import (
 	"github.com/customercloud/home/shared/alerts"
 	"github.com/customercloud/home/shared/auth"
 	"github.com/customercloud/home/shared/httpedge"
-	"github.com/customercloud/home/shared/store"
+	"github.com/customercloud/home/shared/records"
 )
 
 // WebhookRequest is PUT /v1/notifications/webhook's body.
@@ -64,7 +64,7 @@ func (a *API) putWebhook(w http.ResponseWriter, r *http.Request, p auth.Principa
 		a.internal(w, r, err)
 		return
 	}
-	if err := a.st.PutWebhookSubscription(r.Context(), p.Org, store.WebhookSubscription{URL: q.URL, Secret: secret, UpdatedAt: a.now()}); err != nil {
+	if err := a.st.PutWebhookSubscription(r.Context(), p.Org, records.WebhookSubscription{URL: q.URL, Secret: secret, UpdatedAt: a.now()}); err != nil {
 		a.internal(w, r, err)
 		return
 	}

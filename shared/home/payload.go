@@ -7,7 +7,7 @@ import (
 	"github.com/customercloud/home/shared/auth"
 	"github.com/customercloud/home/shared/localdate"
 	"github.com/customercloud/home/shared/metrics"
-	"github.com/customercloud/home/shared/store"
+	"github.com/customercloud/home/shared/records"
 )
 
 // Step is one first step.
@@ -89,9 +89,10 @@ func over[T int | int64](used, included T) T {
 	return 0
 }
 
-// Build shapes the Home for a principal from what the store read at now.
-func Build(p auth.Principal, h store.HomeData, now time.Time) Payload {
-	pl := h.Profile.Plan
+// Build shapes the Home for a principal from the organization's profile and
+// the figures read for today at now.
+func Build(p auth.Principal, prof records.Profile, h records.HomeFigures, now time.Time) Payload {
+	pl := prof.Plan
 	loc := pl.Location()
 	today := localdate.Of(now, loc)
 	cyc := pl.Cycle(today)
@@ -105,7 +106,7 @@ func Build(p auth.Principal, h store.HomeData, now time.Time) Payload {
 	} else {
 		out.Metrics = emptyMetrics(today)
 	}
-	org := h.Profile.State
+	org := prof.State
 	admin := p.Profile == auth.Admin
 	done := map[string]bool{
 		StepConnectIntegration: len(org.Integrations) > 0,

@@ -112,6 +112,13 @@ type Snapshot struct {
 	Contacts int `json:"contactsRead"`
 }
 
+// Rollup is an organization's stored snapshot; Exists is false when no
+// rollup ran for it yet.
+type Rollup struct {
+	Snapshot Snapshot
+	Exists   bool
+}
+
 // Aggregator folds contact states into a Snapshot.
 type Aggregator struct {
 	today, cycleStart                                         localdate.Date

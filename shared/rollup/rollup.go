@@ -4,6 +4,7 @@
 package rollup
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/customercloud/home/shared/config"
 	"github.com/customercloud/home/shared/ingest"
 	"github.com/customercloud/home/shared/localdate"
 	"github.com/customercloud/home/shared/metrics"
@@ -22,8 +24,8 @@ type Runner struct {
 	st  *store.Store
 	log *slog.Logger
 	now func() time.Time
-	// Parallel bounds organizations rolled up at once.
-	Parallel int
+	// parallel bounds organizations rolled up at once.
+	parallel int
 	// afterOrg, if set, runs after each organization's snapshot is stored.
 	afterOrg AfterOrg
 }
@@ -32,16 +34,36 @@ type Runner struct {
 // (the threshold sweep). It must not fail the rollup.
 type AfterOrg func(ctx context.Context, org string, cycle localdate.Range, snap metrics.Snapshot)
 
-// WithAfterOrg sets the per-organization hook.
-func (r *Runner) WithAfterOrg(h AfterOrg) *Runner { r.afterOrg = h; return r }
+// DefaultParallel is how many organizations a runner rolls up at once
+// unless told otherwise.
+const DefaultParallel = 4
 
-// New returns a runner.
-func New(st *store.Store, log *slog.Logger) *Runner {
-	return &Runner{st: st, log: log, now: time.Now, Parallel: 4}
+// Config is what a Runner is built from; New validates it.
+type Config struct {
+	Store *store.Store
+	Log   *slog.Logger
+	// Now is the clock; nil is time.Now (tests set it).
+	Now func() time.Time
+	// Parallel bounds organizations rolled up at once; 0 is
+	// DefaultParallel.
+	Parallel int
+	// AfterOrg, if set, runs after each organization's snapshot is stored.
+	AfterOrg AfterOrg
 }
 
-// WithClock sets the clock (tests).
-func (r *Runner) WithClock(now func() time.Time) *Runner { r.now = now; return r }
+// Validate says what is missing.
+func (c Config) Validate() error {
+	return config.Check("rollup", config.Required("Store", c.Store != nil), config.Required("Log", c.Log != nil),
+		config.NotNegative("Parallel", c.Parallel))
+}
+
+// New returns a runner.
+func New(cfg Config) (*Runner, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &Runner{st: cfg.Store, log: cfg.Log, now: config.Clock(cfg.Now), parallel: cmp.Or(cfg.Parallel, DefaultParallel), afterOrg: cfg.AfterOrg}, nil
+}
 
 // Stats is what one organization's rollup read.
 type Stats struct {
@@ -101,7 +123,7 @@ func (r *Runner) All(ctx context.Context) (Summary, error) {
 	var sum Summary
 	var mu sync.Mutex
 	err := r.st.ListOrgs(ctx, func(orgs []string) error {
-		sem := make(chan struct{}, max(1, r.Parallel))
+		sem := make(chan struct{}, r.parallel)
 		var wg sync.WaitGroup
 		for _, org := range orgs {
 			wg.Add(1)

@@ -13,27 +13,17 @@ import (
 
 	"github.com/customercloud/home/shared/consumption"
 	"github.com/customercloud/home/shared/keys"
+	"github.com/customercloud/home/shared/records"
 )
 
 // markPrefix starts the attribute name of a threshold mark in an alerts item.
 const markPrefix = "m_"
 
-// AlertState is what a threshold check needs about one organization and
-// cycle, read in one strongly consistent BatchGetItem after a batch
-// commits: the profile (plan, thresholds, seats in use), the cycle's
-// totals and the marks of the thresholds already crossed.
-type AlertState struct {
-	Profile Profile
-	Cycle   Totals
-	// Marks maps a mark name to its stored value (see PutAlertMark).
-	Marks map[string]string
-}
-
 // AlertState reads an organization's alert state for the cycle that starts
 // on cycleStart ("2006-01-02"): the profile, every shard of the cycle's
 // totals (summed, as Home does) and the alerts item, in one BatchGetItem of
 // 2 + keys.TotalShards keys.
-func (st *Store) AlertState(ctx context.Context, org, cycleStart string) (AlertState, error) {
+func (st *Store) AlertState(ctx context.Context, org, cycleStart string) (records.AlertState, error) {
 	pk, ak := keys.Profile(org), keys.Alerts(org, cycleStart)
 	ks := []map[string]types.AttributeValue{key(pk), key(ak)}
 	for sh := 0; sh < keys.TotalShards; sh++ {
@@ -41,15 +31,15 @@ func (st *Store) AlertState(ctx context.Context, org, cycleStart string) (AlertS
 	}
 	items, err := st.batchGet(ctx, ks, true)
 	if err != nil {
-		return AlertState{}, err
+		return records.AlertState{}, err
 	}
-	var a AlertState
+	var a records.AlertState
 	if a.Profile, err = decodeProfile(org, items[pk]); err != nil {
 		return a, err
 	}
 	a.Cycle = emptyTotals()
 	for sh := 0; sh < keys.TotalShards; sh++ {
-		a.Cycle.add(decodeTotals(items[keys.CycleTotals(org, cycleStart, sh)]))
+		addTotals(&a.Cycle, decodeTotals(items[keys.CycleTotals(org, cycleStart, sh)]))
 	}
 	a.Marks = map[string]string{}
 	for name, v := range items[ak] {
@@ -83,7 +73,7 @@ func (st *Store) PutAlertMark(ctx context.Context, org, cycleStart, mark, value,
 	})
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
-		return fmt.Errorf("alert mark of %s: %w", org, ErrConflict)
+		return fmt.Errorf("alert mark of %s: %w", org, records.ErrConflict)
 	}
 	if err != nil {
 		return fmt.Errorf("put alert mark %s: %w", org, err)
@@ -91,18 +81,9 @@ func (st *Store) PutAlertMark(ctx context.Context, org, cycleStart, mark, value,
 	return nil
 }
 
-// WebhookSubscription is an organization's outgoing notification webhook:
-// where to POST and the Standard Webhooks signing secret ("whsec_…").
-type WebhookSubscription struct {
-	URL       string
-	Secret    string
-	UpdatedAt time.Time
-	Exists    bool
-}
-
 // PutWebhookSubscription registers (or replaces) the organization's webhook
 // (UpdateItem: the Home API's role has no PutItem).
-func (st *Store) PutWebhookSubscription(ctx context.Context, org string, w WebhookSubscription) error {
+func (st *Store) PutWebhookSubscription(ctx context.Context, org string, w records.WebhookSubscription) error {
 	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                &st.table,
 		Key:                      key(keys.NotificationWebhook(org)),
@@ -121,16 +102,16 @@ func (st *Store) PutWebhookSubscription(ctx context.Context, org string, w Webho
 
 // GetWebhookSubscription reads the organization's webhook (Exists false
 // when none is registered).
-func (st *Store) GetWebhookSubscription(ctx context.Context, org string) (WebhookSubscription, error) {
+func (st *Store) GetWebhookSubscription(ctx context.Context, org string) (records.WebhookSubscription, error) {
 	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &st.table, Key: key(keys.NotificationWebhook(org)),
 		ConsistentRead: aws.Bool(true), ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal})
 	if err != nil {
-		return WebhookSubscription{}, fmt.Errorf("get webhook subscription %s: %w", org, err)
+		return records.WebhookSubscription{}, fmt.Errorf("get webhook subscription %s: %w", org, err)
 	}
 	if out.Item == nil {
-		return WebhookSubscription{}, nil
+		return records.WebhookSubscription{}, nil
 	}
-	w := WebhookSubscription{URL: str(out.Item, "url"), Secret: str(out.Item, "secret"), Exists: true}
+	w := records.WebhookSubscription{URL: str(out.Item, "url"), Secret: str(out.Item, "secret"), Exists: true}
 	w.UpdatedAt, _ = time.Parse(time.RFC3339Nano, str(out.Item, "updatedAt"))
 	return w, nil
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/customercloud/home/shared/event"
 	"github.com/customercloud/home/shared/keys"
 	"github.com/customercloud/home/shared/localdate"
-	"github.com/customercloud/home/shared/store"
 )
 
 // TestAlertStateSumsTheTotalsShards: given debits of many contacts, which
@@ -67,7 +66,7 @@ func TestAlertStateSumsTheTotalsShards(t *testing.T) {
 			t.Fatalf("expert agent %s: %d, want %d", agent, got, want)
 		}
 	}
-	h, err := p.Store.Home(ctx, org, func(store.Profile) (string, string) { return cycle, cycle })
+	h, err := p.Store.HomeFigures(ctx, org, cycle, cycle)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,12 +17,13 @@ import (
 	"github.com/customercloud/home/shared/ingest"
 	"github.com/customercloud/home/shared/keys"
 	"github.com/customercloud/home/shared/localdate"
+	"github.com/customercloud/home/shared/records"
 )
 
 // Batch is what a batch of events needs: the profiles of its organizations
 // and the states of its contacts.
 type Batch struct {
-	Profiles map[string]Profile
+	Profiles map[string]records.Profile
 	Contacts map[ingest.ContactRef]ingest.Contact
 }
 
@@ -33,7 +34,7 @@ const maxBatchGet = 100
 // BatchGetItem calls as DynamoDB allows (one for a Lambda batch), retrying
 // unprocessed keys with backoff.
 func (st *Store) LoadBatch(ctx context.Context, orgs []string, contacts []ingest.ContactRef) (Batch, error) {
-	b := Batch{Profiles: map[string]Profile{}, Contacts: map[ingest.ContactRef]ingest.Contact{}}
+	b := Batch{Profiles: map[string]records.Profile{}, Contacts: map[ingest.ContactRef]ingest.Contact{}}
 	var ks []map[string]types.AttributeValue
 	seen := map[keys.Key]bool{}
 	add := func(k keys.Key) {
@@ -145,7 +146,7 @@ func (st *Store) saveState(ctx context.Context, c ingest.Contact, next ingest.Co
 	})
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
-		return fmt.Errorf("a contact of %s: %w", c.Org, ErrConflict)
+		return fmt.Errorf("a contact of %s: %w", c.Org, records.ErrConflict)
 	}
 	if err != nil {
 		return fmt.Errorf("save contact: %w", err)
@@ -218,7 +219,7 @@ func (st *Store) saveTransaction(ctx context.Context, ws []ingest.ContactWrite) 
 		}
 		switch cancelReason(err) {
 		case "ConditionalCheckFailed":
-			return fmt.Errorf("debits of %d contacts: %w", len(ws), ErrConflict)
+			return fmt.Errorf("debits of %d contacts: %w", len(ws), records.ErrConflict)
 		case "TransactionConflict":
 			// Another transaction holds one of the items (the
 			// organization's totals are shared by its contacts). Nothing was

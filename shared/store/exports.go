@@ -11,29 +11,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/customercloud/home/shared/keys"
+	"github.com/customercloud/home/shared/records"
 )
-
-// ExportRecord is one usage export: what was asked, where it goes and how
-// far it got. It expires (TTL) with its object.
-type ExportRecord struct {
-	ID, From, To, View string
-	Status             string
-	// ObjectKey is the S3 key of the CSV.
-	ObjectKey string
-	// Reason says why a failed export failed (no personal data).
-	Reason             string
-	Rows, Bytes, Parts int64
-	CreatedAt, Updated time.Time
-	ExpiresAt          time.Time
-	Exists             bool
-}
-
-// ErrExportExists means an export id was already taken.
-var ErrExportExists = errors.New("export id already exists")
 
 // CreateExport records a new export (UpdateItem, as the Home API's role
 // has no PutItem), refusing an id already taken.
-func (st *Store) CreateExport(ctx context.Context, org string, r ExportRecord) error {
+func (st *Store) CreateExport(ctx context.Context, org string, r records.Export) error {
 	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:           &st.table,
 		Key:                 key(keys.Export(org, r.ID)),
@@ -49,7 +32,7 @@ func (st *Store) CreateExport(ctx context.Context, org string, r ExportRecord) e
 	})
 	var cf *types.ConditionalCheckFailedException
 	if errors.As(err, &cf) {
-		return ErrExportExists
+		return records.ErrExportExists
 	}
 	if err != nil {
 		return fmt.Errorf("create export %s/%s: %w", org, r.ID, err)
@@ -59,17 +42,17 @@ func (st *Store) CreateExport(ctx context.Context, org string, r ExportRecord) e
 
 // GetExport reads one of the organization's exports (Exists false when
 // there is none by that id, or it expired).
-func (st *Store) GetExport(ctx context.Context, org, id string) (ExportRecord, error) {
+func (st *Store) GetExport(ctx context.Context, org, id string) (records.Export, error) {
 	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &st.table, Key: key(keys.Export(org, id)),
 		ConsistentRead: aws.Bool(true), ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal})
 	if err != nil {
-		return ExportRecord{}, fmt.Errorf("get export %s/%s: %w", org, id, err)
+		return records.Export{}, fmt.Errorf("get export %s/%s: %w", org, id, err)
 	}
 	it := out.Item
 	if it == nil {
-		return ExportRecord{}, nil
+		return records.Export{}, nil
 	}
-	r := ExportRecord{ID: id, From: str(it, "from"), To: str(it, "to"), View: str(it, "view"), Status: str(it, "status"),
+	r := records.Export{ID: id, From: str(it, "from"), To: str(it, "to"), View: str(it, "view"), Status: str(it, "status"),
 		ObjectKey: str(it, "objectKey"), Reason: str(it, "reason"), Rows: num(it, "rows"), Bytes: num(it, "bytes"),
 		Parts: num(it, "parts"), Exists: true}
 	r.CreatedAt, _ = time.Parse(time.RFC3339Nano, str(it, "createdAt"))
@@ -77,14 +60,14 @@ func (st *Store) GetExport(ctx context.Context, org, id string) (ExportRecord, e
 	r.ExpiresAt = time.Unix(num(it, attrTTL), 0).UTC()
 	// DynamoDB deletes expired items within days, not at once.
 	if !r.ExpiresAt.IsZero() && num(it, attrTTL) > 0 && st.now().After(r.ExpiresAt) {
-		return ExportRecord{}, nil
+		return records.Export{}, nil
 	}
 	return r, nil
 }
 
 // SetExportStatus moves an existing export to status with its figures (and
 // a reason when it failed); an export that no longer exists is left absent.
-func (st *Store) SetExportStatus(ctx context.Context, org string, r ExportRecord) error {
+func (st *Store) SetExportStatus(ctx context.Context, org string, r records.Export) error {
 	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:           &st.table,
 		Key:                 key(keys.Export(org, r.ID)),

@@ -19,21 +19,12 @@ import (
 	"github.com/customercloud/home/shared/ingest"
 	"github.com/customercloud/home/shared/keys"
 	"github.com/customercloud/home/shared/metrics"
+	"github.com/customercloud/home/shared/records"
 )
 
-// Totals are Interactionz debited in a day or a billing cycle, summed over
-// the totals shards (consumption.Totals is how they are shown).
-type Totals struct {
-	Total    int64
-	Lanes    map[string]int64
-	Channels map[string]int64
-	// ExpertAgents are the expert_agent lane's Interactionz per agent that
-	// named itself (expertAgentId).
-	ExpertAgents map[string]int64
-}
-
-func decodeTotals(item map[string]types.AttributeValue) Totals {
-	t := Totals{Lanes: map[string]int64{}, Channels: map[string]int64{}}
+// decodeTotals reads one totals shard's item.
+func decodeTotals(item map[string]types.AttributeValue) consumption.Totals {
+	t := emptyTotals()
 	for name, v := range item {
 		nv, ok := v.(*types.AttributeValueMemberN)
 		if !ok {
@@ -57,12 +48,6 @@ func decodeTotals(item map[string]types.AttributeValue) Totals {
 	return t
 }
 
-// Rollup is a stored snapshot.
-type Rollup struct {
-	Snapshot metrics.Snapshot
-	Exists   bool
-}
-
 // PutRollup stores an organization's snapshot.
 func (st *Store) PutRollup(ctx context.Context, org string, snap metrics.Snapshot) error {
 	raw, err := json.Marshal(snap)
@@ -80,20 +65,20 @@ func (st *Store) PutRollup(ctx context.Context, org string, snap metrics.Snapsho
 }
 
 // GetRollup reads an organization's last snapshot.
-func (st *Store) GetRollup(ctx context.Context, org string) (Rollup, error) {
+func (st *Store) GetRollup(ctx context.Context, org string) (metrics.Rollup, error) {
 	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &st.table, Key: key(keys.Rollup(org)),
 		ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal})
 	if err != nil {
-		return Rollup{}, fmt.Errorf("get rollup %s: %w", org, err)
+		return metrics.Rollup{}, fmt.Errorf("get rollup %s: %w", org, err)
 	}
 	return decodeRollup(out.Item)
 }
 
-func decodeRollup(item map[string]types.AttributeValue) (Rollup, error) {
+func decodeRollup(item map[string]types.AttributeValue) (metrics.Rollup, error) {
 	if item == nil {
-		return Rollup{}, nil
+		return metrics.Rollup{}, nil
 	}
-	var r Rollup
+	var r metrics.Rollup
 	if err := json.Unmarshal([]byte(str(item, attrSnap)), &r.Snapshot); err != nil {
 		return r, fmt.Errorf("decode snapshot: %w", err)
 	}
@@ -101,30 +86,15 @@ func decodeRollup(item map[string]types.AttributeValue) (Rollup, error) {
 	return r, nil
 }
 
-// HomeData is everything the Home call reads.
-type HomeData struct {
-	Profile Profile
-	Rollup  Rollup
-	Today   Totals
-	Cycle   Totals
-}
-
-// Home reads the Home's data in exactly two requests whatever the
-// organization's size: the profile (its zone and plan say which day and
-// cycle to read), then one BatchGetItem of the rollup and every shard of
-// the day and cycle totals (1 + 2×keys.TotalShards keys). dates maps the
-// profile to today's and the cycle's dates.
-// The profile is read strongly consistent (a plan just changed shows at
-// once); the rest eventually consistent, at half the read cost: figures a
-// fraction of a second old are what a Home shows anyway.
-func (st *Store) Home(ctx context.Context, org string, dates func(Profile) (today, cycleStart string)) (HomeData, error) {
-	var h HomeData
-	p, err := st.GetProfile(ctx, org)
-	if err != nil {
-		return h, err
-	}
-	h.Profile = p
-	today, cycle := dates(p)
+// HomeFigures reads the Home's figures for the organization's local day
+// today and the billing cycle that starts on cycle ("2006-01-02", which
+// the caller's profile says) in one BatchGetItem of the rollup and every
+// shard of the day and cycle totals (1 + 2×keys.TotalShards keys), read
+// eventually consistent, at half the read cost: figures a fraction of a
+// second old are what a Home shows anyway. With the profile read, the Home
+// is two requests whatever the organization's size.
+func (st *Store) HomeFigures(ctx context.Context, org, today, cycle string) (records.HomeFigures, error) {
+	var h records.HomeFigures
 	rollKey := keys.Rollup(org)
 	ks := []map[string]types.AttributeValue{key(rollKey)}
 	for sh := 0; sh < keys.TotalShards; sh++ {
@@ -139,16 +109,18 @@ func (st *Store) Home(ctx context.Context, org string, dates func(Profile) (toda
 	}
 	h.Today, h.Cycle = emptyTotals(), emptyTotals()
 	for sh := 0; sh < keys.TotalShards; sh++ {
-		h.Today.add(decodeTotals(items[keys.DayTotals(org, today, sh)]))
-		h.Cycle.add(decodeTotals(items[keys.CycleTotals(org, cycle, sh)]))
+		addTotals(&h.Today, decodeTotals(items[keys.DayTotals(org, today, sh)]))
+		addTotals(&h.Cycle, decodeTotals(items[keys.CycleTotals(org, cycle, sh)]))
 	}
 	return h, nil
 }
 
-func emptyTotals() Totals { return Totals{Lanes: map[string]int64{}, Channels: map[string]int64{}} }
+func emptyTotals() consumption.Totals {
+	return consumption.Totals{Lanes: map[string]int64{}, Channels: map[string]int64{}}
+}
 
-// add sums another shard's totals into t.
-func (t *Totals) add(o Totals) {
+// addTotals sums another shard's totals into t.
+func addTotals(t *consumption.Totals, o consumption.Totals) {
 	t.Total += o.Total
 	for k, v := range o.Lanes {
 		t.Lanes[k] += v
@@ -168,7 +140,7 @@ func (t *Totals) add(o Totals) {
 // "2006-01-02"), in date order: one Query per totals shard (a year of days
 // fits one page), summed.
 func (st *Store) DayTotals(ctx context.Context, org, from, to string) ([]consumption.DayTotal, error) {
-	byDate := map[string]*Totals{}
+	byDate := map[string]*consumption.Totals{}
 	for sh := 0; sh < keys.TotalShards; sh++ {
 		var start map[string]types.AttributeValue
 		for {
@@ -191,7 +163,7 @@ func (st *Store) DayTotals(ctx context.Context, org, from, to string) ([]consump
 					d = &t
 					byDate[date] = d
 				}
-				d.add(decodeTotals(item))
+				addTotals(d, decodeTotals(item))
 			}
 			if len(res.LastEvaluatedKey) == 0 {
 				break
@@ -201,7 +173,7 @@ func (st *Store) DayTotals(ctx context.Context, org, from, to string) ([]consump
 	}
 	out := make([]consumption.DayTotal, 0, len(byDate))
 	for date, d := range byDate {
-		out = append(out, consumption.DayTotal{Date: date, Totals: consumption.Totals(*d)})
+		out = append(out, consumption.DayTotal{Date: date, Totals: *d})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Date < out[j].Date })
 	return out, nil

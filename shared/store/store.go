@@ -6,6 +6,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -17,9 +18,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/customercloud/home/shared/config"
 	"github.com/customercloud/home/shared/ingest"
 	"github.com/customercloud/home/shared/keys"
 	"github.com/customercloud/home/shared/plan"
+	"github.com/customercloud/home/shared/records"
 	"github.com/customercloud/home/shared/resources"
 )
 
@@ -36,11 +39,6 @@ type API interface {
 
 var _ API = (*dynamodb.Client)(nil)
 
-// ErrConflict means a conditional write found the state changed since it was
-// read (another delivery of the same group got there first): re-read and
-// re-apply.
-var ErrConflict = errors.New("state changed since read")
-
 // Store is the DynamoDB-backed state.
 type Store struct {
 	db    API
@@ -52,25 +50,34 @@ type Store struct {
 	page int32
 }
 
-// New returns a store on table.
-func New(db API, table string) *Store {
-	return &Store{db: db, table: table, now: time.Now, maxState: MaxStateBytes}
+// Config is what a Store is built from; New validates it.
+type Config struct {
+	DB    API
+	Table string
+	// Now is the clock of TTLs and export expiry; nil is time.Now (tests
+	// set it).
+	Now func() time.Time
+	// MaxStateBytes bounds a contact's stored state; 0 is MaxStateBytes
+	// (tests of the size guard, which cannot afford 256 KB states, set
+	// less).
+	MaxStateBytes int
+	// StreamPage is LedgerStream's page size; 0 is StreamPage (tests: many
+	// page boundaries from few items).
+	StreamPage int32
 }
 
-// WithStateLimit returns a copy of the store that refuses contact states
-// above limit bytes (tests of the size guard, which cannot afford 256 KB
-// states).
-func (s *Store) WithStateLimit(limit int) *Store {
-	c := *s
-	c.maxState = limit
-	return &c
+// Validate says what is missing or unusable.
+func (c Config) Validate() error {
+	return config.Check("store", config.Required("DB", c.DB != nil), config.Required("Table", c.Table != ""),
+		config.NotNegative("MaxStateBytes", c.MaxStateBytes), config.NotNegative("StreamPage", c.StreamPage))
 }
 
-// WithClock returns a copy of the store using now for TTLs (tests).
-func (s *Store) WithClock(now func() time.Time) *Store {
-	c := *s
-	c.now = now
-	return &c
+// New returns a store on cfg.Table.
+func New(cfg Config) (*Store, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &Store{db: cfg.DB, table: cfg.Table, now: config.Clock(cfg.Now), maxState: cmp.Or(cfg.MaxStateBytes, MaxStateBytes), page: cfg.StreamPage}, nil
 }
 
 // Table is the table name.
@@ -114,20 +121,8 @@ func num(item map[string]types.AttributeValue, name string) int64 {
 	return 0
 }
 
-// Profile is an organization's profile item.
-type Profile struct {
-	Org string
-	// Plan is the organization's plan; HasPlan is false when none was set
-	// (Plan is then plan.Default()).
-	Plan    plan.Plan
-	HasPlan bool
-	State   ingest.OrgState
-	Version int64
-	Exists  bool
-}
-
-func decodeProfile(org string, item map[string]types.AttributeValue) (Profile, error) {
-	p := Profile{Org: org, Plan: plan.Default()}
+func decodeProfile(org string, item map[string]types.AttributeValue) (records.Profile, error) {
+	p := records.Profile{Org: org, Plan: plan.Default()}
 	if item == nil {
 		return p, nil
 	}
@@ -147,13 +142,13 @@ func decodeProfile(org string, item map[string]types.AttributeValue) (Profile, e
 
 // GetProfile reads an organization's profile (strongly consistent, so a
 // plan change is seen by the next call).
-func (st *Store) GetProfile(ctx context.Context, org string) (Profile, error) {
+func (st *Store) GetProfile(ctx context.Context, org string) (records.Profile, error) {
 	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName: &st.table, Key: key(keys.Profile(org)), ConsistentRead: aws.Bool(true),
 		ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
 	})
 	if err != nil {
-		return Profile{}, fmt.Errorf("get profile %s: %w", org, err)
+		return records.Profile{}, fmt.Errorf("get profile %s: %w", org, err)
 	}
 	return decodeProfile(org, out.Item)
 }
@@ -202,7 +197,7 @@ func (st *Store) SaveOrgState(ctx context.Context, org string, prev int64, state
 	})
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
-		return fmt.Errorf("org %s: %w", org, ErrConflict)
+		return fmt.Errorf("org %s: %w", org, records.ErrConflict)
 	}
 	if err != nil {
 		return fmt.Errorf("save org state %s: %w", org, err)

@@ -14,18 +14,11 @@ import (
 
 	"github.com/customercloud/home/shared/consumption"
 	"github.com/customercloud/home/shared/keys"
+	"github.com/customercloud/home/shared/records"
 )
 
 // StreamPage is the Query page size per ledger shard while streaming.
 const StreamPage = 500
-
-// StreamStats are what a ledger stream read: rows handed out, Query
-// requests made and the read units DynamoDB reported for them.
-type StreamStats struct {
-	Rows      int64
-	Requests  int
-	ReadUnits float64
-}
 
 // LedgerStream hands every debit whose window opened in [from, to) to fn,
 // oldest first, in batches, reading each ledger item exactly once: each of
@@ -36,7 +29,7 @@ type StreamStats struct {
 // never the range; the pages of drained shards are read concurrently.
 // Unlike Ledger's pages (each reads up to limit items from every shard to
 // return limit), nothing is read twice or thrown away.
-func (st *Store) LedgerStream(ctx context.Context, org string, from, to time.Time, fn func([]consumption.LedgerEntry) error) (StreamStats, error) {
+func (st *Store) LedgerStream(ctx context.Context, org string, from, to time.Time, fn func([]consumption.LedgerEntry) error) (records.StreamStats, error) {
 	type shard struct {
 		buf   []map[string]types.AttributeValue
 		start map[string]types.AttributeValue
@@ -44,7 +37,7 @@ func (st *Store) LedgerStream(ctx context.Context, org string, from, to time.Tim
 		err   error
 		units float64
 	}
-	var stats StreamStats
+	var stats records.StreamStats
 	shards := make([]shard, keys.LedgerShards)
 	for i := range shards {
 		shards[i].more = true
@@ -160,7 +153,7 @@ func ledgerEntry(it map[string]types.AttributeValue) consumption.LedgerEntry {
 		ExpertAgentID: str(it, "expertAgentId")}
 }
 
-// streamPage is the page size of LedgerStream (WithStreamPage in tests).
+// streamPage is the page size of LedgerStream (Config.StreamPage in tests).
 func (st *Store) streamPage() int32 {
 	if st.page > 0 {
 		return st.page
@@ -172,14 +165,6 @@ func (st *Store) streamPage() int32 {
 // the functions' store.API has no batch writes).
 type BatchWriter interface {
 	BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
-}
-
-// WithStreamPage returns a copy of the store whose ledger stream reads
-// pages of n items (tests: many page boundaries from few items).
-func (st *Store) WithStreamPage(n int32) *Store {
-	c := *st
-	c.page = n
-	return &c
 }
 
 // LoadLedger writes ledger entries straight into the table with

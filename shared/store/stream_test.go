@@ -9,8 +9,10 @@ import (
 	"time"
 
 	"github.com/customercloud/home/internal/pipeline"
+	"github.com/customercloud/home/internal/testkit"
 	"github.com/customercloud/home/shared/consumption"
 	"github.com/customercloud/home/shared/keys"
+	"github.com/customercloud/home/shared/store"
 )
 
 // TestLedgerStreamEqualsSortedOracle: given ledger entries of random
@@ -65,7 +67,7 @@ func TestLedgerStreamEqualsSortedOracle(t *testing.T) {
 		slices.Sort(want)
 		var got []string
 		p.Meter.Reset()
-		stats, err := p.Store.WithStreamPage(page).LedgerStream(ctx, org, from, to, func(es []consumption.LedgerEntry) error {
+		stats, err := paged(t, p, page).LedgerStream(ctx, org, from, to, func(es []consumption.LedgerEntry) error {
 			for _, e := range es {
 				got = append(got, sortKey(e))
 			}
@@ -87,7 +89,14 @@ func TestLedgerStreamEqualsSortedOracle(t *testing.T) {
 		}
 	}
 	stop := fmt.Errorf("consumer stops")
-	if _, err := p.Store.WithStreamPage(5).LedgerStream(ctx, org, t0, t0.Add(time.Hour), func([]consumption.LedgerEntry) error { return stop }); err != stop {
+	if _, err := paged(t, p, 5).LedgerStream(ctx, org, t0, t0.Add(time.Hour), func([]consumption.LedgerEntry) error { return stop }); err != stop {
 		t.Fatalf("error %v, want the consumer's", err)
 	}
+}
+
+// paged is the pipeline's store with ledger stream pages of n items: many
+// page boundaries from few items.
+func paged(t *testing.T, p *pipeline.Pipeline, n int32) *store.Store {
+	t.Helper()
+	return testkit.Must(store.New(store.Config{DB: p.Meter, Table: p.Table, Now: p.Clock.Now, StreamPage: n}))(t)
 }

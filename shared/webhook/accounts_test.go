@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/customercloud/home/internal/testenv"
+	"github.com/customercloud/home/internal/testkit"
 	"github.com/customercloud/home/shared/keys"
 	"github.com/customercloud/home/shared/resources"
 	"github.com/customercloud/home/shared/store"
@@ -19,7 +20,7 @@ import (
 func TestStoredAccountsAgainstDynamoDBLocal(t *testing.T) {
 	env := testenv.Stack(t)
 	table := env.NewTable(t)
-	accts := StoredAccounts{Store: store.New(env.DDB, table)}
+	accts := StoredAccounts{Store: testkit.Must(store.New(store.Config{DB: env.DDB, Table: table}))(t)}
 	ctx := context.Background()
 	seed := []ProviderAccount{
 		{Provider: WhatsApp, Account: "106540352242922", OrgID: "org-acme"},
@@ -73,7 +74,7 @@ func TestStoredAccountsAgainstDynamoDBLocal(t *testing.T) {
 		}
 	})
 	t.Run("given a missing table, when looked up, then an error (the caller answers 503)", func(t *testing.T) {
-		broken := StoredAccounts{Store: store.New(env.DDB, "t-no-such-table")}
+		broken := StoredAccounts{Store: testkit.Must(store.New(store.Config{DB: env.DDB, Table: "t-no-such-table"}))(t)}
 		if _, _, err := broken.OrgFor(ctx, WhatsApp, "1"); err == nil {
 			t.Fatal("want an error")
 		}

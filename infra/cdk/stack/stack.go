@@ -282,9 +282,6 @@ func retention(days int) (awslogs.RetentionDays, error) {
 	return "", fmt.Errorf("stack: log retention of %d days not mapped", days)
 }
 
-// functionDefs creates, per function, its log group, its own role with the
-// statements iac derives from the definition, the function itself and its
-// trigger (queue mapping or schedule; routes come with the API).
 // notifications adds the notifications bus, its rule to the webhooks queue
 // and that queue's policy, exactly as infra/iac describes them (L1
 // resources, so both templates carry the same properties).
@@ -293,6 +290,20 @@ func (b *builder) notifications() error {
 	if err != nil {
 		return err
 	}
+	b.raw(raws)
+	return nil
+}
+
+// exports adds the usage exports' bucket and its policy, exactly as
+// infra/iac describes them (L1 resources, as the notifications').
+func (b *builder) exports() error {
+	b.raw(iac.ExportResources())
+	return nil
+}
+
+// raw adds resources as infra/iac describes them, as L1 resources under
+// their own logical ids, so both templates carry the same properties.
+func (b *builder) raw(raws []iac.RawResource) {
 	for _, r := range raws {
 		props := map[string]interface{}{}
 		for k, v := range r.Properties {
@@ -301,23 +312,11 @@ func (b *builder) notifications() error {
 		res := awscdk.NewCfnResource(b.stack, jsii.String(r.ID), &awscdk.CfnResourceProps{Type: jsii.String(r.Type), Properties: &props})
 		res.OverrideLogicalId(jsii.String(r.ID))
 	}
-	return nil
 }
 
-// exports adds the usage exports' bucket and its policy, exactly as
-// infra/iac describes them (L1 resources, as the notifications').
-func (b *builder) exports() error {
-	for _, r := range iac.ExportResources() {
-		props := map[string]interface{}{}
-		for k, v := range r.Properties {
-			props[k] = v
-		}
-		res := awscdk.NewCfnResource(b.stack, jsii.String(r.ID), &awscdk.CfnResourceProps{Type: jsii.String(r.Type), Properties: &props})
-		res.OverrideLogicalId(jsii.String(r.ID))
-	}
-	return nil
-}
-
+// functionDefs creates, per function, its log group, its own role with the
+// statements iac derives from the definition, the function itself and its
+// trigger (queue mapping or schedule; routes come with the API).
 func (b *builder) functionDefs() error {
 	days, err := retention(iac.LogRetentionDays)
 	if err != nil {

@@ -54,7 +54,10 @@ func run() error {
 		return err
 	}
 	db := ddbcfg.New(cfg, getenv)
-	st := store.New(db, getenv(resources.EnvTableName))
+	st, err := store.New(store.Config{DB: db, Table: getenv(resources.EnvTableName)})
+	if err != nil {
+		return err
+	}
 	pl := plan.Plan{Name: "Specialist", CycleStartDay: 5, IncludedInteractionz: 2000, Seats: 50,
 		Packages: map[string]int{"sms": 5000, "whatsapp": 2000, "email": 10000, "rcs": 1000}, TimeZone: "America/Sao_Paulo"}
 	if err := st.PutPlan(ctx, *org, pl); err != nil {

@@ -6,6 +6,8 @@ package busapp
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 
 	"github.com/customercloud/home/shared/alerts"
 	"github.com/customercloud/home/shared/app"
@@ -39,4 +41,18 @@ func New(ctx context.Context, getenv app.Getenv) (alerts.Bus, error) {
 		return nil, err
 	}
 	return bus.EventBridge{API: bus.NewEventBridgeAPI(cfg), BusName: name}, nil
+}
+
+// Notifier is the threshold notifier of a publishing function: checks
+// against st, crossings published on the bus New builds.
+func Notifier(ctx context.Context, getenv app.Getenv, st alerts.Store, log *slog.Logger) (*alerts.Notifier, error) {
+	b, err := New(ctx, getenv)
+	if err != nil {
+		return nil, err
+	}
+	n, err := alerts.NewNotifier(alerts.NotifierConfig{Store: st, Bus: b, Log: log})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", app.ErrConfig, err)
+	}
+	return n, nil
 }

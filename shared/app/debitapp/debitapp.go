@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 
-	"github.com/aws/aws-lambda-go/events"
-
 	"github.com/customercloud/home/shared/alerts"
 	"github.com/customercloud/home/shared/app"
 	"github.com/customercloud/home/shared/app/busapp"
@@ -22,9 +20,6 @@ import (
 	"github.com/customercloud/home/shared/sentiment"
 	"github.com/customercloud/home/shared/visibility"
 )
-
-// SQSHandler is the debit function's Lambda signature.
-type SQSHandler func(context.Context, events.SQSEvent) (events.SQSEventResponse, error)
 
 // Classifier picks the sentiment classifier: the offline one unless
 // SENTIMENT_PROVIDER says comprehend.
@@ -40,7 +35,7 @@ var Classifier = func(ctx context.Context, getenv app.Getenv) (sentiment.Classif
 }
 
 // New builds the debit function's handler from its environment.
-func New(ctx context.Context, getenv app.Getenv, log *slog.Logger) (SQSHandler, error) {
+func New(ctx context.Context, getenv app.Getenv, log *slog.Logger) (app.SQSHandler, error) {
 	st, err := storeapp.TableStore(ctx, getenv)
 	if err != nil {
 		return nil, err
@@ -62,15 +57,15 @@ func New(ctx context.Context, getenv app.Getenv, log *slog.Logger) (SQSHandler, 
 		return nil, err
 	}
 	client := sqscall.New(cfg, getenv)
-	b, err := busapp.New(ctx, getenv)
+	n, err := busapp.Notifier(ctx, getenv, st, log)
 	if err != nil {
 		return nil, err
 	}
-	p, err := debit.New(st, deadletter.New(client, dlqURL), cls, log).WithRetry(visibility.New(client, queueURL), debit.DefaultRetry)
+	p, err := debit.New(debit.Config{Store: st, DeadLetter: deadletter.New(client, dlqURL), Classifier: cls, Log: log,
+		Visibility: visibility.New(client, queueURL), Retry: debit.DefaultRetry, AfterCommit: NotifyHook(n, log)})
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", app.ErrConfig, err)
+		return nil, fmt.Errorf("%w: %w", app.ErrConfig, err)
 	}
-	p.WithAfterCommit(NotifyHook(alerts.NewNotifier(st, b, log), log))
 	return p.Handle, nil
 }
 

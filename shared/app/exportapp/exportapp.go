@@ -5,6 +5,7 @@ package exportapp
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strconv"
 
@@ -17,11 +18,8 @@ import (
 	"github.com/customercloud/home/shared/resources"
 )
 
-// SQSHandler is the export function's Lambda signature.
-type SQSHandler func(context.Context, events.SQSEvent) (events.SQSEventResponse, error)
-
 // New builds the export function's handler from its environment.
-func New(ctx context.Context, getenv app.Getenv, log *slog.Logger) (SQSHandler, error) {
+func New(ctx context.Context, getenv app.Getenv, log *slog.Logger) (app.SQSHandler, error) {
 	st, err := storeapp.TableStore(ctx, getenv)
 	if err != nil {
 		return nil, err
@@ -30,14 +28,18 @@ func New(ctx context.Context, getenv app.Getenv, log *slog.Logger) (SQSHandler, 
 	if err != nil {
 		return nil, err
 	}
-	return Handler(export.NewWorker(st, b, log), log), nil
+	w, err := export.NewWorker(export.WorkerConfig{Source: st, Objects: b, Log: log})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", app.ErrConfig, err)
+	}
+	return Handler(w, log), nil
 }
 
 // Handler runs each job of a batch (the event source sends one at a time):
 // a message that is not a job is logged and dropped (no retry can mend
 // it); a job that failed for a transient reason is reported failed, so the
 // queue delivers it again, until its last receive marks it failed.
-func Handler(w *export.Worker, log *slog.Logger) SQSHandler {
+func Handler(w *export.Worker, log *slog.Logger) app.SQSHandler {
 	return func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 		var resp events.SQSEventResponse
 		for _, m := range ev.Records {

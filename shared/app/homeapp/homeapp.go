@@ -22,14 +22,18 @@ func New(ctx context.Context, getenv app.Getenv, log *slog.Logger) (http.Handler
 	if err != nil {
 		return nil, err
 	}
-	h := home.New(st, log)
+	cfg := home.Config{Store: st, Log: log}
 	// Usage exports (issue 11): on wherever the bucket is configured.
 	if getenv(resources.EnvExportsBucket) != "" {
 		svc, err := awsexports.FromEnv(ctx, getenv)
 		if err != nil {
 			return nil, err
 		}
-		h = h.WithExports(svc)
+		cfg.Exports = svc
+	}
+	h, err := home.New(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", app.ErrConfig, err)
 	}
 	if jwks := getenv(resources.EnvLocalTokenJWKS); jwks != "" {
 		keys, err := auth.ParseJWKS([]byte(jwks))
@@ -37,7 +41,11 @@ func New(ctx context.Context, getenv app.Getenv, log *slog.Logger) (http.Handler
 			return nil, fmt.Errorf("%w: %s: %w", app.ErrConfig, resources.EnvLocalTokenJWKS, err)
 		}
 		log.Warn("local token verification on (" + resources.EnvLocalTokenJWKS + "): for sam local only")
-		return localTokens(auth.NewVerifier(auth.LocalIssuer, auth.LocalAudience, keys), h, log), nil
+		v, err := auth.NewVerifier(auth.VerifierConfig{Issuer: auth.LocalIssuer, Audience: auth.LocalAudience, Keys: keys})
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s: %w", app.ErrConfig, resources.EnvLocalTokenJWKS, err)
+		}
+		return localTokens(v, h, log), nil
 	}
 	return h, nil
 }

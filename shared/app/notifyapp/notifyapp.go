@@ -5,10 +5,9 @@ package notifyapp
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
-
-	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/customercloud/home/shared/alerts"
 	"github.com/customercloud/home/shared/app"
@@ -19,12 +18,9 @@ import (
 	"github.com/customercloud/home/shared/resources"
 )
 
-// SQSHandler is the notify function's Lambda signature.
-type SQSHandler func(context.Context, events.SQSEvent) (events.SQSEventResponse, error)
-
 // New builds the notify function's handler from its environment: outgoing
 // webhooks, signed, with backoff on the webhooks queue.
-func New(ctx context.Context, getenv app.Getenv, log *slog.Logger) (SQSHandler, error) {
+func New(ctx context.Context, getenv app.Getenv, log *slog.Logger) (app.SQSHandler, error) {
 	st, err := storeapp.TableStore(ctx, getenv)
 	if err != nil {
 		return nil, err
@@ -42,5 +38,9 @@ func New(ctx context.Context, getenv app.Getenv, log *slog.Logger) (SQSHandler, 
 		// Receivers on this machine are the point of a local run.
 		client = &http.Client{Timeout: alerts.DeliveryTimeout}
 	}
-	return alerts.NewDeliverer(st, client, vis, log).Handle, nil
+	d, err := alerts.NewDeliverer(alerts.DelivererConfig{Subscriptions: st, Client: client, Visibility: vis, Log: log})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", app.ErrConfig, err)
+	}
+	return d.Handle, nil
 }

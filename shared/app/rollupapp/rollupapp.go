@@ -4,6 +4,7 @@ package rollupapp
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -26,11 +27,14 @@ func New(ctx context.Context, getenv app.Getenv, log *slog.Logger) (ScheduledHan
 	if err != nil {
 		return nil, err
 	}
-	b, err := busapp.New(ctx, getenv)
+	n, err := busapp.Notifier(ctx, getenv, st, log)
 	if err != nil {
 		return nil, err
 	}
-	r := rollup.New(st, log).WithAfterOrg(SweepHook(alerts.NewNotifier(st, b, log), log))
+	r, err := rollup.New(rollup.Config{Store: st, Log: log, AfterOrg: SweepHook(n, log)})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", app.ErrConfig, err)
+	}
 	return func(ctx context.Context, ev events.EventBridgeEvent) (rollup.Summary, error) {
 		log.InfoContext(ctx, "scheduled rollup", "eventId", ev.ID)
 		return r.All(ctx)

@@ -6,6 +6,7 @@ package storeapp
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/customercloud/home/shared/app"
 	"github.com/customercloud/home/shared/awscfg"
@@ -25,5 +26,9 @@ func TableStore(ctx context.Context, getenv app.Getenv) (*store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return store.New(ddbcfg.New(cfg, getenv), table), nil
+	st, err := store.New(store.Config{DB: ddbcfg.New(cfg, getenv), Table: table})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", app.ErrConfig, err)
+	}
+	return st, nil
 }

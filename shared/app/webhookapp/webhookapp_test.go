@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/customercloud/home/internal/testenv"
+	"github.com/customercloud/home/internal/testkit"
 	"github.com/customercloud/home/shared/app/webhookapp"
 	"github.com/customercloud/home/shared/event"
 	"github.com/customercloud/home/shared/resources"
@@ -90,7 +91,7 @@ func TestEndToEndIntoTheRealQueue(t *testing.T) {
 	getenv := func(k string) string { return vars[k] }
 
 	ctx := context.Background()
-	accts := webhook.StoredAccounts{Store: store.New(stack.DDB, table)}
+	accts := webhook.StoredAccounts{Store: testkit.Must(store.New(store.Config{DB: stack.DDB, Table: table}))(t)}
 	if err := accts.PutProviderAccount(ctx, webhook.ProviderAccount{Provider: webhook.WhatsApp, Account: "106540352242922", OrgID: "org-acme"}); err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ package s3objects
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"net/url"
@@ -17,6 +18,7 @@ import (
 	"github.com/customercloud/home/shared/app"
 	"github.com/customercloud/home/shared/awscfg"
 	"github.com/customercloud/home/shared/awscfg/s3cfg"
+	"github.com/customercloud/home/shared/config"
 	"github.com/customercloud/home/shared/export"
 	"github.com/customercloud/home/shared/resources"
 )
@@ -34,9 +36,27 @@ type Bucket struct {
 	partSize int
 }
 
-// New returns the bucket name on client.
-func New(client *s3.Client, name string) *Bucket {
-	return &Bucket{client: client, presign: s3.NewPresignClient(client), name: name, partSize: PartSize}
+// Config is what a Bucket is built from; New validates it.
+type Config struct {
+	Client *s3.Client
+	Name   string
+	// PartSize is an upload's part size; 0 is PartSize (tests: more parts
+	// from less data; S3 refuses parts under 5 MiB but the last).
+	PartSize int
+}
+
+// Validate says what is missing.
+func (c Config) Validate() error {
+	return config.Check("s3objects", config.Required("Client", c.Client != nil), config.Required("Name", c.Name != ""),
+		config.NotNegative("PartSize", c.PartSize))
+}
+
+// New returns the bucket cfg.Name on cfg.Client.
+func New(cfg Config) (*Bucket, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &Bucket{client: cfg.Client, presign: s3.NewPresignClient(cfg.Client), name: cfg.Name, partSize: cmp.Or(cfg.PartSize, PartSize)}, nil
 }
 
 // FromEnv is the exports bucket named by EXPORTS_BUCKET, on the local S3
@@ -50,12 +70,8 @@ func FromEnv(ctx context.Context, getenv app.Getenv) (*Bucket, error) {
 	if err != nil {
 		return nil, err
 	}
-	return New(s3cfg.New(cfg, getenv), name), nil
+	return New(Config{Client: s3cfg.New(cfg, getenv), Name: name})
 }
-
-// WithPartSize returns a copy with another part size (tests: more parts
-// from less data; S3 refuses parts under 5 MiB but the last).
-func (b *Bucket) WithPartSize(n int) *Bucket { c := *b; c.partSize = n; return &c }
 
 // Create starts a multipart upload of key.
 func (b *Bucket) Create(ctx context.Context, key, contentType string) (export.Upload, error) {

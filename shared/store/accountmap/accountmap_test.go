@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/customercloud/home/internal/testenv"
+	"github.com/customercloud/home/internal/testkit"
 	"github.com/customercloud/home/shared/awscall"
 	"github.com/customercloud/home/shared/store"
 	"github.com/customercloud/home/shared/store/accountmap"
@@ -19,7 +20,7 @@ func TestGivenDynamoDBLocal_WhenTheMapIsWrittenByOneAndReadByTheOther_ThenStoreA
 	env := testenv.Stack(t)
 	ctx := t.Context()
 	table := env.NewTable(t)
-	st := store.New(env.DDB, table)
+	st := testkit.Must(store.New(store.Config{DB: env.DDB, Table: table}))(t)
 	getenv := func(k string) string { return env.Vars[k] }
 	am := accountmap.New(env.Cfg, getenv, table)
 	read := map[string]func(provider, account string) (string, bool, error){
