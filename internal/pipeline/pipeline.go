@@ -15,14 +15,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/customercloud/home/infra/local/runner"
+	"github.com/customercloud/home/infra/local/streamfeed"
 	"github.com/customercloud/home/internal/ddbmeter"
 	"github.com/customercloud/home/internal/testenv"
 	"github.com/customercloud/home/internal/testkit"
+	"github.com/customercloud/home/shared/aggregate"
 	"github.com/customercloud/home/shared/alerts"
 	"github.com/customercloud/home/shared/app"
 	"github.com/customercloud/home/shared/app/debitapp"
@@ -67,6 +70,12 @@ type Pipeline struct {
 	Store     *store.Store
 	Processor *debit.Processor
 	Rollup    *rollup.Runner
+	// Aggregate is the aggregate function's processor, on its own meter
+	// (AggMeter: the debit's simulated crashes and faults do not reach it);
+	// Stream feeds it the table's stream (DrainStream).
+	Aggregate *aggregate.Processor
+	AggMeter  *ddbmeter.Meter
+	Stream    *streamfeed.Feed
 	API       *home.API
 	Runner    *runner.Runner
 	Publisher *queue.SQSPublisher
@@ -159,6 +168,13 @@ func New(t testing.TB, o Options) *Pipeline {
 	p.Meter = ddbmeter.New(env.DDB)
 	p.Store = store.New(p.Meter, p.Table).WithClock(p.Clock.Now)
 	p.Rollup = rollup.New(p.Store, o.Log).WithClock(p.Clock.Now)
+	p.AggMeter = ddbmeter.New(env.DDB)
+	p.Aggregate = aggregate.New(store.New(p.AggMeter, p.Table).WithClock(p.Clock.Now), o.Log).WithClock(p.Clock.Now)
+	p.Stream = streamfeed.New(streamfeed.Config{DDB: env.DDB, Streams: streamfeed.Streams(env.Cfg, env.DynamoDBEndpoint), Table: p.Table,
+		Handler: func(ctx context.Context, ev events.DynamoDBEvent) error {
+			_, err := p.Aggregate.Handle(ctx, ev)
+			return err
+		}, Log: o.Log})
 	p.API = home.New(p.Store, o.Log).WithClock(p.Clock.Now)
 	keyOnce.Do(func() { key, keyErr = auth.LoadOrCreateLocalKey(t.TempDir()) })
 	if keyErr != nil {
@@ -226,6 +242,18 @@ func New(t testing.TB, o Options) *Pipeline {
 		Export: exportH, ExportQueueURL: p.ExportsURL,
 	})
 	return p
+}
+
+// DrainStream hands every stream record written so far to the aggregate
+// processor (the event source mapping, run to the end): after it, the Home
+// reads aggregates as live as the writes.
+func (p *Pipeline) DrainStream(t testing.TB) int {
+	t.Helper()
+	n, err := p.Stream.Drain(context.Background())
+	if err != nil {
+		t.Fatalf("drain stream: %v", err)
+	}
+	return n
 }
 
 // Token mints a bearer token.

@@ -28,6 +28,7 @@ import (
 	"github.com/customercloud/home/shared/export"
 	"github.com/customercloud/home/shared/httpedge"
 	"github.com/customercloud/home/shared/localdate"
+	"github.com/customercloud/home/shared/metrics"
 	"github.com/customercloud/home/shared/plan"
 	"github.com/customercloud/home/shared/store"
 )
@@ -39,7 +40,7 @@ type Store interface {
 	PutPlan(ctx context.Context, org string, p plan.Plan) error
 	DayTotals(ctx context.Context, org, from, to string) ([]consumption.DayTotal, error)
 	Ledger(ctx context.Context, org string, from, to time.Time, cursor string, limit int32) ([]consumption.LedgerEntry, string, error)
-	GetRollup(ctx context.Context, org string) (store.Rollup, error)
+	Aggregates(ctx context.Context, org string, today localdate.Date) (metrics.Aggregates, error)
 	PutWebhookSubscription(ctx context.Context, org string, w store.WebhookSubscription) error
 	LedgerStream(ctx context.Context, org string, from, to time.Time, fn func([]consumption.LedgerEntry) error) (store.StreamStats, error)
 	CreateExport(ctx context.Context, org string, r store.ExportRecord) error

@@ -18,6 +18,7 @@ import (
 	"github.com/customercloud/home/shared/consumption"
 	"github.com/customercloud/home/shared/ingest"
 	"github.com/customercloud/home/shared/keys"
+	"github.com/customercloud/home/shared/localdate"
 	"github.com/customercloud/home/shared/metrics"
 )
 
@@ -111,9 +112,13 @@ type HomeData struct {
 
 // Home reads the Home's data in exactly two requests whatever the
 // organization's size: the profile (its zone and plan say which day and
-// cycle to read), then one BatchGetItem of the rollup and every shard of
-// the day and cycle totals (1 + 2×keys.TotalShards keys). dates maps the
-// profile to today's and the cycle's dates.
+// cycle to read), then one BatchGetItem of the organization's incremental
+// aggregates (the base and the metrics.ReadDays dated items, kept live by
+// the aggregate function from the table's stream) and every shard of the
+// day and cycle totals: 1 + metrics.ReadDays + 2×keys.TotalShards = 77
+// keys, under BatchGetItem's 100. dates maps the profile to today's and
+// the cycle's dates. Rollup is the snapshot the aggregates give for that
+// today and cycle (Exists false when no aggregate was ever written).
 // The profile is read strongly consistent (a plan just changed shows at
 // once); the rest eventually consistent, at half the read cost: figures a
 // fraction of a second old are what a Home shows anyway.
@@ -125,8 +130,18 @@ func (st *Store) Home(ctx context.Context, org string, dates func(Profile) (toda
 	}
 	h.Profile = p
 	today, cycle := dates(p)
-	rollKey := keys.Rollup(org)
-	ks := []map[string]types.AttributeValue{key(rollKey)}
+	td, err := localdate.Parse(today)
+	if err != nil {
+		return h, fmt.Errorf("home of %s: %w", org, err)
+	}
+	cd, err := localdate.Parse(cycle)
+	if err != nil {
+		return h, fmt.Errorf("home of %s: %w", org, err)
+	}
+	var ks []map[string]types.AttributeValue
+	for _, k := range aggregateKeys(org, td) {
+		ks = append(ks, key(k))
+	}
 	for sh := 0; sh < keys.TotalShards; sh++ {
 		ks = append(ks, key(keys.DayTotals(org, today, sh)), key(keys.CycleTotals(org, cycle, sh)))
 	}
@@ -134,9 +149,8 @@ func (st *Store) Home(ctx context.Context, org string, dates func(Profile) (toda
 	if err != nil {
 		return h, err
 	}
-	if h.Rollup, err = decodeRollup(items[rollKey]); err != nil {
-		return h, err
-	}
+	agg := decodeAggregates(org, items, td)
+	h.Rollup = Rollup{Snapshot: agg.Snapshot(td, cd), Exists: agg.Exists}
 	h.Today, h.Cycle = emptyTotals(), emptyTotals()
 	for sh := 0; sh < keys.TotalShards; sh++ {
 		h.Today.add(decodeTotals(items[keys.DayTotals(org, today, sh)]))
