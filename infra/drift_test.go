@@ -150,7 +150,7 @@ var samMutations = []struct {
 	{"env var removed", "          DLQ_URL: !Ref EventsDlqQueue\n", "", "Environment.DLQ_URL"},
 	{"env var rebound", "          EVENTS_QUEUE_URL: !Ref EventsQueue\n", "          EVENTS_QUEUE_URL: !Ref EventsDlqQueue\n", "Environment.EVENTS_QUEUE_URL"},
 	{"local-only var set", `DYNAMODB_ENDPOINT: ""`, `DYNAMODB_ENDPOINT: "http://localhost:8000"`, "Environment.DYNAMODB_ENDPOINT"},
-	{"memory", "MemorySize: 512", "MemorySize: 1024", "RollupFunction.MemorySize"},
+	{"memory", "MemorySize: 128", "MemorySize: 1024", "RollupFunction.MemorySize"},
 	{"handler", "    Handler: bootstrap\n", "    Handler: main\n", "Handler"},
 	{"IAM action added", "Action: dynamodb:GetItem\n", "Action: [dynamodb:GetItem, dynamodb:Scan]\n", "WebhookFunction.Statements"},
 	{"IAM resource widened", "Action: sqs:SendMessage\n                Resource: !GetAtt EventsQueue.Arn", "Action: sqs:SendMessage\n                Resource: \"*\"", "WebhookFunction.Statements"},
@@ -180,10 +180,31 @@ var samMutations = []struct {
 	{"export worker writes the whole bucket", "Resource: !Sub ${ExportsBucket.Arn}/exports/*\n\n  ExportFunction:", "Resource: !Sub ${ExportsBucket.Arn}/*\n\n  ExportFunction:", "ExportFunction.Statements"},
 	{"API may write exports", "Action: s3:GetObject\n                Resource: !Sub ${ExportsBucket.Arn}/exports/*", "Action: [s3:GetObject, s3:PutObject]\n                Resource: !Sub ${ExportsBucket.Arn}/exports/*", "HomeApiFunction.Statements"},
 	{"exports visibility under the timeout", "VisibilityTimeout: 960", "VisibilityTimeout: 900", "Queues.ExportsQueue.VisibilityTimeout"},
-	{"exports redrive count", "maxReceiveCount: 3", "maxReceiveCount: 10", "Queues.ExportsQueue.MaxReceiveCount"},
+	{"exports redrive count", "deadLetterTargetArn: !GetAtt ExportsDlqQueue.Arn\n        maxReceiveCount: 3", "deadLetterTargetArn: !GetAtt ExportsDlqQueue.Arn\n        maxReceiveCount: 10", "Queues.ExportsQueue.MaxReceiveCount"},
 	{"export status route dropped", "        GetConsumptionExport:\n          Type: HttpApi\n          Properties: { ApiId: !Ref HttpApi, Method: GET, Path: \"/v1/consumption/exports/{id}\" }\n", "", "Routes.GET /v1/consumption/exports/{id}"},
 	{"exports queue rebound", "          EXPORTS_QUEUE_URL: !Ref ExportsQueue\n", "          EXPORTS_QUEUE_URL: !Ref ExportsDlqQueue\n", "Environment.EXPORTS_QUEUE_URL"},
-	{"export timeout", "      Timeout: 900\n", "      Timeout: 300\n", "ExportFunction.Timeout"},
+	{"export timeout", "CodeUri: functions/export\n      MemorySize: 512\n      Timeout: 900\n", "CodeUri: functions/export\n      MemorySize: 512\n      Timeout: 300\n", "ExportFunction.Timeout"},
+	{"table stream off", "      StreamSpecification:\n        StreamViewType: NEW_AND_OLD_IMAGES\n", "", "Tables.MainTable.StreamView"},
+	{"stream view narrowed", "StreamViewType: NEW_AND_OLD_IMAGES", "StreamViewType: NEW_IMAGE", "Tables.MainTable.StreamView"},
+	{"stream batch size", "BatchSize: 1000", "BatchSize: 100", "EventSources.AggregateFunction.BatchSize"},
+	{"stream batching window", "MaximumBatchingWindowInSeconds: 5", "MaximumBatchingWindowInSeconds: 0", "EventSources.AggregateFunction.BatchingWindow"},
+	{"stream bisect off", "BisectBatchOnFunctionError: true", "BisectBatchOnFunctionError: false", "EventSources.AggregateFunction.Bisect"},
+	{"stream retries unbounded", "MaximumRetryAttempts: 10", "MaximumRetryAttempts: -1", "EventSources.AggregateFunction.MaxRetries"},
+	{"stream record age", "MaximumRecordAgeInSeconds: 86400", "MaximumRecordAgeInSeconds: -1", "EventSources.AggregateFunction.MaxRecordAge"},
+	{"stream on-failure dropped", "            DestinationConfig:\n              OnFailure:\n                Type: SQS\n                Destination: !GetAtt AggregateFailuresQueue.Arn\n", "", "EventSources.AggregateFunction.OnFailure"},
+	{"stream filter dropped", "                - Pattern: '{\"dynamodb\":{\"OldImage\":{\"st\":{\"B\":[{\"exists\":true}]}}}}'\n", "", "EventSources.AggregateFunction.Filters"},
+	{"stream from latest", "StartingPosition: TRIM_HORIZON", "StartingPosition: LATEST", "EventSources.AggregateFunction.StartingPosition"},
+	{"stream read widened", "Resource: !GetAtt MainTable.StreamArn", "Resource: \"*\"", "AggregateFunction.Statements"},
+	{"aggregate may delete", "Action: [dynamodb:GetItem, dynamodb:UpdateItem]", "Action: [dynamodb:DeleteItem, dynamodb:GetItem, dynamodb:UpdateItem]", "AggregateFunction.Statements"},
+	{"iterator age alarm", "Threshold: 300000", "Threshold: 3600000", "Alarms.AggregateIteratorAgeAlarm.Threshold"},
+	{"drift alarm metric", "MetricName: AggregateDrift", "MetricName: Drift", "Alarms.AggregateDriftAlarm.Metric"},
+	{"undecodable alarm statistic", "MetricName: AggregateUndecodableRecords\n      Statistic: Sum", "MetricName: AggregateUndecodableRecords\n      Statistic: Average", "Alarms.AggregateUndecodableAlarm.Statistic"},
+	{"failures depth alarm removed", "Value: !GetAtt AggregateFailuresQueue.QueueName", "Value: !GetAtt MetricsWorkQueue.QueueName", "Alarms.AggregateFailuresDepthAlarm.Dimensions"},
+	{"work queue redrive", "maxReceiveCount: 3", "maxReceiveCount: 30", "Queues.MetricsWorkQueue.MaxReceiveCount"},
+	{"work queue visibility", "VisibilityTimeout: 5400", "VisibilityTimeout: 60", "Queues.MetricsWorkQueue.VisibilityTimeout"},
+	{"worker batch", "Queue: !GetAtt MetricsWorkQueue.Arn\n            BatchSize: 10", "Queue: !GetAtt MetricsWorkQueue.Arn\n            BatchSize: 1", "EventSources.MetricsWorkerFunction.BatchSize"},
+	{"lister reads contacts", "Action: dynamodb:Query\n                Resource:\n                  - !GetAtt MainTable.Arn", "Action: [dynamodb:Query, dynamodb:Scan]\n                Resource:\n                  - !GetAtt MainTable.Arn", "RollupFunction.Statements"},
+	{"lister queue url", "          METRICS_WORK_QUEUE_URL: !Ref MetricsWorkQueue\n          LOG_LEVEL: !Ref LogLevel\n      Events:\n        Schedule:", "          LOG_LEVEL: !Ref LogLevel\n      Events:\n        Schedule:", "RollupFunction.Environment.METRICS_WORK_QUEUE_URL"},
 }
 
 // TestDriftIsDetected proves the drift test can fail: every mutation of
@@ -334,6 +355,11 @@ func TestSampleEvents(t *testing.T) {
 				if _, err := export.DecodeJob([]byte(rec["body"].(string))); rec["eventSource"] != "aws:sqs" || err != nil {
 					t.Errorf("events/%s.json: not an SQS record with an export job body (%v)", f.Name, err)
 				}
+			case !q.FIFO && q.Name != resources.NotificationsBus.RuleTarget:
+				// A queue of our own JSON tasks.
+				if rec["eventSource"] != "aws:sqs" || json.Unmarshal([]byte(rec["body"].(string)), &body) != nil {
+					t.Errorf("events/%s.json: not an SQS record with a JSON body", f.Name)
+				}
 			case !q.FIFO:
 				// A queue fed by an EventBridge rule: the body is the event.
 				if rec["eventSource"] != "aws:sqs" || json.Unmarshal([]byte(rec["body"].(string)), &body) != nil ||
@@ -343,6 +369,11 @@ func TestSampleEvents(t *testing.T) {
 			case rec["eventSource"] != "aws:sqs" || json.Unmarshal([]byte(rec["body"].(string)), &body) != nil ||
 				body["specversion"] != "1.0" || pathOf(rec, "attributes", "MessageGroupId") == nil:
 				t.Errorf("events/%s.json: not an SQS FIFO record with a CloudEvents body", f.Name)
+			}
+		case resources.TableStream:
+			recs, _ := ev["Records"].([]any)
+			if len(recs) == 0 || pathOf(recs[0], "eventSource") != "aws:dynamodb" || pathOf(recs[0], "dynamodb", "Keys") == nil {
+				t.Errorf("events/%s.json: not a DynamoDB stream event", f.Name)
 			}
 		case resources.Scheduled:
 			if ev["detail-type"] != "Scheduled Event" || ev["source"] != "aws.events" {

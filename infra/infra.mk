@@ -17,7 +17,7 @@ INFRA_STACK := cch-home
 
 # Each function as folder:LogicalId, as in shared/resources and infra/iac;
 # infra/drift_test.go fails if this list differs from resources.Functions.
-INFRA_FUNCTIONS := home-api:HomeApiFunction debit:DebitFunction rollup:RollupFunction webhook:WebhookFunction notify:NotifyFunction export:ExportFunction
+INFRA_FUNCTIONS := home-api:HomeApiFunction debit:DebitFunction rollup:RollupFunction webhook:WebhookFunction notify:NotifyFunction export:ExportFunction metrics-worker:MetricsWorkerFunction aggregate:AggregateFunction
 
 # The tools talk to no service while checking: no telemetry, no notices, no
 # version checks.
@@ -93,7 +93,7 @@ infra-sam-env:
 	@test -f $(INFRA_ROOT)/.local/stack.env || { echo "no .local/stack.env: run infra/local/stack.sh start first" >&2; exit 1; }
 	set -a && . $(INFRA_ROOT)/.local/stack.env && set +a && \
 	LOCAL_TOKEN_JWKS="$$(cd $(INFRA_ROOT) && go run ./infra/cmd/token -jwks)" && export LOCAL_TOKEN_JWKS && python3 -c 'import json, os; \
-	  p = {k: os.environ[k] for k in ("DYNAMODB_ENDPOINT", "SQS_ENDPOINT", "TABLE_NAME", "EVENTS_QUEUE_URL", "DLQ_URL", "LOCAL_TOKEN_JWKS")}; \
+	  p = {k: os.environ[k] for k in ("DYNAMODB_ENDPOINT", "SQS_ENDPOINT", "TABLE_NAME", "EVENTS_QUEUE_URL", "DLQ_URL", "METRICS_WORK_QUEUE_URL", "LOCAL_TOKEN_JWKS")}; \
 	  p.update(SENTIMENT_PROVIDER="offline", LOG_LEVEL="debug", PRODUCER_SECRETS_JSON=json.dumps({"demo": "demo-webhook-secret-0123456789"}), \
 	           META_APP_SECRET="local-meta-app-secret", META_VERIFY_TOKEN="local-meta-verify-token", \
 	           PRODUCER_SECRETS_PARAM="", META_APP_SECRET_PARAM="", META_VERIFY_TOKEN_PARAM=""); \

@@ -1,5 +1,6 @@
-// Command rollup is the scheduled metrics rollup Lambda (EventBridge):
-// wiring only; the logic lives in shared/rollup.
+// Command rollup is the metrics schedule's lister (EventBridge): it starts
+// each run's fan-out of organization tasks; wiring only, the logic lives in
+// shared/fanout.
 package main
 
 import (

@@ -46,6 +46,16 @@ const (
 // queue's oldest message.
 func AgeAlarmID(q resources.QueueDef) string { return camel(baseName(q.Name)) + "AgeAlarm" }
 
+// IteratorAgeAlarmID is the logical ID of a stream function's iterator age alarm.
+func IteratorAgeAlarmID(f resources.FunctionDef) string { return camel(f.Name) + "IteratorAgeAlarm" }
+
+// DriftAlarmID is the logical ID of the alarm on the reconciliation's drift.
+const DriftAlarmID = "AggregateDriftAlarm"
+
+// UndecodableAlarmID is the logical ID of the alarm on stream records the
+// aggregate function skipped.
+const UndecodableAlarmID = "AggregateUndecodableAlarm"
+
 // Alarms lists the alarms: the depth of each dead-letter queue, the age of
 // the oldest message of each FIFO queue a dead-letter queue backs, and
 // errors and throttles of each function. A standard queue gets no age
@@ -74,6 +84,38 @@ func Alarms() []Alarm {
 			Description: "Messages are waiting in the dead-letter queue " + q.Name + ": events the system gave up on.",
 		})
 	}
+	for _, f := range resources.Functions {
+		if f.Kind != resources.TableStream || f.Stream == nil {
+			continue
+		}
+		if q, err := QueueByName(f.Stream.OnFailure); err == nil {
+			out = append(out, Alarm{
+				ID: DepthAlarmID(q), Namespace: alarmSQSNamespace, Metric: alarmQueueDepthMetric, Statistic: alarmQueueDepthStatName,
+				Dimension: alarmQueueDimension, DimensionValue: Value{Ref: QueueID(q), Attr: "QueueName"},
+				Period: AlarmPeriod, EvaluationPeriods: AlarmEvaluationPeriods, Threshold: AlarmThreshold,
+				Description: "Stream records of " + f.Name + " were given up on (" + q.Name + "): the reconciliation repairs the organizations concerned.",
+			})
+		}
+		out = append(out, Alarm{
+			ID: IteratorAgeAlarmID(f), Namespace: alarmLambdaNamespace, Metric: "IteratorAge", Statistic: "Maximum",
+			Dimension: alarmFunctionDimension, DimensionValue: Value{Ref: FunctionID(f)},
+			Period: AlarmPeriod, EvaluationPeriods: AlarmEvaluationPeriods, Threshold: int(f.Stream.IteratorAgeAlarm.Milliseconds()),
+			Description: "Function " + f.Name + " is behind the table's stream: the Home's live figures are older than the alarm's threshold.",
+		})
+	}
+	// The reconciliation's drift metric (embedded metric format, no
+	// dimension): any aggregate cell that differed from a recount.
+	out = append(out, Alarm{
+		ID: DriftAlarmID, Namespace: resources.MetricsNamespace, Metric: resources.MetricsDriftMetric, Statistic: "Maximum",
+		Period: AlarmPeriod, EvaluationPeriods: AlarmEvaluationPeriods, Threshold: AlarmThreshold,
+		Description: "The reconciliation found incremental aggregates different from a recount (and repaired them): look for a processor bug or records given up on.",
+	})
+	// Stream records the aggregate function skipped as unreadable.
+	out = append(out, Alarm{
+		ID: UndecodableAlarmID, Namespace: resources.MetricsNamespace, Metric: resources.MetricsUndecodable, Statistic: "Sum",
+		Period: AlarmPeriod, EvaluationPeriods: AlarmEvaluationPeriods, Threshold: AlarmThreshold,
+		Description: "The aggregate function skipped contact-state records it could not read: the reconciliation repairs their counts; find the writer.",
+	})
 	for _, f := range resources.Functions {
 		fn := Value{Ref: FunctionID(f)}
 		out = append(out,

@@ -74,8 +74,8 @@ func TestLogicalIDs(t *testing.T) {
 			t.Errorf("got %q, want %q", got, want)
 		}
 	}
-	if dl := DeadLetterQueues(); len(dl) != 3 || dl[0].Name != resources.EventsDLQ.Name || dl[1].Name != resources.WebhooksDLQ.Name ||
-		dl[2].Name != resources.ExportsDLQ.Name {
+	if dl := DeadLetterQueues(); len(dl) != 4 || dl[0].Name != resources.EventsDLQ.Name || dl[1].Name != resources.WebhooksDLQ.Name ||
+		dl[2].Name != resources.ExportsDLQ.Name || dl[3].Name != resources.MetricsWorkDLQ.Name {
 		t.Errorf("dead-letter queues %v", dl)
 	}
 }
@@ -104,6 +104,8 @@ func TestStatementsFollowFlags(t *testing.T) {
 		"flag without actions":      func() resources.FunctionDef { f := resources.Webhook; f.TableWrite = true; return f }(),
 		"unknown queue":             func() resources.FunctionDef { f := resources.Webhook; f.SendsTo = []string{"nope"}; return f }(),
 		"unknown consumed queue":    func() resources.FunctionDef { f := resources.Debit; f.Queue = "nope"; return f }(),
+		"stream without source":     func() resources.FunctionDef { f := resources.Aggregate; f.Stream = nil; return f }(),
+		"on-failure not sendable":   func() resources.FunctionDef { f := resources.Aggregate; f.SendsTo = nil; return f }(),
 	}
 	for name, f := range bad {
 		if _, err := Statements(f); err == nil {
@@ -119,6 +121,34 @@ func TestStatementsFollowFlags(t *testing.T) {
 	}
 	if strings.Join(table.Resources, " ") != "${MainTable.Arn} ${MainTable.Arn}/index/gsi1" {
 		t.Errorf("rollup table resources %v", table.Resources)
+	}
+}
+
+// TestStreamFunctionLeastPrivilege: the stream function reads the table's
+// stream by its ARN only, and touches the table with GetItem and
+// UpdateItem only.
+func TestStreamFunctionLeastPrivilege(t *testing.T) {
+	sts, err := Statements(resources.Aggregate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, s := range sts {
+		got[s.Sid] = StatementString(s.Sid, s.Actions, s.Resources)
+	}
+	want := map[string]string{
+		"ReadTableStream":         "ReadTableStream: dynamodb:DescribeStream dynamodb:GetRecords dynamodb:GetShardIterator dynamodb:ListStreams on ${MainTable.StreamArn}",
+		"Table":                   "Table: dynamodb:GetItem dynamodb:UpdateItem on ${MainTable.Arn}",
+		"SendToAggregateFailures": "SendToAggregateFailures: sqs:SendMessage on ${AggregateFailuresQueue.Arn}",
+		"Logs":                    "Logs: logs:CreateLogStream logs:PutLogEvents on ${AggregateLogGroup.Arn}",
+	}
+	for sid, w := range want {
+		if got[sid] != w {
+			t.Errorf("%s: got %q, want %q", sid, got[sid], w)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("statements %v, want exactly %v", got, want)
 	}
 }
 

@@ -55,6 +55,7 @@ type TableModel struct {
 	DeletionProtection       string
 	DeletionPolicy           string
 	UpdateReplacePolicy      string
+	StreamView               string
 	GSIs                     map[string]GSIModel
 }
 
@@ -81,9 +82,13 @@ type FunctionModel struct {
 	Statements                                           []string // "Sid: actions on resources"
 }
 
-// EventSourceModel is a queue function's event source mapping.
+// EventSourceModel is a queue or stream function's event source mapping;
+// Queue is its source's ARN (a queue's or the table stream's), and the
+// stream settings are empty for a queue.
 type EventSourceModel struct {
-	Queue, BatchSize, FunctionResponseTypes, Enabled string
+	Queue, BatchSize, FunctionResponseTypes, Enabled                   string
+	StartingPosition, BatchingWindow, MaxRetries, MaxRecordAge, Bisect string
+	OnFailure, Filters                                                 string
 }
 
 // ScheduleModel is a scheduled function's EventBridge rule.
@@ -202,7 +207,8 @@ func Expected() (*Model, error) {
 		PointInTimeRecovery: "true", SSE: "true",
 		DeletionProtection: deletionProtectionIf,
 		DeletionPolicy:     TableRetention, UpdateReplacePolicy: TableRetention,
-		GSIs: map[string]GSIModel{},
+		StreamView: t.StreamView,
+		GSIs:       map[string]GSIModel{},
 	}
 	for _, ix := range t.Indexes {
 		tm.GSIs[ix.Name] = GSIModel{PartitionKey: keyString(ix.PartitionKey), SortKey: keyString(ix.SortKey), Projection: ix.Projection}
@@ -270,6 +276,12 @@ func Expected() (*Model, error) {
 			}
 		case resources.Scheduled:
 			m.Schedules[fid] = ScheduleModel{Expression: f.Schedule, Enabled: "true"}
+		case resources.TableStream:
+			es, err := StreamEventSource(f)
+			if err != nil {
+				return nil, err
+			}
+			m.EventSources[fid] = es
 		}
 		for _, r := range f.Routes {
 			rm := RouteModel{Function: fid, PayloadFormat: PayloadFormat}
@@ -292,13 +304,65 @@ func Expected() (*Model, error) {
 	for _, a := range Alarms() {
 		m.Alarms[a.ID] = AlarmModel{
 			Namespace: a.Namespace, Metric: a.Metric, Statistic: a.Statistic,
-			Dimensions: "[" + a.Dimension + "=" + a.DimensionValue.String() + "]",
+			Dimensions: a.dimensions(),
 			Period:     itoa(a.Period), EvaluationPeriods: itoa(a.EvaluationPeriods), Threshold: itoa(a.Threshold),
 			Comparison: AlarmComparison, TreatMissingData: AlarmTreatMissingData,
 			Actions: "[${" + AlarmTopicID + "}]",
 		}
 	}
 	return m, nil
+}
+
+// StreamEventSource is the model of a stream function's mapping.
+func StreamEventSource(f resources.FunctionDef) (EventSourceModel, error) {
+	src := f.Stream
+	if src == nil {
+		return EventSourceModel{}, fmt.Errorf("iac: stream function %s has no StreamSource", f.Name)
+	}
+	es := EventSourceModel{
+		Queue: StreamArn(), BatchSize: itoa(src.BatchSize), Enabled: "true",
+		StartingPosition: src.StartingPosition,
+		BatchingWindow:   itoa(int(src.BatchingWindow.Seconds())),
+		MaxRetries:       itoa(src.MaxRetries),
+		MaxRecordAge:     itoa(int(src.MaxRecordAge.Seconds())),
+		Bisect:           fmt.Sprint(src.BisectOnError),
+		Filters:          renderFilters(src.Filters),
+	}
+	if src.ReportBatchItemFailures {
+		es.FunctionResponseTypes = "[ReportBatchItemFailures]"
+	}
+	if src.OnFailure != "" {
+		q, err := QueueByName(src.OnFailure)
+		if err != nil {
+			return es, fmt.Errorf("function %s: %w", f.Name, err)
+		}
+		es.OnFailure = Value{Ref: QueueID(q), Attr: "Arn"}.String()
+	}
+	return es, nil
+}
+
+// renderFilters renders Lambda filter patterns canonically (JSON
+// re-marshalled, so spacing does not count), in order.
+func renderFilters(patterns []string) string {
+	out := make([]string, len(patterns))
+	for i, p := range patterns {
+		var v any
+		if err := json.Unmarshal([]byte(p), &v); err != nil {
+			out[i] = "invalid:" + p
+			continue
+		}
+		b, _ := json.Marshal(v)
+		out[i] = string(b)
+	}
+	return strings.Join(out, " | ")
+}
+
+// dimensions renders an alarm's dimensions as the reader does.
+func (a Alarm) dimensions() string {
+	if a.Dimension == "" {
+		return "[]"
+	}
+	return "[" + a.Dimension + "=" + a.DimensionValue.String() + "]"
 }
 
 // Diff lists the differences between two models, one readable line each

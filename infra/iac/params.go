@@ -167,6 +167,8 @@ func EnvValue(env string) (Value, error) {
 		return Value{Ref: ExportsBucketID}, nil
 	case env == resources.EnvExportsQueueURL:
 		return Value{Ref: QueueID(resources.ExportsQueue)}, nil
+	case env == resources.EnvMetricsWorkQueueURL:
+		return Value{Ref: QueueID(resources.MetricsWorkQueue)}, nil
 	case IsSSMEnv(env):
 		return Value{Ref: ParamForEnv(env)}, nil
 	}

@@ -30,14 +30,30 @@ var tableAccess = map[string]struct {
 }{
 	resources.HomeAPI.Name: {Actions: []string{"GetItem", "BatchGetItem", "Query", "UpdateItem"}},
 	resources.Debit.Name:   {Actions: []string{"BatchGetItem", "UpdateItem", "PutItem"}},
-	// The sweep's threshold check reads with BatchGetItem and marks with UpdateItem.
-	resources.Rollup.Name:  {Actions: []string{"Query", "GetItem", "PutItem", "BatchGetItem", "UpdateItem"}, Indexes: []string{"gsi1"}},
 	resources.Webhook.Name: {Actions: []string{"GetItem"}},
 	resources.Notify.Name:  {Actions: []string{"GetItem"}},
 	// The export worker reads its record and the ledger, and marks the
 	// record's status (UpdateItem).
 	resources.Export.Name: {Actions: []string{"GetItem", "Query", "UpdateItem"}},
+	// The lister pages the organization index and reads nothing else.
+	resources.Rollup.Name: {Actions: []string{"Query"}, Indexes: []string{"gsi1"}},
+	// The worker: a listing continuation pages the index; an
+	// organization's task reads its aggregates and alert state
+	// (GetItem, BatchGetItem), marks crossings and prunes expired days
+	// (UpdateItem); a reconciliation queries its contact shards.
+	resources.MetricsWorker.Name: {Actions: []string{"Query", "GetItem", "BatchGetItem", "UpdateItem"}, Indexes: []string{"gsi1"}},
+	// The stream processor reads and updates an organization's aggregate
+	// items with their watermarks, and nothing else.
+	resources.Aggregate.Name: {Actions: []string{"GetItem", "UpdateItem"}},
 }
+
+// streamReadActions are what the Lambda poller calls on a DynamoDB Stream.
+// They are granted on the table's stream ARN only: with a stream ARN as its
+// source the poller never needs to list the account's streams elsewhere.
+var streamReadActions = []string{"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"}
+
+// StreamArn is the table's stream ARN in Fn::Sub syntax.
+func StreamArn() string { return Value{Ref: TableID(resources.Table), Attr: "StreamArn"}.String() }
 
 // readActions and writeActions classify DynamoDB item actions, to hold the
 // table above to the TableRead and TableWrite flags.
@@ -79,6 +95,15 @@ func Statements(f resources.FunctionDef) ([]Statement, error) {
 		acts := slices.Clone(consumeActions)
 		sts = append(sts, Statement{Sid: "Consume" + camel(baseName(q.Name)), Actions: acts,
 			Resources: []string{Value{Ref: QueueID(q), Attr: "Arn"}.String()}})
+	}
+	if f.Kind == resources.TableStream {
+		if resources.Table.StreamView == "" || f.Stream == nil {
+			return nil, fmt.Errorf("iac: function %s reads the table's stream, which has none (or no StreamSource)", f.Name)
+		}
+		sts = append(sts, Statement{Sid: "ReadTableStream", Actions: slices.Clone(streamReadActions), Resources: []string{StreamArn()}})
+		if f.Stream.OnFailure != "" && !slices.Contains(f.SendsTo, f.Stream.OnFailure) {
+			return nil, fmt.Errorf("iac: function %s: its on-failure queue %s must be in SendsTo (the poller sends with its role)", f.Name, f.Stream.OnFailure)
+		}
 	}
 	for _, name := range f.SendsTo {
 		q, err := QueueByName(name)

@@ -162,6 +162,7 @@ func (r *reader) table(id string, res Resource) {
 		DeletionProtection:  Render(p["DeletionProtectionEnabled"]),
 		DeletionPolicy:      res.DeletionPolicy,
 		UpdateReplacePolicy: res.UpdateReplacePolicy,
+		StreamView:          Render(path(p, "StreamSpecification", "StreamViewType")),
 		GSIs:                map[string]GSIModel{},
 	}
 	for _, g := range asList(p["GlobalSecondaryIndexes"]) {
@@ -243,6 +244,12 @@ func (r *reader) samFunction(id string, res Resource) error {
 				Queue: Render(ep["Queue"]), BatchSize: Render(ep["BatchSize"]),
 				FunctionResponseTypes: Render(ep["FunctionResponseTypes"]), Enabled: enabled,
 			}
+		case "DynamoDB":
+			enabled := Render(ep["Enabled"])
+			if enabled == "" {
+				enabled = "true"
+			}
+			r.m.EventSources[id] = streamSource(Render(ep["Stream"]), enabled, ep)
 		case "Schedule":
 			enabled := Render(ep["Enabled"])
 			if s := Render(ep["State"]); s != "" {
@@ -424,11 +431,35 @@ func (r *reader) eventSource(id string, res Resource) error {
 	if enabled == "" {
 		enabled = "true"
 	}
+	if Render(p["StartingPosition"]) != "" {
+		r.m.EventSources[fn] = streamSource(Render(p["EventSourceArn"]), enabled, p)
+		return nil
+	}
 	r.m.EventSources[fn] = EventSourceModel{
 		Queue: Render(p["EventSourceArn"]), BatchSize: Render(p["BatchSize"]),
 		FunctionResponseTypes: Render(p["FunctionResponseTypes"]), Enabled: enabled,
 	}
 	return nil
+}
+
+// streamSource reads a stream mapping's settings, which SAM's DynamoDB
+// event and AWS::Lambda::EventSourceMapping spell alike.
+func streamSource(arn, enabled string, p map[string]any) EventSourceModel {
+	var patterns []string
+	for _, f := range asList(path(p, "FilterCriteria", "Filters")) {
+		patterns = append(patterns, Render(path(f, "Pattern")))
+	}
+	return EventSourceModel{
+		Queue: arn, BatchSize: Render(p["BatchSize"]),
+		FunctionResponseTypes: Render(p["FunctionResponseTypes"]), Enabled: enabled,
+		StartingPosition: Render(p["StartingPosition"]),
+		BatchingWindow:   Render(p["MaximumBatchingWindowInSeconds"]),
+		MaxRetries:       Render(p["MaximumRetryAttempts"]),
+		MaxRecordAge:     Render(p["MaximumRecordAgeInSeconds"]),
+		Bisect:           Render(p["BisectBatchOnFunctionError"]),
+		OnFailure:        Render(path(p, "DestinationConfig", "OnFailure", "Destination")),
+		Filters:          renderFilters(patterns),
+	}
 }
 
 func (r *reader) rule(id string, res Resource) error {

@@ -43,6 +43,9 @@ DDB_DATA="$DATA/dynamodb-$DDB_PORT"
 SQS_DATA="$DATA/elasticmq-$SQS_PORT"
 
 DDB_DIR="$CACHE/dynamodb"
+# The launcher's version is in its directory's name: a new one is compiled
+# next to an older one, never over it.
+DDB_LAUNCHER="$DDB_DIR/launcher-2"
 SQS_DIR="$CACHE/elasticmq"
 DDB_URL="http://$HOST:$DDB_PORT"
 SQS_URL="http://$HOST:$SQS_PORT"
@@ -138,19 +141,44 @@ fetch() {
 # DynamoDB Local has no option to choose its listen address and binds every
 # interface. This launcher builds the same server as ServerRunner and sets the
 # Jetty connector's host to loopback before starting it. Telemetry is never
-# configured, so nothing is sent anywhere.
+# configured, so nothing is sent anywhere. It also indexes the stream records
+# (see its comment: without it every write to a table with a stream scans
+# every stream record the emulator holds). $1: the directory to write it to.
 write_ddb_launcher() {
-	mkdir -p "$DDB_DIR/launcher"
-	cat >"$DDB_DIR/launcher/LoopbackDynamoDBLocal.java" <<'EOF'
+	cat >"$1/LoopbackDynamoDBLocal.java" <<'EOF'
+import com.almworks.sqlite4java.SQLiteConnection;
+import com.almworks.sqlite4java.SQLiteJob;
+import com.almworks.sqlite4java.SQLiteQueue;
 import com.amazonaws.services.dynamodbv2.local.main.ServerRunner;
 import com.amazonaws.services.dynamodbv2.local.server.DynamoDBProxyServer;
+import com.amazonaws.services.dynamodbv2.local.shared.access.sqlite.SQLiteDBAccess;
+import java.lang.reflect.Array;
 import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.util.Collection;
+import java.util.IdentityHashMap;
+import java.util.Map;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 
-/** Runs DynamoDB Local bound to one address (system property ddb.host). */
+/**
+ * Runs DynamoDB Local bound to one address (system property ddb.host), and
+ * indexes its stream records by stream: DynamoDB Local 2.6.1 keeps every
+ * stream record of every table in one SQLite table (us) without an index
+ * on StreamID, and on every read or write of a table with a stream it
+ * runs SELECT MIN(SequenceNumber) FROM us WHERE StreamID=?, a scan of all
+ * the stream records the process holds. Writes then slow down with every
+ * record any streamed table ever wrote (tens of ms each after a few
+ * thousand contact states). The index makes that query a lookup.
+ */
 public final class LoopbackDynamoDBLocal {
+    // The same definition as DynamoDB Local's own (CREATE TABLE IF NOT
+    // EXISTS), so whichever runs first, the table is the same.
+    static final String STREAM_RECORDS = "CREATE TABLE IF NOT EXISTS us (StreamID TEXT, ShardID TEXT, SequenceNumber INTEGER, "
+        + "CreationDateTime INTEGER, StreamRecord BLOB, OperationType TEXT, PRIMARY KEY(SequenceNumber));";
+    static final String STREAM_INDEX = "CREATE INDEX IF NOT EXISTS us_stream_seq ON us(StreamID, SequenceNumber);";
+
     public static void main(String[] args) throws Exception {
         String host = System.getProperty("ddb.host", "127.0.0.1");
         DynamoDBProxyServer proxy = ServerRunner.createServerFromCommandLineArgs(args);
@@ -168,8 +196,101 @@ public final class LoopbackDynamoDBLocal {
             throw new IllegalStateException("no Jetty ServerConnector to bind to " + host);
         }
         proxy.start();
-        System.out.println("DynamoDB Local listening on " + host);
+        // DynamoDB Local opens its database at the first request: make one.
+        String port = "8000";
+        for (int i = 0; i + 1 < args.length; i++) {
+            if (args[i].equals("-port")) {
+                port = args[i + 1];
+            }
+        }
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+            java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + host + ":" + port + "/"))
+                .header("Content-Type", "application/x-amz-json-1.0")
+                .header("X-Amz-Target", "DynamoDB_20120810.ListTables")
+                .header("Authorization", "AWS4-HMAC-SHA256 Credential=local/20200101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}")).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+        int indexed = 0;
+        for (SQLiteDBAccess db : find(proxy)) {
+            Field q = SQLiteDBAccess.class.getDeclaredField("queue");
+            q.setAccessible(true);
+            SQLiteQueue queue = (SQLiteQueue) q.get(db);
+            queue.execute(new SQLiteJob<Void>() {
+                @Override
+                protected Void job(SQLiteConnection c) throws Throwable {
+                    c.exec(STREAM_RECORDS);
+                    c.exec(STREAM_INDEX);
+                    return null;
+                }
+            }).complete();
+            indexed++;
+        }
+        if (indexed == 0) {
+            throw new IllegalStateException("no DynamoDB Local database to index after a first request (status " + r.statusCode() + ")");
+        }
+        System.out.println("DynamoDB Local listening on " + host + "; stream records indexed");
         proxy.join();
+    }
+
+    /** find walks the server's objects (DynamoDB Local's and Jetty's) to its databases. */
+    static java.util.List<SQLiteDBAccess> find(Object root) throws IllegalAccessException {
+        java.util.List<SQLiteDBAccess> out = new java.util.ArrayList<>();
+        IdentityHashMap<Object, Boolean> seen = new IdentityHashMap<>();
+        java.util.LinkedList<Object> todo = new java.util.LinkedList<>(); // takes nulls, skipped below
+        todo.add(root);
+        while (!todo.isEmpty() && seen.size() < 200000) {
+            Object o = todo.poll();
+            if (o == null || seen.put(o, Boolean.TRUE) != null) {
+                continue;
+            }
+            if (o instanceof SQLiteDBAccess) {
+                out.add((SQLiteDBAccess) o);
+                continue;
+            }
+            Class<?> k = o.getClass();
+            if (k.isArray()) {
+                if (!k.getComponentType().isPrimitive()) {
+                    for (int i = 0; i < Array.getLength(o); i++) {
+                        todo.add(Array.get(o, i));
+                    }
+                }
+                continue;
+            }
+            if (o instanceof Collection) {
+                try {
+                    todo.addAll((Collection<?>) o);
+                } catch (RuntimeException e) {
+                    // a concurrent collection changing: skip it
+                }
+                continue;
+            }
+            if (o instanceof Map) {
+                try {
+                    todo.addAll(((Map<?, ?>) o).values());
+                } catch (RuntimeException e) {
+                    // as above
+                }
+                continue;
+            }
+            String name = k.getName();
+            if (!name.startsWith("com.amazonaws.") && !name.startsWith("org.eclipse.jetty.")) {
+                continue;
+            }
+            for (Class<?> c = k; c != null && c != Object.class; c = c.getSuperclass()) {
+                for (Field fl : c.getDeclaredFields()) {
+                    if (Modifier.isStatic(fl.getModifiers()) || fl.getType().isPrimitive()) {
+                        continue;
+                    }
+                    try {
+                        fl.setAccessible(true);
+                        todo.add(fl.get(o));
+                    } catch (RuntimeException e) {
+                        // not accessible (a module's): not on the way
+                    }
+                }
+            }
+        }
+        return out;
     }
 }
 EOF
@@ -179,20 +300,26 @@ install() {
 	check_prereqs
 	fetch "$DDB_DIR" com.amazonaws DynamoDBLocal "$DDB_VERSION"
 	fetch "$SQS_DIR" org.elasticmq elasticmq-server_2.13 "$ELASTICMQ_VERSION"
-	if [[ ! -f "$DDB_DIR/launcher/LoopbackDynamoDBLocal.class" ]]; then
+	if [[ ! -f "$DDB_LAUNCHER/LoopbackDynamoDBLocal.class" ]]; then
 		if command -v javac >/dev/null 2>&1; then
-			write_ddb_launcher
-			javac -nowarn -d "$DDB_DIR/launcher" -cp "$DDB_DIR/lib/*" \
-				"$DDB_DIR/launcher/LoopbackDynamoDBLocal.java" >&2 ||
+			# Compiled aside and renamed into place: stacks of other
+			# checkouts share this cache and may start at the same time.
+			local tmp
+			tmp="$(mktemp -d "$DDB_DIR/.launcher.XXXXXX")"
+			write_ddb_launcher "$tmp"
+			javac -nowarn -d "$tmp" -cp "$DDB_DIR/lib/*" "$tmp/LoopbackDynamoDBLocal.java" >&2 ||
 				die "could not compile the DynamoDB Local loopback launcher"
+			mv -T "$tmp" "$DDB_LAUNCHER" 2>/dev/null || rm -rf "$tmp"
 		else
-			log "javac not found: DynamoDB Local will listen on all interfaces, not only $HOST"
+			log "javac not found: DynamoDB Local will listen on all interfaces, not only $HOST,"
+			log "and its stream records stay unindexed (writes to tables with a stream slow down as they grow)"
 		fi
 	fi
 }
 
 installed() {
-	[[ -f "$DDB_DIR/.installed-$DDB_VERSION" && -f "$SQS_DIR/.installed-$ELASTICMQ_VERSION" ]]
+	[[ -f "$DDB_DIR/.installed-$DDB_VERSION" && -f "$SQS_DIR/.installed-$ELASTICMQ_VERSION" ]] &&
+		{ [[ -f "$DDB_LAUNCHER/LoopbackDynamoDBLocal.class" ]] || ! command -v javac >/dev/null 2>&1; }
 }
 
 # ---------------------------------------------------------------- processes
@@ -259,9 +386,9 @@ launch() {
 	case "$name" in
 	dynamodb)
 		local main=com.amazonaws.services.dynamodbv2.local.main.ServerRunner cp="$DDB_DIR/lib/*"
-		if [[ -f "$DDB_DIR/launcher/LoopbackDynamoDBLocal.class" ]]; then
+		if [[ -f "$DDB_LAUNCHER/LoopbackDynamoDBLocal.class" ]]; then
 			main=LoopbackDynamoDBLocal
-			cp="$DDB_DIR/launcher:$cp"
+			cp="$DDB_LAUNCHER:$cp"
 		fi
 		local storage=(-dbPath "$DDB_DATA")
 		if [[ "${STACK_IN_MEMORY:-0}" == 1 ]]; then

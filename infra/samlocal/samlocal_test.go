@@ -195,15 +195,11 @@ func TestInvokeEachFunction(t *testing.T) {
 		}
 	})
 
-	t.Run("rollup writes the snapshot", func(t *testing.T) {
+	t.Run("rollup lists the organizations into the metrics work queue", func(t *testing.T) {
 		resp, _ := s.invoke(t, fx, iac.FunctionID(resources.Rollup), sample(t, s, "rollup.json"))
-		var sum struct{ Organizations, Failed int }
-		if err := json.Unmarshal(resp, &sum); err != nil || sum.Organizations != 1 || sum.Failed != 0 {
-			t.Fatalf("then one organization rolled up; got %s (%v)", resp, err)
-		}
-		r, err := fx.st.GetRollup(ctx, "demo")
-		if err != nil || !r.Exists {
-			t.Fatalf("then demo's snapshot exists; got %+v (%v)", r, err)
+		var page struct{ Orgs int }
+		if err := json.Unmarshal(resp, &page); err != nil || page.Orgs < 1 {
+			t.Fatalf("then at least demo is listed; got %s (%v)", resp, err)
 		}
 	})
 

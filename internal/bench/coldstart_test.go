@@ -304,6 +304,7 @@ func BenchmarkColdStart(b *testing.B) {
 		resources.EnvMetaVerifyTokenParam: "/cch/meta/verify-token",
 		resources.EnvNotificationsBus:     resources.NotificationsBus.Name,
 		resources.EnvWebhookQueueURL:      si.srv.URL + "/000000000000/" + resources.WebhooksQueue.Name,
+		resources.EnvMetricsWorkQueueURL:  si.srv.URL + "/000000000000/" + resources.MetricsWorkQueue.Name,
 		resources.EnvExportsQueueURL:      si.srv.URL + "/000000000000/" + resources.ExportsQueue.Name,
 		resources.EnvExportsBucket:        resources.LocalExportsBucket,
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/customercloud/home/shared/debit"
 	"github.com/customercloud/home/shared/event"
 	"github.com/customercloud/home/shared/keys"
+	"github.com/customercloud/home/shared/metrics"
 	"github.com/customercloud/home/shared/sentiment"
 	"github.com/customercloud/home/shared/store"
 )
@@ -54,6 +55,11 @@ type side struct {
 	// baseline and batches of one, an allocation within larger batches.
 	per    []cost
 	ledger map[string]string // ledger sort key → event id
+	// stream is the table's stream records, stamped with the simulated
+	// time of the batch that wrote them (ours-batch10 only), and pipe the
+	// side's pipeline (its contact states, for the aggregates' check).
+	stream  []stamped
+	recount metrics.Snapshot
 }
 
 func (s *side) requests() int {
@@ -140,9 +146,13 @@ func runNaive(b *testing.B, evs []event.Event, batches []batch) *side {
 // each call's units to the messages it served: a BatchGetItem to the whole
 // batch, a write to the messages of the group whose item it writes, shared
 // equally.
-func runOurs(b *testing.B, name string, evs []event.Event, batches []batch) *side {
+func runOurs(b *testing.B, name string, evs []event.Event, batches []batch, tapStream bool) *side {
 	b.StopTimer()
 	p := newPipeline(b, batches[0].now, meterOrg)
+	var stap *streamTap
+	if tapStream {
+		stap = newStreamTap(p)
+	}
 	tp := newTap(p.Meter)
 	st := testkit.Must(store.New(store.Config{DB: p.Meter, Table: p.Table, Now: p.Clock.Now}))(b)
 	proc := testkit.Must(debit.New(debit.Config{Store: st, DeadLetter: testkit.NoDLQ{}, Classifier: sentiment.Offline{}, Log: discard, Now: p.Clock.Now}))(b)
@@ -160,6 +170,9 @@ func runOurs(b *testing.B, name string, evs []event.Event, batches []batch) *sid
 			b.Fatalf("%s: batch failed: %v %v", name, err, resp.BatchItemFailures)
 		}
 		b.StopTimer()
+		if stap != nil {
+			stap.after(b, bt.now)
+		}
 		calls := tp.drain()
 		sz.price(b, calls)
 		written := map[keys.Key][]int{}
@@ -196,6 +209,10 @@ func runOurs(b *testing.B, name string, evs []event.Event, batches []batch) *sid
 	s.sizeMismatches = sz.mismatches
 	s.stateBytes, _ = stateBytes(b, p, meterOrg)
 	s.ledger = ledgerOf(b, p, meterOrg)
+	if stap != nil {
+		s.stream = stap.recs
+		s.recount = recountOf(b, p)
+	}
 	b.StartTimer()
 	return s
 }
@@ -281,12 +298,25 @@ func BenchmarkMetering(b *testing.B) {
 		})
 	}
 	run("naive", func(b *testing.B) *side { return runNaive(b, evs, b10) })
-	run("ours-batch10", func(b *testing.B) *side { return runOurs(b, "ours-batch10", evs, b10) })
-	run("ours-batch1", func(b *testing.B) *side { return runOurs(b, "ours-batch1", evs, b1) })
+	run("ours-batch10", func(b *testing.B) *side { return runOurs(b, "ours-batch10", evs, b10, true) })
+	run("ours-batch1", func(b *testing.B) *side { return runOurs(b, "ours-batch1", evs, b1, false) })
 	if len(order) == 0 {
 		return
 	}
 	fmt.Print("\n" + meteringTables(evs, b10, sides, order) + "\n")
+	// The aggregate function (issue 13) on ours-batch10's stream: its
+	// writes are the Home's incremental aggregates; the debit's are as
+	// above, unchanged.
+	if ours := sides["ours-batch10"]; ours != nil && len(ours.stream) > 0 {
+		b.Run("aggregate", func(b *testing.B) {
+			var runs []aggRun
+			for _, pol := range aggPolicies {
+				runs = append(runs, runAggregate(b, ours.recount, ours.stream, pol))
+			}
+			fmt.Printf("\nThe aggregate function on ours-batch10's stream (%d records, %d events over %d days, one organization):\n\n%s\n",
+				len(ours.stream), len(evs), 30, aggregateTable(b, len(evs), 30, ours, sides["naive"], runs))
+		})
+	}
 }
 
 func meteringTables(evs []event.Event, b10 []batch, sides map[string]*side, order []string) string {

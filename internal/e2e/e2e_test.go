@@ -24,11 +24,18 @@ import (
 
 	"github.com/customercloud/home/infra/iac"
 	"github.com/customercloud/home/infra/local/runner"
+	"github.com/customercloud/home/internal/ddbmeter"
 	"github.com/customercloud/home/internal/pipeline"
+	"github.com/customercloud/home/internal/testkit"
+	"github.com/customercloud/home/shared/alerts"
 	"github.com/customercloud/home/shared/auth"
 	"github.com/customercloud/home/shared/event"
+	"github.com/customercloud/home/shared/fanout"
+	"github.com/customercloud/home/shared/fanout/sqsfanout"
 	"github.com/customercloud/home/shared/home"
+	"github.com/customercloud/home/shared/orgwork"
 	"github.com/customercloud/home/shared/plan"
+	"github.com/customercloud/home/shared/reconcile"
 	"github.com/customercloud/home/shared/resources"
 	"github.com/customercloud/home/shared/webhook"
 )
@@ -104,9 +111,10 @@ func TestSampleEvents(t *testing.T) {
 	t.Run("given events/rollup.json when the rollup runs then every organization is rolled up", func(t *testing.T) {
 		var ev events.EventBridgeEvent
 		read(t, "rollup.json", &ev)
-		sum, err := p.Rollup.All(ctx)
-		if err != nil || sum.Organizations < 1 {
-			t.Fatalf("summary %+v, err %v", sum, err)
+		l := lister(t, p)
+		r, err := l.Page(ctx, fanout.RunOf(ev.Time, 5*time.Minute), "")
+		if err != nil || r.Orgs < 1 {
+			t.Fatalf("listed %+v, err %v", r, err)
 		}
 		if ev.DetailType != "Scheduled Event" {
 			t.Fatalf("sample is not a scheduled event: %q", ev.DetailType)
@@ -205,9 +213,7 @@ func TestWebhooksToHome(t *testing.T) {
 	if len(byContact) < 2 {
 		t.Fatalf("then the WhatsApp customer's message debits too: %v", byContact)
 	}
-	if _, _, err := p.Rollup.Org(ctx, "demo"); err != nil {
-		t.Fatal(err)
-	}
+	p.DrainStream(t)
 	hr := httptest.NewRequest(http.MethodGet, "/v1/home", nil)
 	hr.Header.Set("Authorization", "Bearer "+p.Token(t, "demo", auth.Admin))
 	rec = httptest.NewRecorder()
@@ -252,10 +258,10 @@ func TestLeastPrivilege(t *testing.T) {
 	// TransactWriteItems is authorized per item; ours are Puts (ledger) and
 	// Updates (states, totals).
 	implied := map[string][]string{"TransactWriteItems": {"PutItem", "UpdateItem"}}
-	check := func(t *testing.T, f resources.FunctionDef) {
+	checkMeter := func(t *testing.T, f resources.FunctionDef, m *ddbmeter.Meter) {
 		t.Helper()
 		ok := allowed(f)
-		for op := range p.Meter.Counts().Requests {
+		for op := range m.Counts().Requests {
 			acts := implied[op]
 			if acts == nil {
 				acts = []string{op}
@@ -267,6 +273,7 @@ func TestLeastPrivilege(t *testing.T) {
 			}
 		}
 	}
+	check := func(t *testing.T, f resources.FunctionDef) { t.Helper(); checkMeter(t, f, p.Meter) }
 	now := time.Now().Add(-time.Hour).Truncate(time.Second)
 	yes := true
 	var evs []event.Event
@@ -280,12 +287,41 @@ func TestLeastPrivilege(t *testing.T) {
 		p.Deliver(t, evs)
 		check(t, resources.Debit)
 	})
-	t.Run("given the rollup function when it runs then its policy covers it", func(t *testing.T) {
+	t.Run("given the aggregate function when it reads the stream then its policy covers it", func(t *testing.T) {
+		p.AggMeter.Reset()
+		if p.DrainStream(t) == 0 {
+			t.Fatal("no stream records")
+		}
+		checkMeter(t, resources.Aggregate, p.AggMeter)
+	})
+	t.Run("given the rollup function when it lists then its policy covers it", func(t *testing.T) {
+		l := lister(t, p)
 		p.Meter.Reset()
-		if _, err := p.Rollup.All(ctx); err != nil {
+		if _, err := l.Page(ctx, fanout.RunOf(time.Now(), 5*time.Minute), ""); err != nil {
 			t.Fatal(err)
 		}
 		check(t, resources.Rollup)
+	})
+	t.Run("given the metrics worker when it sweeps, reconciles and continues a listing then its policy covers it", func(t *testing.T) {
+		l := lister(t, p)
+		log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+		w := &orgwork.Worker{Profiles: p.Store, Aggregates: p.Store, Lister: l, Log: log,
+			Sweeper:    testkit.Must(alerts.NewNotifier(alerts.NotifierConfig{Store: p.Store, Bus: nopBus{}, Log: log}))(t),
+			Reconciler: &reconcile.Reconciler{Source: reconcile.StoreSource{St: p.Store}, Log: log}}
+		if err := p.Store.PutPlan(ctx, "lp", plan.Plan{Name: "P", CycleStartDay: 1, IncludedInteractionz: 100, Seats: 1,
+			Packages: map[string]int{"sms": 10}}); err != nil {
+			t.Fatal(err)
+		}
+		p.Meter.Reset()
+		run := fanout.RunOf(time.Now(), 5*time.Minute)
+		if _, err := w.Org(ctx, fanout.Task{Org: "lp", Run: run, Reconcile: true}); err != nil {
+			t.Fatal(err)
+		}
+		body, _ := fanout.Task{List: true, Run: run}.Encode()
+		if resp, err := w.Handle(ctx, events.SQSEvent{Records: []events.SQSMessage{{MessageId: "m", Body: body}}}); err != nil || len(resp.BatchItemFailures) > 0 {
+			t.Fatalf("listing continuation: %v %v", resp, err)
+		}
+		check(t, resources.MetricsWorker)
 	})
 	t.Run("given the Home API when every route is called then its policy covers it", func(t *testing.T) {
 		p.Meter.Reset()
@@ -323,3 +359,17 @@ func TestLeastPrivilege(t *testing.T) {
 		check(t, resources.Webhook)
 	})
 }
+
+// lister is the metrics schedule's lister over the pipeline's store and a
+// fresh copy of the metrics work queue.
+func lister(t *testing.T, p *pipeline.Pipeline) fanout.Lister {
+	t.Helper()
+	urls := p.Env.NewQueueSet(t, []resources.QueueDef{resources.MetricsWorkDLQ, resources.MetricsWorkQueue})
+	return fanout.Lister{Index: p.Store, Sender: &sqsfanout.Sender{API: p.Env.Queues, QueueURL: urls[resources.MetricsWorkQueue.Name]},
+		Rotation: fanout.Rotation{Period: 5 * time.Minute}}
+}
+
+// nopBus takes notifications and drops them (the policy check needs none).
+type nopBus struct{}
+
+func (nopBus) Publish(context.Context, []alerts.Notification) error { return nil }

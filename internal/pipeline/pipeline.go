@@ -15,14 +15,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/customercloud/home/infra/local/runner"
+	"github.com/customercloud/home/infra/local/streamfeed"
 	"github.com/customercloud/home/internal/ddbmeter"
 	"github.com/customercloud/home/internal/testenv"
 	"github.com/customercloud/home/internal/testkit"
+	"github.com/customercloud/home/shared/aggregate"
 	"github.com/customercloud/home/shared/alerts"
 	"github.com/customercloud/home/shared/app"
 	"github.com/customercloud/home/shared/app/debitapp"
@@ -68,6 +71,12 @@ type Pipeline struct {
 	Store     *store.Store
 	Processor *debit.Processor
 	Rollup    *rollup.Runner
+	// Aggregate is the aggregate function's processor, on its own meter
+	// (AggMeter: the debit's simulated crashes and faults do not reach it);
+	// Stream feeds it the table's stream (DrainStream).
+	Aggregate *aggregate.Processor
+	AggMeter  *ddbmeter.Meter
+	Stream    *streamfeed.Feed
 	API       *home.API
 	Runner    *runner.Runner
 	Publisher *queue.SQSPublisher
@@ -160,6 +169,14 @@ func New(t testing.TB, o Options) *Pipeline {
 	p.Meter = ddbmeter.New(env.DDB)
 	p.Store = testkit.Must(store.New(store.Config{DB: p.Meter, Table: p.Table, Now: p.Clock.Now}))(t)
 	p.Rollup = testkit.Must(rollup.New(rollup.Config{Store: p.Store, Log: o.Log, Now: p.Clock.Now}))(t)
+	p.AggMeter = ddbmeter.New(env.DDB)
+	aggStore := testkit.Must(store.New(store.Config{DB: p.AggMeter, Table: p.Table, Now: p.Clock.Now}))(t)
+	p.Aggregate = testkit.Must(aggregate.New(aggregate.Config{Store: aggStore, Log: o.Log, Now: p.Clock.Now}))(t)
+	p.Stream = streamfeed.New(streamfeed.Config{DDB: env.DDB, Streams: streamfeed.Streams(env.Cfg, env.DynamoDBEndpoint), Table: p.Table,
+		Handler: func(ctx context.Context, ev events.DynamoDBEvent) error {
+			_, err := p.Aggregate.Handle(ctx, ev)
+			return err
+		}, Log: o.Log})
 	keyOnce.Do(func() { key, keyErr = auth.LoadOrCreateLocalKey(t.TempDir()) })
 	if keyErr != nil {
 		t.Fatalf("local key: %v", keyErr)
@@ -224,6 +241,18 @@ func New(t testing.TB, o Options) *Pipeline {
 		Export: exportH, ExportQueueURL: p.ExportsURL,
 	})
 	return p
+}
+
+// DrainStream hands every stream record written so far to the aggregate
+// processor (the event source mapping, run to the end): after it, the Home
+// reads aggregates as live as the writes.
+func (p *Pipeline) DrainStream(t testing.TB) int {
+	t.Helper()
+	n, err := p.Stream.Drain(context.Background())
+	if err != nil {
+		t.Fatalf("drain stream: %v", err)
+	}
+	return n
 }
 
 // Token mints a bearer token.

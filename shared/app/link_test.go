@@ -66,10 +66,12 @@ func deps(t *testing.T, pkg string) []string {
 func TestEachFunctionLinksOnlyWhatItUses(t *testing.T) {
 	// notify's domain, shared/alerts, is shared with the publishers (debit
 	// and rollup check thresholds); what is its own is its builder.
-	domain := map[string]string{"home-api": "shared/home", "debit": "shared/debit", "rollup": "shared/rollup", "webhook": "shared/webhook",
-		"notify": "shared/app/notifyapp", "export": "shared/app/exportapp"}
+	// rollup (the lister) and metrics-worker share the fan-out
+	// (shared/fanout, fanoutapp): the lister's own part is its builder.
+	domain := map[string]string{"home-api": "shared/home", "debit": "shared/debit", "rollup": "shared/app/rollupapp", "webhook": "shared/webhook",
+		"notify": "shared/app/notifyapp", "metrics-worker": "shared/orgwork", "aggregate": "shared/aggregate", "export": "shared/app/exportapp"}
 	builder := map[string]string{"home-api": "shared/app/homeapp", "debit": "shared/app/debitapp", "rollup": "shared/app/rollupapp", "webhook": "shared/app/webhookapp",
-		"notify": "shared/app/notifyapp", "export": "shared/app/exportapp"}
+		"notify": "shared/app/notifyapp", "metrics-worker": "shared/app/metricsworkerapp", "aggregate": "shared/app/aggregateapp", "export": "shared/app/exportapp"}
 	// The publishers link the bus: EventBridge's PutEvents in AWS (made by
 	// shared/awscall, not the SDK's EventBridge client), and SQS calls for
 	// its local stand-in (busapp); notify holds its queue's messages back
@@ -83,6 +85,9 @@ func TestEachFunctionLinksOnlyWhatItUses(t *testing.T) {
 		"webhook":  {sqsCall},
 		"notify":   {dynamoDB, sqsCall},
 		"export":   {dynamoDB, s3Client},
+		// The worker sweeps thresholds (the bus) and continues listings.
+		"metrics-worker": {dynamoDB, sqsCall},
+		"aggregate":      {dynamoDB},
 	}
 	optional := append([]string{phoneParser, geoParser, ssmClient, comprehend, sqsClient, sqsCall, eventBridge, s3Client, dynamoDB}, defaultChain...)
 	for fn, own := range uses {

@@ -2,6 +2,7 @@ package debit_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -249,6 +250,7 @@ func TestOracleUnderFailure(t *testing.T) {
 		faults += f
 		want := oracle.Run(arrival, oracle.Options{Plan: pl, Now: now, Classify: classify})
 		compareBilling(t, p, org, want)
+		compareHome(t, p, org, pl, now, want)
 		usage := ledgerUsage(t, p, org, pl)
 		mayAlerts := map[string]bool{}
 		expectedCrossings(pl, nil, current, peakSeats(arrival), mayAlerts)
@@ -342,6 +344,29 @@ func drain(t *testing.T, org string, src *fifoSource, proc *debit.Processor, p *
 func classify(text string) string {
 	l, _ := sentiment.Offline{}.Classify(context.Background(), text)
 	return string(l)
+}
+
+// compareHome: the Home's metrics, served from the incremental aggregates
+// (the stream of every contact-state write, crashes and retries included,
+// drained through the aggregate processor), equal the oracle's recount of
+// the raw events.
+func compareHome(t *testing.T, p *pipeline.Pipeline, org string, pl plan.Plan, now time.Time, want oracle.Result) {
+	t.Helper()
+	p.DrainStream(t)
+	today := localdate.Of(now, pl.Location())
+	h, err := p.Store.HomeFigures(context.Background(), org, today.String(), pl.Cycle(today).From.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, _ := json.Marshal(h.Rollup.Snapshot.Metrics)
+	w, _ := json.Marshal(want.Metrics)
+	if string(g) != string(w) {
+		t.Fatalf("%s: Home metrics from the aggregates\n%s\nwant (oracle)\n%s", org, g, w)
+	}
+	if h.Rollup.Snapshot.AnyMessageSent != want.AnySent || h.Rollup.Snapshot.ContactsRegistered != want.AnyRegistered {
+		t.Fatalf("%s: first steps sent/registered %v/%v, want %v/%v", org, h.Rollup.Snapshot.AnyMessageSent,
+			h.Rollup.Snapshot.ContactsRegistered, want.AnySent, want.AnyRegistered)
+	}
 }
 
 func compareBilling(t *testing.T, p *pipeline.Pipeline, org string, want oracle.Result) {

@@ -41,7 +41,7 @@ type Store interface {
 	PutPlan(ctx context.Context, org string, p plan.Plan) error
 	DayTotals(ctx context.Context, org, from, to string) ([]consumption.DayTotal, error)
 	Ledger(ctx context.Context, org string, from, to time.Time, cursor string, limit int32) ([]consumption.LedgerEntry, string, error)
-	GetRollup(ctx context.Context, org string) (metrics.Rollup, error)
+	Aggregates(ctx context.Context, org string, today localdate.Date) (metrics.Aggregates, error)
 	PutWebhookSubscription(ctx context.Context, org string, w records.WebhookSubscription) error
 	LedgerStream(ctx context.Context, org string, from, to time.Time, fn func([]consumption.LedgerEntry) error) (records.StreamStats, error)
 	CreateExport(ctx context.Context, org string, r records.Export) error

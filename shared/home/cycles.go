@@ -159,7 +159,8 @@ func BuildCycles(pl plan.Plan, days []consumption.DayTotal, seatsUsed int, snapC
 }
 
 // cycles is GET /v1/consumption/cycles: one profile read, one Query of the
-// day totals of the six cycles, one rollup read (current mass sends).
+// day totals of the six cycles, one BatchGetItem of the aggregates (the
+// current cycle's mass sends).
 func (a *API) cycles(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	if len(r.URL.Query()) > 0 {
 		var fs []httpedge.Field
@@ -185,16 +186,18 @@ func (a *API) cycles(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 		a.internal(w, r, err)
 		return
 	}
-	roll, err := a.st.GetRollup(r.Context(), p.Org)
+	agg, err := a.st.Aggregates(r.Context(), p.Org, today)
 	if err != nil {
 		a.internal(w, r, err)
 		return
 	}
+	cur := pl.Cycle(today).From
+	snap := agg.Snapshot(today, cur)
 	mass := map[string]int{}
-	for ch, u := range roll.Snapshot.MassSends {
+	for ch, u := range snap.MassSends {
 		mass[ch] = u.Cycle
 	}
-	out := BuildCycles(pl, days, len(prof.State.Users), roll.Snapshot.CycleStart, mass, now)
+	out := BuildCycles(pl, days, len(prof.State.Users), cur.String(), mass, now)
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "private, no-cache")
 	_ = json.NewEncoder(w).Encode(out)

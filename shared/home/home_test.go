@@ -74,9 +74,7 @@ func TestHomeEqualsBruteForce(t *testing.T) {
 			// contacts interleaved differently from time order, per-contact order kept
 			evs = interleave(r, evs)
 			p.Deliver(t, evs)
-			if _, _, err := p.Rollup.Org(context.Background(), org); err != nil {
-				t.Fatal(err)
-			}
+			p.DrainStream(t)
 			want := oracle.Run(evs, oracle.Options{Plan: pl, Now: now, Classify: pipeline.OfflineLabel})
 			rec := get(t, p, "/v1/home", p.Token(t, org, auth.Admin))
 			if rec.Code != 200 {

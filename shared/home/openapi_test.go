@@ -273,9 +273,7 @@ func loadOrg(t *testing.T, p *pipeline.Pipeline, org, idsOf, prefix string, cont
 		}
 	}
 	p.Deliver(t, evs)
-	if _, _, err := p.Rollup.Org(context.Background(), org); err != nil {
-		t.Fatal(err)
-	}
+	p.DrainStream(t)
 	want := oracle.Run(evs, oracle.Options{Plan: pl, Now: fixtureNow, Classify: pipeline.OfflineLabel})
 	return loadedOrg{ID: org, Prefix: prefix, Plan: pl, Events: evs, Want: want}
 }

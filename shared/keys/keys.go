@@ -14,6 +14,8 @@
 //	threshold marks (outbox) ORG#<org>                  ALERTS#<cycleStart>
 //	notification webhook     ORG#<org>                  WEBHOOK
 //	usage export record      ORG#<org>                  EXPORT#<exportId>
+//	Home aggregates (dated)  ORG#<org>#AGG              D#<yyyy-mm-dd>
+//	Home aggregates (base)   ORG#<org>#AGG              BASE
 //
 // Organization profiles carry gsi1pk="ORG", gsi1sk=<org> (a sparse index) so
 // scheduled rollups can list organizations without a scan.
@@ -154,3 +156,46 @@ func NotificationWebhook(org string) Key { return Key{Org(org), "WEBHOOK"} }
 // status and object key), kept under the organization's partition so that
 // only that organization's reads can find it.
 func Export(org, id string) Key { return Key{Org(org), "EXPORT#" + id} }
+
+// AggregatePartition is the partition of an organization's incremental
+// Home aggregates (issue 13): one item per local date plus a base item,
+// written by the aggregate function from the table's stream.
+func AggregatePartition(org string) string { return "ORG#" + org + "#AGG" }
+
+// AggregateDayPrefix is the sort-key prefix of the dated aggregates.
+const AggregateDayPrefix = "D#"
+
+// AggregateDay is the organization's counters of one local date
+// "2006-01-02".
+func AggregateDay(org, date string) Key {
+	return Key{AggregatePartition(org), AggregateDayPrefix + date}
+}
+
+// AggregateBase is the organization's undated counters (contact base,
+// first steps).
+func AggregateBase(org string) Key { return Key{AggregatePartition(org), "BASE"} }
+
+// ParseContactPartition reads a contact shard's partition key back: the
+// organization and the shard, ok false for any other item's key. Ids cannot
+// contain '#', so the split is unambiguous.
+func ParseContactPartition(pk string) (org string, shard int, ok bool) {
+	rest, found := strings.CutPrefix(pk, "ORG#")
+	if !found {
+		return "", 0, false
+	}
+	org, num, found := strings.Cut(rest, "#C#")
+	if !found || org == "" || strings.Contains(org, "#") || num == "" {
+		return "", 0, false
+	}
+	n := 0
+	for _, ch := range num {
+		if ch < '0' || ch > '9' {
+			return "", 0, false
+		}
+		n = n*10 + int(ch-'0')
+		if n >= Shards {
+			return "", 0, false
+		}
+	}
+	return org, n, true
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/customercloud/home/shared/geo/uf"
 	"github.com/customercloud/home/shared/ingest"
 	"github.com/customercloud/home/shared/localdate"
+	"github.com/customercloud/home/shared/sentiment"
 )
 
 // Comparison is a 30-day figure with the previous period's.
@@ -230,11 +231,11 @@ func (a *Aggregator) Add(c *ingest.ContactState) {
 			continue
 		}
 		switch w.Sentiment {
-		case "positive":
+		case sentiment.Positive:
 			m.Satisfaction.Positive++
-		case "neutral":
+		case sentiment.Neutral:
 			m.Satisfaction.Neutral++
-		case "negative":
+		case sentiment.Negative:
 			m.Satisfaction.Negative++
 		default:
 			continue

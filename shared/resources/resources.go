@@ -49,6 +49,23 @@ const (
 	EnvExportsBucket   = "EXPORTS_BUCKET"
 	EnvExportsQueueURL = "EXPORTS_QUEUE_URL"
 	EnvS3Endpoint      = "S3_ENDPOINT" // local only
+
+	// EnvMetricsWorkQueueURL is the fan-out queue of the scheduled
+	// per-organization metrics work (shared/fanout): the lister sends
+	// organization ids (and the listing's own continuation) to it.
+	EnvMetricsWorkQueueURL = "METRICS_WORK_QUEUE_URL"
+)
+
+// The CloudWatch metric the reconciliation writes (embedded metric format,
+// shared/emf): cells of an organization's incremental aggregates found
+// different from a full recount. Its alarm is in both templates.
+const (
+	MetricsNamespace   = "CustomerCloudHome"
+	MetricsDriftMetric = "AggregateDrift"
+	// MetricsUndecodable counts stream records of contact states the
+	// aggregate function could not read and skipped (shared/aggregate);
+	// alarmed on above 0, repaired by the reconciliation.
+	MetricsUndecodable = "AggregateUndecodableRecords"
 )
 
 // KeyType is a DynamoDB attribute type used in a key.
@@ -83,6 +100,10 @@ type TableDef struct {
 	SortKey      Key
 	TTLAttribute string
 	Indexes      []Index
+	// StreamView is the table's DynamoDB Streams view type ("" for no
+	// stream). The contact-state writes are the outbox of the Home
+	// aggregates: the aggregate function reads their old and new images.
+	StreamView string
 }
 
 // QueueDef describes an SQS queue.
@@ -117,7 +138,37 @@ const (
 	HTTP      FunctionKind = "http"
 	Queue     FunctionKind = "queue"
 	Scheduled FunctionKind = "scheduled"
+	// TableStream functions consume the table's DynamoDB Stream.
+	TableStream FunctionKind = "stream"
 )
+
+// StreamSource is how a TableStream function reads the table's stream: an
+// event source mapping with batching, retries that split a failing batch
+// down to the record that fails, and a destination for records given up on.
+type StreamSource struct {
+	BatchSize      int
+	BatchingWindow time.Duration
+	// MaxRetries and MaxRecordAge bound how long a failing record blocks
+	// its shard before it goes to OnFailure.
+	MaxRetries    int
+	MaxRecordAge  time.Duration
+	BisectOnError bool
+	// OnFailure is the queue that receives the metadata of records given
+	// up on (the reconciliation repairs what they would have counted).
+	OnFailure string
+	// ReportBatchItemFailures: the handler names the first record that
+	// failed, so retries resume there instead of from the batch's start.
+	ReportBatchItemFailures bool
+	// Filters are Lambda event filter patterns (ORed); only matching
+	// records invoke the function (and are billed).
+	Filters []string
+	// StartingPosition is TRIM_HORIZON: no record written after the
+	// mapping exists is skipped.
+	StartingPosition string
+	// IteratorAgeAlarm is the alarm threshold on the age of the last
+	// record read: how stale the Home's live figures may get.
+	IteratorAgeAlarm time.Duration
+}
 
 // FunctionDef describes one Lambda function.
 type FunctionDef struct {
@@ -128,9 +179,10 @@ type FunctionDef struct {
 	Timeout    time.Duration
 	Env        []string // names of the environment variables it reads
 	Routes     []Route
-	Queue      string // for Queue functions
-	BatchSize  int    // for Queue functions
-	Schedule   string // EventBridge expression, for Scheduled functions
+	Queue      string        // for Queue functions
+	BatchSize  int           // for Queue functions
+	Schedule   string        // EventBridge expression, for Scheduled functions
+	Stream     *StreamSource // for TableStream functions
 	TableRead  bool
 	TableWrite bool
 	SendsTo    []string // queue names it sends messages to
@@ -178,6 +230,7 @@ var (
 			SortKey:      Key{Name: "gsi1sk", Type: String},
 			Projection:   "KEYS_ONLY",
 		}},
+		StreamView: "NEW_AND_OLD_IMAGES",
 	}
 
 	EventsDLQ = QueueDef{
@@ -232,6 +285,14 @@ var (
 		MessageRetention:  14 * 24 * time.Hour,
 	}
 
+	// MetricsWorkDLQ holds organizations whose scheduled metrics work kept
+	// failing (and listing continuations that did).
+	MetricsWorkDLQ = QueueDef{
+		Name:              "cch-metrics-work-dlq",
+		VisibilityTimeout: 60 * time.Second,
+		MessageRetention:  14 * 24 * time.Hour,
+	}
+
 	// ExportsQueue feeds the export worker one job at a time. Its
 	// visibility timeout exceeds the worker's 15-minute timeout (Lambda
 	// requires at least the function's), so a running export is never
@@ -250,7 +311,33 @@ var (
 
 	// --- end usage exports ---
 
-	Queues = []QueueDef{EventsDLQ, EventsQueue, WebhooksDLQ, WebhooksQueue, ExportsDLQ, ExportsQueue}
+	// MetricsWorkQueue is the fan-out of the scheduled metrics work: the
+	// schedule's lister sends one message per organization (and one that
+	// continues the listing), the metrics worker consumes them in
+	// parallel. Standard, not FIFO: tasks are idempotent and unordered.
+	// The visibility timeout is six times the worker's timeout, as AWS
+	// advises for Lambda consumers; a day's retention covers the retries
+	// (the worker drops tasks a later run has superseded).
+	MetricsWorkQueue = QueueDef{
+		Name:              "cch-metrics-work",
+		VisibilityTimeout: 90 * time.Minute,
+		MessageRetention:  24 * time.Hour,
+		DeadLetter:        MetricsWorkDLQ.Name,
+		MaxReceiveCount:   3,
+	}
+
+	// AggregateFailures is the aggregate function's on-failure
+	// destination: metadata (shard, sequence range) of stream records
+	// given up on after the mapping's retries. Nothing consumes it; its
+	// depth alarm calls an operator, and the reconciliation repairs the
+	// organizations concerned.
+	AggregateFailures = QueueDef{
+		Name:              "cch-aggregate-failures",
+		VisibilityTimeout: 60 * time.Second,
+		MessageRetention:  14 * 24 * time.Hour,
+	}
+
+	Queues = []QueueDef{EventsDLQ, EventsQueue, WebhooksDLQ, WebhooksQueue, ExportsDLQ, ExportsQueue, MetricsWorkDLQ, MetricsWorkQueue, AggregateFailures}
 
 	// LocalNotificationsQueue exists only on this machine: the local
 	// runner's stand-in for a target of the notifications bus, which tests
@@ -300,13 +387,62 @@ var (
 		PutsEvents: true,
 	}
 
+	// Rollup is the metrics schedule's lister: it lists one page of
+	// organizations and sends each one's task, and the listing's
+	// continuation, to MetricsWorkQueue (shared/fanout). It reads no
+	// contact: the Home's figures are kept by Aggregate.
 	Rollup = FunctionDef{
-		Name: "rollup", Kind: Scheduled, MemoryMB: 512, Timeout: 5 * time.Minute,
-		Env:       []string{EnvTableName, EnvLogLevel, EnvNotificationsBus},
+		Name: "rollup", Kind: Scheduled, MemoryMB: 128, Timeout: time.Minute,
+		Env:       []string{EnvTableName, EnvMetricsWorkQueueURL, EnvLogLevel},
 		Schedule:  "rate(5 minutes)",
+		TableRead: true,
+		SendsTo:   []string{MetricsWorkQueue.Name},
+	}
+
+	// MetricsWorker runs one organization's scheduled work per message
+	// (the threshold sweep, pruning expired aggregate days, and the
+	// reconciliation when it is the organization's turn), or continues
+	// the listing. Its timeout is the reconciliation's: a recount of the
+	// largest organizations (10^6 contacts) takes minutes; every other
+	// task takes milliseconds.
+	MetricsWorker = FunctionDef{
+		Name: "metrics-worker", Kind: Queue, MemoryMB: 512, Timeout: 15 * time.Minute,
+		Env:       []string{EnvTableName, EnvMetricsWorkQueueURL, EnvLogLevel, EnvNotificationsBus},
+		Queue:     MetricsWorkQueue.Name,
+		BatchSize: 10,
 		TableRead: true, TableWrite: true,
-		// The sweep: package thresholds and pending notifications.
+		// A listing continuation sends the next page's tasks.
+		SendsTo:    []string{MetricsWorkQueue.Name},
 		PutsEvents: true,
+	}
+
+	// Aggregate keeps each organization's Home aggregates from the
+	// table's stream of contact states (shared/aggregate).
+	Aggregate = FunctionDef{
+		Name: "aggregate", Kind: TableStream, MemoryMB: 256, Timeout: time.Minute,
+		Env: []string{EnvTableName, EnvLogLevel},
+		Stream: &StreamSource{
+			BatchSize: 1000, BatchingWindow: 5 * time.Second,
+			MaxRetries: 10, MaxRecordAge: 24 * time.Hour, BisectOnError: true,
+			OnFailure: AggregateFailures.Name,
+			// The processor fails a batch as a whole (its marks make the
+			// retry exactly-once), so there are no item failures to report.
+			ReportBatchItemFailures: false,
+			// Contact states (and the profile, the only other item with a
+			// binary "st"; the processor skips it): no filter can say
+			// "contact" by key prefix, since every item of an
+			// organization starts "ORG#<org>" and a contact's sort key is
+			// its bare id. Ledger, totals, spill and aggregate items never
+			// invoke the function.
+			Filters: []string{
+				`{"dynamodb":{"NewImage":{"st":{"B":[{"exists":true}]}}}}`,
+				`{"dynamodb":{"OldImage":{"st":{"B":[{"exists":true}]}}}}`,
+			},
+			StartingPosition: "TRIM_HORIZON",
+			IteratorAgeAlarm: 5 * time.Minute,
+		},
+		TableRead: true, TableWrite: true,
+		SendsTo: []string{AggregateFailures.Name},
 	}
 
 	// Notify delivers outgoing notification webhooks from WebhooksQueue.
@@ -346,7 +482,7 @@ var (
 		WritesExports: true,
 	}
 
-	Functions = []FunctionDef{HomeAPI, Debit, Rollup, Webhook, Notify, Export}
+	Functions = []FunctionDef{HomeAPI, Debit, Rollup, Webhook, Notify, Export, MetricsWorker, Aggregate}
 )
 
 // CORS is the HTTP API's CORS configuration; AllowOrigins is set per

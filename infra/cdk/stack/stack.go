@@ -177,6 +177,12 @@ func (b *builder) table() error {
 		Encryption:    awsdynamodb.TableEncryption_AWS_MANAGED,
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
+	if t.StreamView != "" {
+		// The L2 prop would be the same; set on the L1 so any view type in
+		// resources.go is taken as written.
+		b.tbl.Node().DefaultChild().(awsdynamodb.CfnTable).AddPropertyOverride(
+			jsii.String("StreamSpecification.StreamViewType"), jsii.String(t.StreamView))
+	}
 	for _, ix := range t.Indexes {
 		ipk, err := attribute(ix.PartitionKey)
 		if err != nil {
@@ -403,11 +409,56 @@ func (b *builder) functionDefs() error {
 				Targets:     &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(fn, nil)},
 			})
 			setID(rule, iac.ScheduleID(f))
+		case resources.TableStream:
+			if err := b.streamSource(f, fn); err != nil {
+				return err
+			}
 		case resources.HTTP:
 		default:
 			return fmt.Errorf("stack: function %s has unknown kind %q", f.Name, f.Kind)
 		}
 	}
+	return nil
+}
+
+// streamSource maps the table's stream to a stream function, as an L1
+// mapping: the L2 event source and its SQS on-failure destination would
+// add grants of their own (ListStreams on *, sqs:GetQueueUrl) beyond the
+// role's statements, which infra/iac already holds to least privilege.
+func (b *builder) streamSource(f resources.FunctionDef, fn awslambda.Function) error {
+	es, err := iac.StreamEventSource(f)
+	if err != nil {
+		return err
+	}
+	src := f.Stream
+	var filters []any
+	for _, p := range src.Filters {
+		filters = append(filters, &awslambda.CfnEventSourceMapping_FilterProperty{Pattern: jsii.String(p)})
+	}
+	props := &awslambda.CfnEventSourceMappingProps{
+		FunctionName:                   fn.FunctionName(),
+		EventSourceArn:                 sub(es.Queue),
+		StartingPosition:               jsii.String(src.StartingPosition),
+		BatchSize:                      jsii.Number(src.BatchSize),
+		MaximumBatchingWindowInSeconds: jsii.Number(src.BatchingWindow.Seconds()),
+		MaximumRetryAttempts:           jsii.Number(src.MaxRetries),
+		MaximumRecordAgeInSeconds:      jsii.Number(src.MaxRecordAge.Seconds()),
+		BisectBatchOnFunctionError:     jsii.Bool(src.BisectOnError),
+		Enabled:                        jsii.Bool(true),
+	}
+	if len(filters) > 0 {
+		props.FilterCriteria = &awslambda.CfnEventSourceMapping_FilterCriteriaProperty{Filters: &filters}
+	}
+	if src.ReportBatchItemFailures {
+		props.FunctionResponseTypes = jsii.Strings("ReportBatchItemFailures")
+	}
+	if es.OnFailure != "" {
+		props.DestinationConfig = &awslambda.CfnEventSourceMapping_DestinationConfigProperty{
+			OnFailure: &awslambda.CfnEventSourceMapping_OnFailureProperty{Destination: sub(es.OnFailure)},
+		}
+	}
+	esm := awslambda.NewCfnEventSourceMapping(b.stack, jsii.String(iac.EventSourceID(f)), props)
+	esm.OverrideLogicalId(jsii.String(iac.EventSourceID(f)))
 	return nil
 }
 
@@ -486,12 +537,16 @@ func (b *builder) web() error {
 
 func (b *builder) alarms() error {
 	for _, a := range iac.Alarms() {
+		var dims *[]any
+		if a.Dimension != "" {
+			dims = &[]any{&awscloudwatch.CfnAlarm_DimensionProperty{Name: jsii.String(a.Dimension), Value: value(a.DimensionValue)}}
+		}
 		awscloudwatch.NewCfnAlarm(b.stack, jsii.String(a.ID), &awscloudwatch.CfnAlarmProps{
 			AlarmDescription:   jsii.String(a.Description),
 			Namespace:          jsii.String(a.Namespace),
 			MetricName:         jsii.String(a.Metric),
 			Statistic:          jsii.String(a.Statistic),
-			Dimensions:         &[]any{&awscloudwatch.CfnAlarm_DimensionProperty{Name: jsii.String(a.Dimension), Value: value(a.DimensionValue)}},
+			Dimensions:         dims,
 			Period:             jsii.Number(a.Period),
 			EvaluationPeriods:  jsii.Number(a.EvaluationPeriods),
 			Threshold:          jsii.Number(a.Threshold),

@@ -120,7 +120,7 @@ func TestTable(t *testing.T) {
 }
 
 func TestQueues(t *testing.T) {
-	check(t, "six queues", func() { tpl.ResourceCountIs(jsii.String("AWS::SQS::Queue"), jsii.Number(6)) })
+	check(t, "nine queues", func() { tpl.ResourceCountIs(jsii.String("AWS::SQS::Queue"), jsii.Number(9)) })
 	check(t, "exports queue: standard, redrive to its DLQ after 3 receives, visibility over the worker's 15 minutes, encrypted", func() {
 		tpl.HasResourceProperties(jsii.String("AWS::SQS::Queue"), obj{
 			"VisibilityTimeout":    960,
@@ -204,12 +204,14 @@ func TestFunctions(t *testing.T) {
 		})
 	}
 	want := map[string][]string{
-		"HomeApiFunction": {"EXPORTS_BUCKET", "EXPORTS_QUEUE_URL", "LOG_LEVEL", "TABLE_NAME"},
-		"ExportFunction":  {"EXPORTS_BUCKET", "LOG_LEVEL", "TABLE_NAME"},
-		"DebitFunction":   {"DLQ_URL", "EVENTS_QUEUE_URL", "LOG_LEVEL", "NOTIFICATIONS_BUS_NAME", "SENTIMENT_PROVIDER", "TABLE_NAME"},
-		"RollupFunction":  {"LOG_LEVEL", "NOTIFICATIONS_BUS_NAME", "TABLE_NAME"},
-		"NotifyFunction":  {"LOG_LEVEL", "TABLE_NAME", "WEBHOOK_QUEUE_URL"},
-		"WebhookFunction": {"EVENTS_QUEUE_URL", "LOG_LEVEL", "META_APP_SECRET_PARAM", "META_VERIFY_TOKEN_PARAM", "PRODUCER_SECRETS_PARAM", "TABLE_NAME"},
+		"HomeApiFunction":       {"EXPORTS_BUCKET", "EXPORTS_QUEUE_URL", "LOG_LEVEL", "TABLE_NAME"},
+		"ExportFunction":        {"EXPORTS_BUCKET", "LOG_LEVEL", "TABLE_NAME"},
+		"DebitFunction":         {"DLQ_URL", "EVENTS_QUEUE_URL", "LOG_LEVEL", "NOTIFICATIONS_BUS_NAME", "SENTIMENT_PROVIDER", "TABLE_NAME"},
+		"RollupFunction":        {"LOG_LEVEL", "METRICS_WORK_QUEUE_URL", "TABLE_NAME"},
+		"MetricsWorkerFunction": {"LOG_LEVEL", "METRICS_WORK_QUEUE_URL", "NOTIFICATIONS_BUS_NAME", "TABLE_NAME"},
+		"AggregateFunction":     {"LOG_LEVEL", "TABLE_NAME"},
+		"NotifyFunction":        {"LOG_LEVEL", "TABLE_NAME", "WEBHOOK_QUEUE_URL"},
+		"WebhookFunction":       {"EVENTS_QUEUE_URL", "LOG_LEVEL", "META_APP_SECRET_PARAM", "META_VERIFY_TOKEN_PARAM", "PRODUCER_SECRETS_PARAM", "TABLE_NAME"},
 	}
 	for id, names := range want {
 		fn, ok := fns[id]
@@ -281,10 +283,26 @@ var wantActions = map[string]map[string][]string{
 		// Threshold notifications, to the notifications bus only.
 		"PublishNotifications": {"events:PutEvents"},
 	},
+	// The lister pages the organization index and sends tasks: no contact.
 	"RollupFunction": {
+		"Logs":              {"logs:CreateLogStream", "logs:PutLogEvents"},
+		"Table":             {"dynamodb:Query"},
+		"SendToMetricsWork": {"sqs:SendMessage"},
+	},
+	"MetricsWorkerFunction": {
 		"Logs":                 {"logs:CreateLogStream", "logs:PutLogEvents"},
-		"Table":                {"dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
+		"Table":                {"dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"},
+		"ConsumeMetricsWork":   {"sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"},
+		"SendToMetricsWork":    {"sqs:SendMessage"},
 		"PublishNotifications": {"events:PutEvents"},
+	},
+	// The stream processor: its stream, its aggregate items, its
+	// on-failure queue.
+	"AggregateFunction": {
+		"Logs":                    {"logs:CreateLogStream", "logs:PutLogEvents"},
+		"Table":                   {"dynamodb:GetItem", "dynamodb:UpdateItem"},
+		"ReadTableStream":         {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"},
+		"SendToAggregateFailures": {"sqs:SendMessage"},
 	},
 	"NotifyFunction": {
 		"Logs":            {"logs:CreateLogStream", "logs:PutLogEvents"},
@@ -311,9 +329,22 @@ var wantResources = map[string]map[string][]any{
 		"DetectSentiment": {"*"}, "PublishNotifications": {getAtt("NotificationsBus", "Arn")},
 	},
 	"RollupFunction": {
-		"Logs":                 {getAtt("RollupLogGroup", "Arn")},
+		"Logs":              {getAtt("RollupLogGroup", "Arn")},
+		"Table":             {getAtt("MainTable", "Arn"), obj{"Fn::Sub": "${MainTable.Arn}/index/gsi1"}},
+		"SendToMetricsWork": {getAtt("MetricsWorkQueue", "Arn")},
+	},
+	"MetricsWorkerFunction": {
+		"Logs":                 {getAtt("MetricsWorkerLogGroup", "Arn")},
 		"Table":                {getAtt("MainTable", "Arn"), obj{"Fn::Sub": "${MainTable.Arn}/index/gsi1"}},
+		"ConsumeMetricsWork":   {getAtt("MetricsWorkQueue", "Arn")},
+		"SendToMetricsWork":    {getAtt("MetricsWorkQueue", "Arn")},
 		"PublishNotifications": {getAtt("NotificationsBus", "Arn")},
+	},
+	"AggregateFunction": {
+		"Logs":                    {getAtt("AggregateLogGroup", "Arn")},
+		"Table":                   {getAtt("MainTable", "Arn")},
+		"ReadTableStream":         {getAtt("MainTable", "StreamArn")},
+		"SendToAggregateFailures": {getAtt("AggregateFailuresQueue", "Arn")},
 	},
 	"NotifyFunction": {
 		"Logs": {getAtt("NotifyLogGroup", "Arn")}, "Table": {getAtt("MainTable", "Arn")},
@@ -434,8 +465,37 @@ func TestDebitEventSource(t *testing.T) {
 			"FunctionResponseTypes": []any{"ReportBatchItemFailures"},
 		})
 	})
-	check(t, "three event source mappings", func() {
-		tpl.ResourceCountIs(jsii.String("AWS::Lambda::EventSourceMapping"), jsii.Number(3))
+	check(t, "metrics worker consumes the fan-out queue", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::Lambda::EventSourceMapping"), obj{
+			"EventSourceArn":        getAtt("MetricsWorkQueue", "Arn"),
+			"FunctionName":          ref("MetricsWorkerFunction"),
+			"BatchSize":             resources.MetricsWorker.BatchSize,
+			"FunctionResponseTypes": []any{"ReportBatchItemFailures"},
+		})
+	})
+	src := resources.Aggregate.Stream
+	check(t, "aggregate reads the table's stream, bounded retries, failures to their queue", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::Lambda::EventSourceMapping"), obj{
+			"EventSourceArn":                 getAtt("MainTable", "StreamArn"),
+			"FunctionName":                   ref("AggregateFunction"),
+			"StartingPosition":               "TRIM_HORIZON",
+			"BatchSize":                      src.BatchSize,
+			"MaximumBatchingWindowInSeconds": int(src.BatchingWindow.Seconds()),
+			"MaximumRetryAttempts":           src.MaxRetries,
+			"MaximumRecordAgeInSeconds":      int(src.MaxRecordAge.Seconds()),
+			"BisectBatchOnFunctionError":     true,
+			"FunctionResponseTypes":          assertions.Match_Absent(),
+			"DestinationConfig":              obj{"OnFailure": obj{"Destination": getAtt("AggregateFailuresQueue", "Arn")}},
+			"FilterCriteria":                 obj{"Filters": assertions.Match_AnyValue()},
+		})
+	})
+	check(t, "the table streams new and old images", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::DynamoDB::Table"), obj{
+			"StreamSpecification": obj{"StreamViewType": "NEW_AND_OLD_IMAGES"},
+		})
+	})
+	check(t, "five event source mappings", func() {
+		tpl.ResourceCountIs(jsii.String("AWS::Lambda::EventSourceMapping"), jsii.Number(5))
 	})
 }
 
@@ -497,8 +557,21 @@ func TestAuthorizerAndRoutes(t *testing.T) {
 }
 
 func TestAlarms(t *testing.T) {
-	check(t, "DLQ depth (events, webhooks, exports), events queue age, and errors and throttles per function", func() {
-		tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(4+2*len(resources.Functions)))
+	check(t, "DLQ depth (events, webhooks, exports, metrics work), events queue age, aggregate failures depth and iterator age, drift, and errors and throttles per function", func() {
+		tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(9+2*len(resources.Functions)))
+	})
+	check(t, "aggregate iterator age alarm", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), obj{
+			"Namespace": "AWS/Lambda", "MetricName": "IteratorAge", "Statistic": "Maximum",
+			"Dimensions": []any{obj{"Name": "FunctionName", "Value": ref("AggregateFunction")}},
+			"Threshold":  int(resources.Aggregate.Stream.IteratorAgeAlarm.Milliseconds()),
+		})
+	})
+	check(t, "drift alarm on the reconciliation's metric", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), obj{
+			"Namespace": resources.MetricsNamespace, "MetricName": resources.MetricsDriftMetric,
+			"Threshold": 0, "Dimensions": assertions.Match_Absent(),
+		})
 	})
 	check(t, "events queue oldest-message age alarm", func() {
 		tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), obj{
@@ -517,7 +590,7 @@ func TestAlarms(t *testing.T) {
 		})
 	})
 	for _, metric := range []string{"Errors", "Throttles"} {
-		for _, f := range []string{"HomeApiFunction", "DebitFunction", "RollupFunction", "WebhookFunction", "NotifyFunction", "ExportFunction"} {
+		for _, f := range []string{"HomeApiFunction", "DebitFunction", "RollupFunction", "WebhookFunction", "NotifyFunction", "ExportFunction", "MetricsWorkerFunction", "AggregateFunction"} {
 			check(t, f+" "+metric+" alarm", func() {
 				tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), obj{
 					"Namespace": "AWS/Lambda", "MetricName": metric,

@@ -90,6 +90,7 @@ func run(ctx context.Context, envFile string) error {
 		{resources.EnvEventsQueueURL, events},
 		{resources.EnvDeadLetterURL, dlq},
 		{resources.EnvWebhookQueueURL, urls[resources.WebhooksQueue.Name]},
+		{resources.EnvMetricsWorkQueueURL, urls[resources.MetricsWorkQueue.Name]},
 		{resources.EnvNotificationsQueueURL, local[resources.LocalNotificationsQueue.Name]},
 		{"EVENTS_QUEUE_NAME", resources.EventsQueue.Name},
 		{"DLQ_NAME", resources.EventsDLQ.Name},

@@ -17,16 +17,20 @@ import (
 
 	"github.com/customercloud/home/infra/local"
 	"github.com/customercloud/home/infra/local/runner"
+	"github.com/customercloud/home/infra/local/streamfeed"
 	"github.com/customercloud/home/infra/local/webui"
 	"github.com/customercloud/home/shared/app"
+	"github.com/customercloud/home/shared/app/aggregateapp"
 	"github.com/customercloud/home/shared/app/debitapp"
 	"github.com/customercloud/home/shared/app/exportapp"
 	"github.com/customercloud/home/shared/app/homeapp"
+	"github.com/customercloud/home/shared/app/metricsworkerapp"
 	"github.com/customercloud/home/shared/app/notifyapp"
 	"github.com/customercloud/home/shared/app/rollupapp"
 	"github.com/customercloud/home/shared/app/webhookapp"
 	"github.com/customercloud/home/shared/auth"
 	"github.com/customercloud/home/shared/awscfg"
+	"github.com/customercloud/home/shared/awscfg/ddbcfg"
 	"github.com/customercloud/home/shared/awscfg/sqscfg"
 	"github.com/customercloud/home/shared/resources"
 )
@@ -79,6 +83,17 @@ func run() error {
 		}
 		exportH = runner.SQSHandler(h)
 	}
+	// The metrics fan-out as in AWS: each tick the rollup lister sends
+	// organization tasks (and the listing's continuation) to the local
+	// queue, the metrics worker takes them.
+	workH, err := metricsworkerapp.New(ctx, getenv, app.Logger(getenv, "metrics-worker"))
+	if err != nil {
+		return err
+	}
+	aggH, err := aggregateapp.New(ctx, getenv, app.Logger(getenv, "aggregate"))
+	if err != nil {
+		return err
+	}
 	var routes []runner.Route
 	for _, f := range []struct {
 		def resources.FunctionDef
@@ -97,6 +112,12 @@ func run() error {
 		return fmt.Errorf("ROLLUP_EVERY: %w", err)
 	}
 	queueURL := getenv(resources.EnvEventsQueueURL)
+	feed := streamfeed.New(streamfeed.Config{
+		DDB:     ddbcfg.New(cfg, getenv),
+		Streams: streamfeed.Streams(cfg, getenv(resources.EnvDynamoDBEndpoint)),
+		Table:   getenv(resources.EnvTableName), Handler: streamfeed.Handler(aggH),
+		BatchSize: 1000, Poll: time.Second, Log: log,
+	})
 	page, err := webui.New(webui.Config{Dir: filepath.Join(root, "web", "dist"), Key: key, DefaultOrg: "demo"})
 	if err != nil {
 		return err
@@ -112,8 +133,10 @@ func run() error {
 			_, err := rollupH(ctx, ev)
 			return err
 		},
+		Stream: feed.Run,
 		Notify: runner.SQSHandler(notifyH), NotifyQueueURL: getenv(resources.EnvWebhookQueueURL),
 		Export: exportH, ExportQueueURL: getenv(resources.EnvExportsQueueURL),
+		MetricsWork: runner.SQSHandler(workH), MetricsWorkQueueURL: getenv(resources.EnvMetricsWorkQueueURL),
 		Log:    log,
 		Static: page,
 	})

@@ -118,7 +118,7 @@ func run() error {
 		}
 		bar("metered  ", total-min(left, total), total)
 		if left == 0 {
-			fmt.Println("\nseed: done; the rollup runs every ROLLUP_EVERY (15s locally)")
+			fmt.Println("\nseed: done; the Home figures follow the writes through the table's stream (the runner's aggregate feed)")
 			return nil
 		}
 		if visible == 0 && time.Since(lastChange) > 3*time.Second {

@@ -74,6 +74,16 @@ func CreateTable(ctx context.Context, db *dynamodb.Client, def resources.TableDe
 			return err
 		}
 	}
+	if spec := in.StreamSpecification; spec != nil {
+		cur := out.Table.StreamSpecification
+		if cur == nil || !aws.ToBool(cur.StreamEnabled) {
+			// A table created before the stream existed (local data kept
+			// across runs): turn the stream on.
+			if _, err := db.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String(name), StreamSpecification: spec}); err != nil {
+				return fmt.Errorf("enable the stream of table %q: %w", name, err)
+			}
+		}
+	}
 	return nil
 }
 
@@ -141,6 +151,13 @@ func createTableInput(def resources.TableDef, name string) (*dynamodb.CreateTabl
 		})
 	}
 	in.AttributeDefinitions = attrs
+	if def.StreamView != "" {
+		view := ddbtypes.StreamViewType(def.StreamView)
+		if !slices.Contains(view.Values(), view) {
+			return nil, fmt.Errorf("unknown stream view type %q", def.StreamView)
+		}
+		in.StreamSpecification = &ddbtypes.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: view}
+	}
 	return in, nil
 }
 

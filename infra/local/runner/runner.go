@@ -6,7 +6,8 @@
 // visibility ends, which the debit handler sets on its retry schedule with
 // ChangeMessageVisibility on the receipt handles this runner hands it, and
 // past the queue's maxReceiveCount move to the dead-letter queue through
-// its redrive), and EventBridge schedules.
+// its redrive), EventBridge schedules, and the DynamoDB stream's event
+// source mapping (Config.Stream).
 package runner
 
 import (
@@ -72,6 +73,11 @@ type Config struct {
 	RollupEvery time.Duration
 	Rollup      ScheduledHandler
 
+	// Stream plays the event source mapping of the table's DynamoDB stream
+	// (package streamfeed: the aggregate function) until its context ends;
+	// nil for none.
+	Stream func(context.Context)
+
 	// Notify consumes NotifyQueueURL (the outgoing webhooks queue, which
 	// the local bus feeds) like its event source mapping; nil for none.
 	Notify         SQSHandler
@@ -81,6 +87,11 @@ type Config struct {
 	// source mapping, one message a batch; nil for none.
 	Export         SQSHandler
 	ExportQueueURL string
+	// MetricsWork consumes MetricsWorkQueueURL (the metrics fan-out, which
+	// the scheduled Rollup lister feeds) like its event source mapping;
+	// nil for none.
+	MetricsWork         SQSHandler
+	MetricsWorkQueueURL string
 
 	Log *slog.Logger
 
@@ -319,6 +330,11 @@ func (r *Runner) PollExportOnce(ctx context.Context, wait time.Duration) (receiv
 	return r.pollN(ctx, r.cfg.ExportQueueURL, "arn:aws:sqs:us-east-1:000000000000:"+resources.ExportsQueue.Name, r.cfg.Export, wait, resources.Export.BatchSize)
 }
 
+// PollMetricsWorkOnce is PollOnce for the metrics worker's fan-out queue.
+func (r *Runner) PollMetricsWorkOnce(ctx context.Context, wait time.Duration) (received, failed int, err error) {
+	return r.poll(ctx, r.cfg.MetricsWorkQueueURL, "arn:aws:sqs:us-east-1:000000000000:"+resources.MetricsWorkQueue.Name, r.cfg.MetricsWork, wait)
+}
+
 func (r *Runner) poll(ctx context.Context, queueURL, queueARN string, handler SQSHandler, wait time.Duration) (received, failed int, err error) {
 	return r.pollN(ctx, queueURL, queueARN, handler, wait, r.cfg.BatchSize)
 }
@@ -401,6 +417,9 @@ func (r *Runner) Poll(ctx context.Context) {
 	if r.cfg.Export != nil && r.cfg.ExportQueueURL != "" {
 		loop("export poll", r.PollExportOnce)
 	}
+	if r.cfg.MetricsWork != nil && r.cfg.MetricsWorkQueueURL != "" {
+		loop("metrics work poll", r.PollMetricsWorkOnce)
+	}
 	for i := 0; i < r.cfg.Pollers; i++ {
 		loop("poll", r.PollOnce)
 	}
@@ -466,6 +485,10 @@ func (r *Runner) ServeListener(ctx context.Context, ln net.Listener) error {
 	wg.Add(2)
 	go func() { defer wg.Done(); r.Poll(ctx) }()
 	go func() { defer wg.Done(); r.Schedule(ctx) }()
+	if r.cfg.Stream != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); r.cfg.Stream(ctx) }()
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	var err error

@@ -1,64 +1,47 @@
-// Package rollupapp builds the rollup function's handler; it links the
-// rollup and the store, and nothing of the other functions.
+// Package rollupapp builds the rollup function's handler: the metrics
+// schedule's lister (shared/fanout). It links the index read and the SQS
+// client, and nothing of the other functions; it reads no contact.
 package rollupapp
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/customercloud/home/shared/alerts"
 	"github.com/customercloud/home/shared/app"
-	"github.com/customercloud/home/shared/app/busapp"
+	"github.com/customercloud/home/shared/app/fanoutapp"
 	"github.com/customercloud/home/shared/app/storeapp"
-	"github.com/customercloud/home/shared/localdate"
-	"github.com/customercloud/home/shared/metrics"
-	"github.com/customercloud/home/shared/rollup"
+	"github.com/customercloud/home/shared/fanout"
 )
 
 // ScheduledHandler is the rollup function's Lambda signature.
-type ScheduledHandler func(context.Context, events.EventBridgeEvent) (rollup.Summary, error)
+type ScheduledHandler func(context.Context, events.EventBridgeEvent) (fanout.PageResult, error)
 
-// New builds the rollup function's handler from its environment.
+// New builds the lister from its environment.
 func New(ctx context.Context, getenv app.Getenv, log *slog.Logger) (ScheduledHandler, error) {
 	st, err := storeapp.TableStore(ctx, getenv)
 	if err != nil {
 		return nil, err
 	}
-	n, err := busapp.Notifier(ctx, getenv, st, log)
+	l, period, err := fanoutapp.NewLister(ctx, getenv, st)
 	if err != nil {
 		return nil, err
 	}
-	r, err := rollup.New(rollup.Config{Store: st, Log: log, AfterOrg: SweepHook(n, log)})
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", app.ErrConfig, err)
-	}
-	return func(ctx context.Context, ev events.EventBridgeEvent) (rollup.Summary, error) {
-		log.InfoContext(ctx, "scheduled rollup", "eventId", ev.ID)
-		return r.All(ctx)
+	return func(ctx context.Context, ev events.EventBridgeEvent) (fanout.PageResult, error) {
+		at := ev.Time
+		if at.IsZero() {
+			at = time.Now()
+		}
+		run := fanout.RunOf(at, period)
+		start := time.Now()
+		r, err := l.Page(ctx, run, "")
+		if err != nil {
+			return r, err
+		}
+		log.InfoContext(ctx, "metrics run listed", "eventId", ev.ID, "run", run, "orgs", r.Orgs,
+			"reconciles", r.Reconciles, "more", r.More, "ms", time.Since(start).Milliseconds())
+		return r, nil
 	}, nil
-}
-
-// SweepHook is the rollup's per-organization threshold sweep: the current
-// cycle with its channel packages' mass sends (known only to the rollup),
-// and the previous cycle's pending notifications only (a closed cycle is
-// not judged again against a plan changed since; late debits into it are
-// checked by the debit hook).
-func SweepHook(n *alerts.Notifier, log *slog.Logger) rollup.AfterOrg {
-	return func(ctx context.Context, org string, cur localdate.Range, snap metrics.Snapshot) {
-		pk := map[string]int64{}
-		if snap.CycleStart == cur.From.String() {
-			for ch, u := range snap.MassSends {
-				pk[ch] = int64(u.Cycle)
-			}
-		}
-		prev := localdate.CycleStart(cur.From.AddDays(-1), cur.From.Day())
-		for _, c := range []alerts.Check{{Org: org, CycleStart: cur.From, Packages: pk}, {Org: org, CycleStart: prev, PendingOnly: true}} {
-			if _, err := n.Run(ctx, c); err != nil {
-				log.WarnContext(ctx, "threshold sweep failed", "org", org, "cycle", c.CycleStart.String(), "error", err.Error())
-			}
-		}
-	}
 }
