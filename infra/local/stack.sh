@@ -45,7 +45,7 @@ SQS_DATA="$DATA/elasticmq-$SQS_PORT"
 DDB_DIR="$CACHE/dynamodb"
 # The launcher's version is in its directory's name: a new one is compiled
 # next to an older one, never over it.
-DDB_LAUNCHER="$DDB_DIR/launcher-2"
+DDB_LAUNCHER="$DDB_DIR/launcher-3"
 SQS_DIR="$CACHE/elasticmq"
 DDB_URL="http://$HOST:$DDB_PORT"
 SQS_URL="http://$HOST:$SQS_PORT"
@@ -168,9 +168,11 @@ import org.eclipse.jetty.server.ServerConnector;
  * stream record of every table in one SQLite table (us) without an index
  * on StreamID, and on every read or write of a table with a stream it
  * runs SELECT MIN(SequenceNumber) FROM us WHERE StreamID=?, a scan of all
- * the stream records the process holds. Writes then slow down with every
- * record any streamed table ever wrote (tens of ms each after a few
- * thousand contact states). The index makes that query a lookup.
+ * the stream records the process holds; GetShardIterator and GetRecords
+ * look a shard's records up by ShardID, the same scan. Writes and stream
+ * reads then slow down with every record any streamed table ever wrote
+ * (tens of ms each after a few thousand contact states). The indexes make
+ * those queries lookups.
  */
 public final class LoopbackDynamoDBLocal {
     // The same definition as DynamoDB Local's own (CREATE TABLE IF NOT
@@ -178,6 +180,9 @@ public final class LoopbackDynamoDBLocal {
     static final String STREAM_RECORDS = "CREATE TABLE IF NOT EXISTS us (StreamID TEXT, ShardID TEXT, SequenceNumber INTEGER, "
         + "CreationDateTime INTEGER, StreamRecord BLOB, OperationType TEXT, PRIMARY KEY(SequenceNumber));";
     static final String STREAM_INDEX = "CREATE INDEX IF NOT EXISTS us_stream_seq ON us(StreamID, SequenceNumber);";
+    // GetShardIterator and GetRecords look a shard's first and last
+    // records up by ShardID: the same scan, per shard.
+    static final String SHARD_INDEX = "CREATE INDEX IF NOT EXISTS us_shard_seq ON us(ShardID, SequenceNumber);";
 
     public static void main(String[] args) throws Exception {
         String host = System.getProperty("ddb.host", "127.0.0.1");
@@ -220,6 +225,7 @@ public final class LoopbackDynamoDBLocal {
                 protected Void job(SQLiteConnection c) throws Throwable {
                     c.exec(STREAM_RECORDS);
                     c.exec(STREAM_INDEX);
+                    c.exec(SHARD_INDEX);
                     return null;
                 }
             }).complete();
