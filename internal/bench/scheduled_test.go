@@ -150,12 +150,12 @@ func BenchmarkScheduledWork(b *testing.B) {
 			t0 := time.Now()
 			cloneContacts(b, p, org, prototypes(b, p, org), n)
 			seed := time.Since(t0)
-			rec := &reconcile.Reconciler{Source: reconcile.StoreSource{St: p.Store, Now: p.Clock.Now}, Log: discard}
+			rec := testkit.Must(reconcile.New(reconcile.Config{Source: reconcile.StoreSource{St: p.Store, Now: p.Clock.Now}, Log: discard}))(b)
 			if rep, err := rec.Run(context.Background(), org); err != nil || !rep.Repaired {
 				b.Fatalf("backfill: %+v %v", rep, err)
 			}
-			w := &orgwork.Worker{Profiles: p.Store, Aggregates: p.Store, Log: discard, Now: p.Clock.Now,
-				Sweeper: testkit.Must(alerts.NewNotifier(alerts.NotifierConfig{Store: p.Store, Bus: nullBus{}, Log: discard, Now: p.Clock.Now}))(b)}
+			w := testkit.Must(orgwork.New(orgwork.Config{Profiles: p.Store, Aggregates: p.Store, Log: discard, Now: p.Clock.Now,
+				Sweeper: testkit.Must(alerts.NewNotifier(alerts.NotifierConfig{Store: p.Store, Bus: nullBus{}, Log: discard, Now: p.Clock.Now}))(b)}))(b)
 			task := fanout.Task{Org: org, Run: fanout.RunOf(streamEnd, 5*time.Minute)}
 			// A first task claims and marks whatever thresholds the copies
 			// cross (two UpdateItem per crossing, once per cycle): the

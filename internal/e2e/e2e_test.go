@@ -305,9 +305,9 @@ func TestLeastPrivilege(t *testing.T) {
 	t.Run("given the metrics worker when it sweeps, reconciles and continues a listing then its policy covers it", func(t *testing.T) {
 		l := lister(t, p)
 		log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-		w := &orgwork.Worker{Profiles: p.Store, Aggregates: p.Store, Lister: l, Log: log,
+		w := testkit.Must(orgwork.New(orgwork.Config{Profiles: p.Store, Aggregates: p.Store, Lister: l, Log: log,
 			Sweeper:    testkit.Must(alerts.NewNotifier(alerts.NotifierConfig{Store: p.Store, Bus: nopBus{}, Log: log}))(t),
-			Reconciler: &reconcile.Reconciler{Source: reconcile.StoreSource{St: p.Store}, Log: log}}
+			Reconciler: testkit.Must(reconcile.New(reconcile.Config{Source: reconcile.StoreSource{St: p.Store}, Log: log}))(t)}))(t)
 		if err := p.Store.PutPlan(ctx, "lp", plan.Plan{Name: "P", CycleStartDay: 1, IncludedInteractionz: 100, Seats: 1,
 			Packages: map[string]int{"sms": 10}}); err != nil {
 			t.Fatal(err)

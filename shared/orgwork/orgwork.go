@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/customercloud/home/shared/config"
+
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/customercloud/home/shared/alerts"
@@ -51,18 +53,30 @@ type Reconciler interface {
 	Run(ctx context.Context, org string) (reconcile.Report, error)
 }
 
-// Worker does organizations' tasks and continues listings.
-type Worker struct {
+// Config is what a worker is built from; New validates it.
+type Config struct {
 	Profiles   Profiles
 	Aggregates Aggregates
 	Sweeper    Sweeper
 	Reconciler Reconciler // nil: reconciliation off
 	Lister     fanout.Lister
 	Log        *slog.Logger
-	Now        func() time.Time
+	// Now is the clock; nil is time.Now.
+	Now func() time.Time
 	// MaxAge drops tasks whose run is older (a later run has covered the
 	// organization since); 0 keeps every task.
 	MaxAge time.Duration
+}
+
+// Validate says what is missing.
+func (c Config) Validate() error {
+	return config.Check("orgwork", config.Required("Profiles", c.Profiles != nil), config.Required("Aggregates", c.Aggregates != nil),
+		config.Required("Sweeper", c.Sweeper != nil), config.Required("Log", c.Log != nil), config.NotNegative("MaxAge", c.MaxAge))
+}
+
+// Worker does organizations' tasks and continues listings.
+type Worker struct {
+	cfg Config
 }
 
 // Result is what one organization's task did.
@@ -73,11 +87,15 @@ type Result struct {
 	DriftCells int
 }
 
-func (w *Worker) now() time.Time {
-	if w.Now != nil {
-		return w.Now()
+// New returns a worker.
+func New(cfg Config) (*Worker, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
-	return time.Now()
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Worker{cfg: cfg}, nil
 }
 
 // Org does one organization's work. A sweep failure does not stop the
@@ -88,11 +106,11 @@ func (w *Worker) Org(ctx context.Context, t fanout.Task) (Result, error) {
 	if t.Org == "" {
 		return res, errors.New("orgwork: task without organization")
 	}
-	prof, err := w.Profiles.GetProfile(ctx, t.Org)
+	prof, err := w.cfg.Profiles.GetProfile(ctx, t.Org)
 	if err != nil {
 		return res, fmt.Errorf("orgwork: profile of %s: %w", t.Org, err)
 	}
-	today := localdate.Of(w.now(), prof.Plan.Location())
+	today := localdate.Of(w.cfg.Now(), prof.Plan.Location())
 	cur := prof.Plan.Cycle(today)
 	var errs []error
 	if err := w.sweep(ctx, t.Org, prof, today, cur.From); err != nil {
@@ -100,8 +118,8 @@ func (w *Worker) Org(ctx context.Context, t fanout.Task) (Result, error) {
 	} else {
 		res.Swept = true
 	}
-	if t.Reconcile && w.Reconciler != nil {
-		rep, err := w.Reconciler.Run(ctx, t.Org)
+	if t.Reconcile && w.cfg.Reconciler != nil {
+		rep, err := w.cfg.Reconciler.Run(ctx, t.Org)
 		res.DriftCells = len(rep.Confirmed)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("orgwork: reconcile %s: %w", t.Org, err))
@@ -120,8 +138,8 @@ func (w *Worker) sweep(ctx context.Context, org string, prof records.Profile, to
 	pk := map[string]int64{}
 	// Mass sends matter only against channel packages: an organization
 	// without any costs no aggregate read.
-	if w.Aggregates != nil && len(prof.Plan.Packages) > 0 {
-		days, err := w.Aggregates.AggregateDays(ctx, org, cur, today)
+	if w.cfg.Aggregates != nil && len(prof.Plan.Packages) > 0 {
+		days, err := w.cfg.Aggregates.AggregateDays(ctx, org, cur, today)
 		if err != nil {
 			return fmt.Errorf("orgwork: mass sends of %s: %w", org, err)
 		}
@@ -136,7 +154,7 @@ func (w *Worker) sweep(ctx context.Context, org string, prof records.Profile, to
 	prev := localdate.CycleStart(cur.AddDays(-1), cur.Day())
 	var errs []error
 	for _, c := range []alerts.Check{{Org: org, CycleStart: cur, Packages: pk}, {Org: org, CycleStart: prev, PendingOnly: true}} {
-		if _, err := w.Sweeper.Run(ctx, c); err != nil {
+		if _, err := w.cfg.Sweeper.Run(ctx, c); err != nil {
 			errs = append(errs, fmt.Errorf("orgwork: threshold sweep of %s, cycle %s: %w", org, c.CycleStart, err))
 		}
 	}
@@ -149,7 +167,7 @@ func (w *Worker) Handle(ctx context.Context, batch events.SQSEvent) (events.SQSE
 	var resp events.SQSEventResponse
 	for _, m := range batch.Records {
 		if err := w.one(ctx, m.Body); err != nil {
-			w.Log.ErrorContext(ctx, "metrics task failed", "messageId", m.MessageId, "error", err.Error())
+			w.cfg.Log.ErrorContext(ctx, "metrics task failed", "messageId", m.MessageId, "error", err.Error())
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
 		}
 	}
@@ -161,24 +179,24 @@ func (w *Worker) one(ctx context.Context, body string) error {
 	if err != nil {
 		// A body no retry can fix: log and drop it rather than cycle it
 		// to the dead-letter queue.
-		w.Log.ErrorContext(ctx, "metrics task unreadable, dropped", "error", err.Error())
+		w.cfg.Log.ErrorContext(ctx, "metrics task unreadable, dropped", "error", err.Error())
 		return nil
 	}
-	if fanout.Stale(t, w.now(), w.MaxAge) {
-		w.Log.InfoContext(ctx, "metrics task superseded, dropped", "org", t.Org, "list", t.List, "run", t.Run)
+	if fanout.Stale(t, w.cfg.Now(), w.cfg.MaxAge) {
+		w.cfg.Log.InfoContext(ctx, "metrics task superseded, dropped", "org", t.Org, "list", t.List, "run", t.Run)
 		return nil
 	}
 	start := time.Now()
 	if t.List {
-		r, err := w.Lister.Page(ctx, t.Run, t.Cursor)
+		r, err := w.cfg.Lister.Page(ctx, t.Run, t.Cursor)
 		if err != nil {
 			return err
 		}
-		w.Log.InfoContext(ctx, "listing continued", "orgs", r.Orgs, "reconciles", r.Reconciles, "more", r.More, "ms", time.Since(start).Milliseconds())
+		w.cfg.Log.InfoContext(ctx, "listing continued", "orgs", r.Orgs, "reconciles", r.Reconciles, "more", r.More, "ms", time.Since(start).Milliseconds())
 		return nil
 	}
 	r, err := w.Org(ctx, t)
-	w.Log.InfoContext(ctx, "organization work done", "org", t.Org, "swept", r.Swept,
+	w.cfg.Log.InfoContext(ctx, "organization work done", "org", t.Org, "swept", r.Swept,
 		"reconciled", r.Reconciled, "driftCells", r.DriftCells, "ms", time.Since(start).Milliseconds())
 	return err
 }

@@ -61,6 +61,7 @@ type world struct {
 	sweeps *counting
 	bus    *bus
 	sender *sqsfanout.Sender
+	lister fanout.Lister
 }
 
 func newWorld(t *testing.T, orgs []string, page int32, now time.Time) *world {
@@ -79,9 +80,9 @@ func newWorld(t *testing.T, orgs []string, page int32, now time.Time) *world {
 	sweeps := &counting{inner: testkit.Must(alerts.NewNotifier(alerts.NotifierConfig{Store: st, Bus: b, Log: log, Now: func() time.Time { return now }}))(t), per: map[string]int{}}
 	sender := &sqsfanout.Sender{API: env.Queues, QueueURL: urls[resources.MetricsWorkQueue.Name]}
 	lister := fanout.Lister{Index: st, Sender: sender, Rotation: fanout.Rotation{Period: 5 * time.Minute}, PageSize: page}
-	return &world{st: st, sqs: env.SQS, url: urls[resources.MetricsWorkQueue.Name], sweeps: sweeps, bus: b, sender: sender,
-		w: &orgwork.Worker{Profiles: st, Aggregates: st, Sweeper: sweeps, Lister: lister, Log: log,
-			Now: func() time.Time { return now }, MaxAge: 10 * time.Minute}}
+	return &world{st: st, sqs: env.SQS, url: urls[resources.MetricsWorkQueue.Name], sweeps: sweeps, bus: b, sender: sender, lister: lister,
+		w: testkit.Must(orgwork.New(orgwork.Config{Profiles: st, Aggregates: st, Sweeper: sweeps, Lister: lister, Log: log,
+			Now: func() time.Time { return now }, MaxAge: 10 * time.Minute}))(t)}
 }
 
 // drain plays the event source mapping: receive batches of ten, hand them
@@ -131,7 +132,7 @@ func TestFanOutReachesEveryOrganizationOnce(t *testing.T) {
 	}
 	w := newWorld(t, orgs, 5, now)
 	run := fanout.RunOf(now, 5*time.Minute)
-	first, err := w.w.Lister.Page(context.Background(), run, "")
+	first, err := w.lister.Page(context.Background(), run, "")
 	if err != nil || first.Orgs != 5 || !first.More {
 		t.Fatalf("then the run lists one page and hands the rest on: %+v %v", first, err)
 	}

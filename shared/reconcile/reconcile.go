@@ -30,6 +30,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/customercloud/home/shared/config"
 	"github.com/customercloud/home/shared/emf"
 	"github.com/customercloud/home/shared/resources"
 )
@@ -59,7 +60,8 @@ type Source interface {
 }
 
 // Reconciler runs reconciliations.
-type Reconciler struct {
+// Config is what a reconciler is built from; New validates it.
+type Config struct {
 	Source Source
 	Log    *slog.Logger
 	// Metrics receives the drift metric (nil: none).
@@ -69,7 +71,26 @@ type Reconciler struct {
 	Settle time.Duration
 	// ReportOnly turns repair off (an operator's dry run).
 	ReportOnly bool
-	sleep      func(context.Context, time.Duration) error
+}
+
+// Validate says what is missing.
+func (c Config) Validate() error {
+	return config.Check("reconcile", config.Required("Source", c.Source != nil), config.Required("Log", c.Log != nil),
+		config.NotNegative("Settle", c.Settle))
+}
+
+// Reconciler recounts organizations and repairs confirmed drift.
+type Reconciler struct {
+	cfg   Config
+	sleep func(context.Context, time.Duration) error
+}
+
+// New returns a reconciler over cfg.Source.
+func New(cfg Config) (*Reconciler, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &Reconciler{cfg: cfg}, nil
 }
 
 // Report is one reconciliation's outcome.
@@ -104,7 +125,7 @@ func (r *Reconciler) wait(ctx context.Context, d time.Duration) error {
 }
 
 func (r *Reconciler) pass(ctx context.Context, org string, rep *Report) (Cells, error) {
-	d, q, err := r.Source.Drift(ctx, org)
+	d, q, err := r.cfg.Source.Drift(ctx, org)
 	rep.Requests += q
 	if err != nil {
 		return nil, fmt.Errorf("reconcile %s: %w", org, err)
@@ -123,7 +144,7 @@ func (r *Reconciler) Run(ctx context.Context, org string) (Report, error) {
 	}
 	rep.First = first
 	if len(first) > 0 {
-		if err := r.wait(ctx, r.Settle); err != nil {
+		if err := r.wait(ctx, r.cfg.Settle); err != nil {
 			return rep, err
 		}
 		second, err := r.pass(ctx, org, &rep)
@@ -135,19 +156,19 @@ func (r *Reconciler) Run(ctx context.Context, org string) (Report, error) {
 	}
 	for _, k := range slices.Sorted(maps.Keys(rep.Second)) {
 		_, confirmed := rep.Confirmed[k]
-		r.Log.WarnContext(ctx, "aggregate drift", "org", org, "cell", k, "delta", rep.Second[k],
-			"firstPass", first[k], "confirmed", confirmed, "repair", confirmed && !r.ReportOnly)
+		r.cfg.Log.WarnContext(ctx, "aggregate drift", "org", org, "cell", k, "delta", rep.Second[k],
+			"firstPass", first[k], "confirmed", confirmed, "repair", confirmed && !r.cfg.ReportOnly)
 	}
-	if len(rep.Confirmed) > 0 && !r.ReportOnly {
-		if err := r.Source.Add(ctx, org, rep.Confirmed); err != nil {
+	if len(rep.Confirmed) > 0 && !r.cfg.ReportOnly {
+		if err := r.cfg.Source.Add(ctx, org, rep.Confirmed); err != nil {
 			return rep, fmt.Errorf("reconcile %s: repair: %w", org, err)
 		}
 		rep.Repaired = true
 	}
-	r.Log.InfoContext(ctx, "reconciled", "org", org, "driftCells", len(rep.Confirmed), "transientCells", len(rep.Second)-len(rep.Confirmed),
+	r.cfg.Log.InfoContext(ctx, "reconciled", "org", org, "driftCells", len(rep.Confirmed), "transientCells", len(rep.Second)-len(rep.Confirmed),
 		"repaired", rep.Repaired, "requests", rep.Requests)
-	if err := r.Metrics.Put(map[string]int64{resources.MetricsDriftMetric: int64(len(rep.Confirmed))}, map[string]string{"org": org}); err != nil {
-		r.Log.WarnContext(ctx, "drift metric not written", "org", org, "error", err.Error())
+	if err := r.cfg.Metrics.Put(map[string]int64{resources.MetricsDriftMetric: int64(len(rep.Confirmed))}, map[string]string{"org": org}); err != nil {
+		r.cfg.Log.WarnContext(ctx, "drift metric not written", "org", org, "error", err.Error())
 	}
 	return rep, nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/customercloud/home/internal/gen"
 	"github.com/customercloud/home/internal/pipeline"
+	"github.com/customercloud/home/internal/testkit"
 	"github.com/customercloud/home/shared/emf"
 	"github.com/customercloud/home/shared/ingest"
 	"github.com/customercloud/home/shared/localdate"
@@ -68,11 +69,11 @@ func newWorld(t *testing.T, stream bool) *world {
 		p.DrainStream(t)
 	}
 	buf := &bytes.Buffer{}
-	return &world{p: p, org: org, metrics: buf, r: &Reconciler{
+	return &world{p: p, org: org, metrics: buf, r: testkit.Must(New(Config{
 		Source:  StoreSource{St: p.Store, Now: p.Clock.Now},
 		Log:     slog.New(slog.NewJSONHandler(io.Discard, nil)),
 		Metrics: &emf.Writer{W: buf, Now: p.Clock.Now},
-	}}
+	}))(t)}
 }
 
 // lastDrift is the AggregateDrift value of the last metric line.

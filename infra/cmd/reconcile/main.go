@@ -52,10 +52,13 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	r := &reconcile.Reconciler{
+	r, err := reconcile.New(reconcile.Config{
 		Source: reconcile.StoreSource{St: st},
 		Log:    app.Logger(getenv, "reconcile"), Metrics: &emf.Writer{W: os.Stderr},
 		Settle: *settle, ReportOnly: *reportOnly,
+	})
+	if err != nil {
+		return err
 	}
 	rep, err := r.Run(ctx, *org)
 	if err != nil {

@@ -7,6 +7,7 @@ package metricsworkerapp
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"time"
@@ -54,17 +55,23 @@ func NewWorker(ctx context.Context, getenv app.Getenv, log *slog.Logger) (*orgwo
 	if err != nil {
 		return nil, err
 	}
-	return &orgwork.Worker{
+	rec, err := reconcile.New(reconcile.Config{Source: reconcile.StoreSource{St: st}, Log: log,
+		Metrics: &emf.Writer{W: os.Stdout}, Settle: Settle})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", app.ErrConfig, err)
+	}
+	w, err := orgwork.New(orgwork.Config{
 		Profiles:   st,
 		Aggregates: st,
 		Sweeper:    n,
-		Reconciler: &reconcile.Reconciler{
-			Source: reconcile.StoreSource{St: st}, Log: log,
-			Metrics: &emf.Writer{W: os.Stdout}, Settle: Settle,
-		},
-		Lister: l,
-		Log:    log,
+		Reconciler: rec,
+		Lister:     l,
+		Log:        log,
 		// Two periods: a task a later run has listed again is dropped.
 		MaxAge: 2 * period,
-	}, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", app.ErrConfig, err)
+	}
+	return w, nil
 }
