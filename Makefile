@@ -77,7 +77,7 @@ go-test:
 
 # Every decoder's fuzz target, for a bounded time each.
 fuzz:
-	go test ./shared/event -run '^$$' -fuzz '^FuzzDecodeEvent$$' -fuzztime $(FUZZTIME)
+	go test ./shared/contract -run '^$$' -fuzz '^FuzzDecodeEvent$$' -fuzztime $(FUZZTIME)
 	go test ./shared/webhook -run '^$$' -fuzz '^FuzzMetaPayload$$' -fuzztime $(FUZZTIME)
 	go test ./shared/webhook -run '^$$' -fuzz '^FuzzBatch$$' -fuzztime $(FUZZTIME)
 	go test ./shared/webhook -run '^$$' -fuzz '^FuzzSignatureHeaders$$' -fuzztime $(FUZZTIME)
@@ -99,7 +99,7 @@ lint: $(STATICCHECK)
 	$(STATICCHECK) ./...
 
 bench: stack
-	go test -run '^$$' -bench . -benchtime 1x -count 1 -timeout 30m ./internal/bench/ | tee .local/bench.txt
+	go test -run '^$$' -bench . -benchtime 1x -count 1 -timeout 30m ./tests/bench/ | tee .local/bench.txt
 
 # The Home page (web/): npm ci from the committed lockfile when it changed,
 # the TypeScript check (strict), then esbuild into web/dist, which the local runner serves and a deployment

@@ -9,12 +9,12 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/customercloud/home/shared/app"
-	"github.com/customercloud/home/shared/app/aggregateapp"
+	"github.com/customercloud/home/shared/wiring"
+	"github.com/customercloud/home/shared/wiring/aggregateapp"
 )
 
 func main() {
-	log := app.Logger(os.Getenv, "aggregate")
+	log := wiring.Logger(os.Getenv, "aggregate")
 	h, err := aggregateapp.New(context.Background(), os.Getenv, log)
 	if err != nil {
 		log.Error("init failed", "error", err.Error())

@@ -8,12 +8,12 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/customercloud/home/shared/app"
-	"github.com/customercloud/home/shared/app/debitapp"
+	"github.com/customercloud/home/shared/wiring"
+	"github.com/customercloud/home/shared/wiring/debitapp"
 )
 
 func main() {
-	log := app.Logger(os.Getenv, "debit")
+	log := wiring.Logger(os.Getenv, "debit")
 	h, err := debitapp.New(context.Background(), os.Getenv, log)
 	if err != nil {
 		log.Error("init failed", "error", err.Error())

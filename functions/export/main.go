@@ -9,12 +9,12 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/customercloud/home/shared/app"
-	"github.com/customercloud/home/shared/app/exportapp"
+	"github.com/customercloud/home/shared/wiring"
+	"github.com/customercloud/home/shared/wiring/exportapp"
 )
 
 func main() {
-	log := app.Logger(os.Getenv, "export")
+	log := wiring.Logger(os.Getenv, "export")
 	h, err := exportapp.New(context.Background(), os.Getenv, log)
 	if err != nil {
 		log.Error("init failed", "error", err.Error())

@@ -9,12 +9,12 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/customercloud/home/shared/app"
-	"github.com/customercloud/home/shared/app/metricsworkerapp"
+	"github.com/customercloud/home/shared/wiring"
+	"github.com/customercloud/home/shared/wiring/metricsworkerapp"
 )
 
 func main() {
-	log := app.Logger(os.Getenv, "metrics-worker")
+	log := wiring.Logger(os.Getenv, "metrics-worker")
 	h, err := metricsworkerapp.New(context.Background(), os.Getenv, log)
 	if err != nil {
 		log.Error("init failed", "error", err.Error())

@@ -9,12 +9,12 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/customercloud/home/shared/app"
-	"github.com/customercloud/home/shared/app/rollupapp"
+	"github.com/customercloud/home/shared/wiring"
+	"github.com/customercloud/home/shared/wiring/rollupapp"
 )
 
 func main() {
-	log := app.Logger(os.Getenv, "rollup")
+	log := wiring.Logger(os.Getenv, "rollup")
 	h, err := rollupapp.New(context.Background(), os.Getenv, log)
 	if err != nil {
 		log.Error("init failed", "error", err.Error())

@@ -8,16 +8,16 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/customercloud/home/shared/app"
-	"github.com/customercloud/home/shared/app/webhookapp"
+	"github.com/customercloud/home/shared/wiring"
+	"github.com/customercloud/home/shared/wiring/webhookapp"
 )
 
 func main() {
-	log := app.Logger(os.Getenv, "webhook")
+	log := wiring.Logger(os.Getenv, "webhook")
 	h, err := webhookapp.New(context.Background(), os.Getenv, log)
 	if err != nil {
 		log.Error("init failed", "error", err.Error())
 		os.Exit(1)
 	}
-	lambda.Start(app.Proxy(h))
+	lambda.Start(wiring.Proxy(h))
 }

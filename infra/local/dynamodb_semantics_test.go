@@ -12,9 +12,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go/logging"
 
-	"github.com/customercloud/home/internal/testenv"
 	"github.com/customercloud/home/shared/awscfg/ddbcfg"
 	"github.com/customercloud/home/shared/resources"
+	"github.com/customercloud/home/tests/testenv"
 )
 
 func key(pk, sk string) map[string]types.AttributeValue {

@@ -20,7 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/customercloud/home/internal/testenv"
+	"github.com/customercloud/home/tests/testenv"
 )
 
 // msg is a message to send: its group and deduplication id; the body is

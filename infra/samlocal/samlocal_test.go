@@ -31,12 +31,12 @@ import (
 	"github.com/customercloud/home/infra/iac"
 	"github.com/customercloud/home/infra/local/lambdaapi"
 	"github.com/customercloud/home/infra/local/runner"
-	"github.com/customercloud/home/internal/testenv"
-	"github.com/customercloud/home/internal/testkit"
 	"github.com/customercloud/home/shared/auth"
 	"github.com/customercloud/home/shared/resources"
 	"github.com/customercloud/home/shared/store"
 	"github.com/customercloud/home/shared/webhook"
+	"github.com/customercloud/home/tests/testenv"
+	"github.com/customercloud/home/tests/testkit"
 )
 
 // producerSecret is what .local/sam-env.json gives org "demo"

@@ -10,15 +10,15 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/customercloud/home/infra/cmd/seed/gen"
 	"github.com/customercloud/home/infra/local/streamfeed"
-	"github.com/customercloud/home/internal/ddbmeter"
-	"github.com/customercloud/home/internal/gen"
-	"github.com/customercloud/home/internal/pipeline"
-	"github.com/customercloud/home/shared/event"
+	"github.com/customercloud/home/shared/contract"
 	"github.com/customercloud/home/shared/ingest"
 	"github.com/customercloud/home/shared/localdate"
 	"github.com/customercloud/home/shared/metrics"
 	"github.com/customercloud/home/shared/plan"
+	"github.com/customercloud/home/tests/ddbmeter"
+	"github.com/customercloud/home/tests/pipeline"
 )
 
 // org is one organization's stream delivered to a pipeline, its stream
@@ -31,8 +31,8 @@ type org struct {
 	records []events.DynamoDBEventRecord
 }
 
-func ev(org, id string, typ event.Type, at time.Time, d event.Data) event.Event {
-	return event.Event{SpecVersion: "1.0", ID: id, Source: "test", Type: typ, Time: at, OrgID: org, Data: d}
+func ev(org, id string, typ contract.Type, at time.Time, d contract.Data) contract.Event {
+	return contract.Event{SpecVersion: "1.0", ID: id, Source: "test", Type: typ, Time: at, OrgID: org, Data: d}
 }
 
 // load delivers a generated stream plus the cases, delivered last:
@@ -50,23 +50,23 @@ func load(t *testing.T, zone string, now time.Time, seed uint64) *org {
 	s := gen.Generate(gen.Options{Org: o.id, Contacts: 12, Days: 65, Now: now, Intensity: 0.25, Seed: seed})
 	evs := s.Events
 	day := 24 * time.Hour
-	wa := event.Data{Channel: "whatsapp", Sender: event.SenderAgent, Area: event.AreaSupport}
+	wa := contract.Data{Channel: "whatsapp", Sender: contract.SenderAgent, Area: contract.AreaSupport}
 	for i, c := range []string{"c-0001", "c-0002", "c-0003"} {
 		d := wa
 		d.ContactID = c
 		evs = append(evs,
 			// late: 20 and 45 days old, arriving now
-			ev(o.id, fmt.Sprintf("late-a-%d", i), event.MessageSent, now.Add(-20*day-time.Duration(i)*time.Hour), d),
-			ev(o.id, fmt.Sprintf("late-b-%d", i), event.MessageSent, now.Add(-45*day), d),
+			ev(o.id, fmt.Sprintf("late-a-%d", i), contract.MessageSent, now.Add(-20*day-time.Duration(i)*time.Hour), d),
+			ev(o.id, fmt.Sprintf("late-b-%d", i), contract.MessageSent, now.Add(-45*day), d),
 			// a new phone in another state
-			ev(o.id, fmt.Sprintf("phone-%d", i), event.ContactUpserted, now.Add(-time.Hour), event.Data{ContactID: c, Phone: "+5521999990000"}),
+			ev(o.id, fmt.Sprintf("phone-%d", i), contract.ContactUpserted, now.Add(-time.Hour), contract.Data{ContactID: c, Phone: "+5521999990000"}),
 		)
 	}
 	evs = append(evs,
-		ev(o.id, "del", event.ContactDeleted, now.Add(-3*day), event.Data{ContactID: "c-0004"}),
-		ev(o.id, "rereg", event.ContactUpserted, now.Add(-2*day), event.Data{ContactID: "c-0004", Phone: "+5511988887777"}),
-		ev(o.id, "old-open", event.TicketOpened, now.Add(-33*day), event.Data{ContactID: "c-0005", TicketID: "old", Area: event.AreaSupport, Visibility: event.VisibilityPublic}),
-		ev(o.id, "old-close", event.TicketClosed, now.Add(-time.Minute), event.Data{ContactID: "c-0005", TicketID: "old"}),
+		ev(o.id, "del", contract.ContactDeleted, now.Add(-3*day), contract.Data{ContactID: "c-0004"}),
+		ev(o.id, "rereg", contract.ContactUpserted, now.Add(-2*day), contract.Data{ContactID: "c-0004", Phone: "+5511988887777"}),
+		ev(o.id, "old-open", contract.TicketOpened, now.Add(-33*day), contract.Data{ContactID: "c-0005", TicketID: "old", Area: contract.AreaSupport, Visibility: contract.VisibilityPublic}),
+		ev(o.id, "old-close", contract.TicketClosed, now.Add(-time.Minute), contract.Data{ContactID: "c-0005", TicketID: "old"}),
 	)
 	o.p.Deliver(t, evs)
 	rec := streamfeed.New(streamfeed.Config{DDB: o.p.Env.DDB, Streams: streamfeed.Streams(o.p.Env.Cfg, o.p.Env.DynamoDBEndpoint),

@@ -10,7 +10,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/customercloud/home/shared/event"
+	"github.com/customercloud/home/shared/contract"
 	"github.com/customercloud/home/shared/resources"
 )
 
@@ -59,7 +59,7 @@ var (
 
 // FromClaims builds the principal from a verified token's claims. A token
 // without an organization, or whose organization is not a valid id (the
-// rule of event.ValidID, the one every key part passes), is not one of ours
+// rule of contract.ValidID, the one every key part passes), is not one of ours
 // (401): this is defense in depth, before any storage call, against a claim
 // such as "demo#C#3" that would address another key space. An unknown
 // profile is refused (403).
@@ -68,7 +68,7 @@ func FromClaims(claims map[string]string) (Principal, error) {
 	if org == "" {
 		return Principal{}, fmt.Errorf("%w: no organization claim", ErrUnauthenticated)
 	}
-	if !event.ValidID(org) {
+	if !contract.ValidID(org) {
 		return Principal{}, fmt.Errorf("%w: the organization claim is not a valid id", ErrUnauthenticated)
 	}
 	p, ok := ParseProfile(claims[resources.ClaimProfile])

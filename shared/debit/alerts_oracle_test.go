@@ -13,14 +13,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/customercloud/home/internal/ddbmeter"
-	"github.com/customercloud/home/internal/pipeline"
-	"github.com/customercloud/home/internal/testkit"
 	"github.com/customercloud/home/shared/alerts"
+	"github.com/customercloud/home/shared/contract"
 	"github.com/customercloud/home/shared/debit"
-	"github.com/customercloud/home/shared/event"
 	"github.com/customercloud/home/shared/localdate"
 	"github.com/customercloud/home/shared/plan"
+	"github.com/customercloud/home/tests/ddbmeter"
+	"github.com/customercloud/home/tests/pipeline"
+	"github.com/customercloud/home/tests/testkit"
 )
 
 // recordingBus keeps every notification published, repeats included. It
@@ -71,9 +71,9 @@ func expertAgentOf(eventID string) string {
 	return fmt.Sprintf("xa-%d", h.Sum32()%3)
 }
 
-func withExpertAgents(evs []event.Event) {
+func withExpertAgents(evs []contract.Event) {
 	for i := range evs {
-		if evs[i].Type == event.MessageSent && evs[i].Data.Sender == event.SenderExpertAgent {
+		if evs[i].Type == contract.MessageSent && evs[i].Data.Sender == contract.SenderExpertAgent {
 			evs[i].Data.ExpertAgentID = expertAgentOf(evs[i].ID)
 		}
 	}
@@ -243,7 +243,7 @@ func compareNotifications(t *testing.T, org string, want, may map[string]bool, g
 
 // peakSeats is the most users the organization ever had along its FIFO
 // order of organization events (duplicates ignored).
-func peakSeats(arrival []event.Event) int {
+func peakSeats(arrival []contract.Event) int {
 	users := map[string]bool{}
 	seen := map[string]bool{}
 	peak := 0
@@ -253,9 +253,9 @@ func peakSeats(arrival []event.Event) int {
 		}
 		seen[e.Source+"\x00"+e.ID] = true
 		switch e.Type {
-		case event.UserAdded:
+		case contract.UserAdded:
 			users[e.Data.UserID] = true
-		case event.UserRemoved:
+		case contract.UserRemoved:
 			delete(users, e.Data.UserID)
 		}
 		peak = max(peak, len(users))

@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/customercloud/home/internal/ddbmeter"
-	"github.com/customercloud/home/internal/pipeline"
-	"github.com/customercloud/home/shared/event"
+	"github.com/customercloud/home/shared/contract"
+	"github.com/customercloud/home/tests/ddbmeter"
+	"github.com/customercloud/home/tests/pipeline"
 )
 
 // TestTransactionConflictsAreRetried: given DynamoDB cancelling half of the
@@ -19,11 +19,11 @@ import (
 func TestTransactionConflictsAreRetried(t *testing.T) {
 	now := time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)
 	p := pipeline.New(t, pipeline.Options{Now: now, NoQueue: true})
-	var evs []event.Event
+	var evs []contract.Event
 	for i := range 20 {
-		evs = append(evs, event.Event{SpecVersion: "1.0", ID: fmt.Sprintf("e%d", i), Source: "test", Type: event.MessageReceived,
+		evs = append(evs, contract.Event{SpecVersion: "1.0", ID: fmt.Sprintf("e%d", i), Source: "test", Type: contract.MessageReceived,
 			Time: now.Add(-time.Duration(i) * time.Minute), OrgID: "conflicted",
-			Data: event.Data{ContactID: fmt.Sprintf("c%d", i), Channel: "whatsapp", RoutedTo: event.RoutedHuman}})
+			Data: contract.Data{ContactID: fmt.Sprintf("c%d", i), Channel: "whatsapp", RoutedTo: contract.RoutedHuman}})
 	}
 	p.Meter.SetFaults(ddbmeter.Faults{Conflict: 0.5, Seed: 3})
 

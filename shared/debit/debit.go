@@ -31,7 +31,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/customercloud/home/shared/config"
-	"github.com/customercloud/home/shared/event"
+	"github.com/customercloud/home/shared/contract"
 	"github.com/customercloud/home/shared/geo"
 	"github.com/customercloud/home/shared/ingest"
 	"github.com/customercloud/home/shared/interactionz"
@@ -193,7 +193,7 @@ const maxConflictRetries = 4
 
 type item struct {
 	msg events.SQSMessage
-	ev  event.Event
+	ev  contract.Event
 	// label is the sentiment of the event's text, "" if none.
 	label sentiment.Label
 	// poison is why the message cannot be applied ("" for a valid event).
@@ -210,7 +210,7 @@ type target struct {
 	ref   ingest.ContactRef
 }
 
-func targetOf(ev event.Event) target {
+func targetOf(ev contract.Event) target {
 	if ev.OrgScoped() {
 		return target{isOrg: true, ref: ingest.ContactRef{Org: ev.OrgID}}
 	}
@@ -230,8 +230,8 @@ type group struct {
 // one its event belongs to: a producer that groups otherwise would break
 // the per-contact order the meter relies on. Organization events queued
 // under the group they had before groups were made disjoint are accepted.
-func groupMatches(gid string, ev event.Event) bool {
-	return gid == ev.MessageGroupID() || (ev.OrgScoped() && gid == ev.OrgID+event.LegacyOrgGroupSuffix)
+func groupMatches(gid string, ev contract.Event) bool {
+	return gid == ev.MessageGroupID() || (ev.OrgScoped() && gid == ev.OrgID+contract.LegacyOrgGroupSuffix)
 }
 
 // Handle processes one batch and reports, per the FIFO rule, the failed
@@ -249,9 +249,9 @@ func (p *Processor) Handle(ctx context.Context, batch events.SQSEvent) (events.S
 	var order []*group
 	for _, m := range batch.Records {
 		gid := m.Attributes["MessageGroupId"]
-		ev, err := event.Decode([]byte(m.Body), now)
+		ev, err := contract.Decode([]byte(m.Body), now)
 		if err == nil && gid != "" && !groupMatches(gid, ev) {
-			err = &event.ValidationError{Fields: []event.FieldError{{Field: "MessageGroupId", Reason: "does not match the event's organization and contact"}}}
+			err = &contract.ValidationError{Fields: []contract.FieldError{{Field: "MessageGroupId", Reason: "does not match the event's organization and contact"}}}
 		}
 		if gid == "" && err == nil {
 			gid = ev.MessageGroupID()
@@ -356,7 +356,7 @@ func (p *Processor) classifyAll(ctx context.Context, order []*group) {
 	for _, g := range order {
 		for i := range g.items {
 			it := &g.items[i]
-			if it.poison != nil || it.ev.Type != event.MessageReceived || it.ev.Data.Text == "" {
+			if it.poison != nil || it.ev.Type != contract.MessageReceived || it.ev.Data.Text == "" {
 				continue
 			}
 			wg.Add(1)
@@ -371,8 +371,8 @@ func (p *Processor) classifyAll(ctx context.Context, order []*group) {
 	wg.Wait()
 }
 
-func (p *Processor) classify(ctx context.Context, ev event.Event, msgID string) sentiment.Label {
-	if ev.Type != event.MessageReceived || ev.Data.Text == "" || p.sentiment == nil {
+func (p *Processor) classify(ctx context.Context, ev contract.Event, msgID string) sentiment.Label {
+	if ev.Type != contract.MessageReceived || ev.Data.Text == "" || p.sentiment == nil {
 		return ""
 	}
 	l, err := p.sentiment.Classify(ctx, ev.Data.Text)
@@ -387,7 +387,7 @@ func (p *Processor) classify(ctx context.Context, ev event.Event, msgID string) 
 
 func (p *Processor) poison(ctx context.Context, m events.SQSMessage, cause error) error {
 	reason := cause.Error()
-	var ve *event.ValidationError
+	var ve *contract.ValidationError
 	fields := []string{}
 	if errors.As(cause, &ve) {
 		for _, f := range ve.Fields {
@@ -395,7 +395,7 @@ func (p *Processor) poison(ctx context.Context, m events.SQSMessage, cause error
 		}
 	}
 	p.log.WarnContext(ctx, "poison message set aside", "messageId", m.MessageId,
-		"group", logID(m.Attributes["MessageGroupId"]), "fields", fields, "malformed", errors.Is(cause, event.ErrMalformed))
+		"group", logID(m.Attributes["MessageGroupId"]), "fields", fields, "malformed", errors.Is(cause, contract.ErrMalformed))
 	if err := p.dlq.DeadLetter(ctx, m, reason); err != nil {
 		p.log.ErrorContext(ctx, "dead-letter send failed", "messageId", m.MessageId, "error", err.Error())
 		return err
@@ -547,7 +547,7 @@ func touched(order []*group, b store.Batch, failed map[string]error, now time.Ti
 			}
 			loc := prof.Plan.Location()
 			switch {
-			case it.ev.Type == event.UserAdded || it.ev.Type == event.UserRemoved:
+			case it.ev.Type == contract.UserAdded || it.ev.Type == contract.UserRemoved:
 				add(Touch{Org: org, CycleStart: prof.Plan.Cycle(localdate.Of(now, loc)).From})
 			default:
 				if _, billable := interactionz.Classify(it.ev); billable {

@@ -12,17 +12,17 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/customercloud/home/internal/gen"
-	"github.com/customercloud/home/internal/oracle"
-	"github.com/customercloud/home/internal/pipeline"
-	"github.com/customercloud/home/internal/testkit"
+	"github.com/customercloud/home/infra/cmd/seed/gen"
+	"github.com/customercloud/home/shared/contract"
 	"github.com/customercloud/home/shared/deadletter"
 	"github.com/customercloud/home/shared/debit"
-	"github.com/customercloud/home/shared/event"
 	"github.com/customercloud/home/shared/ingest"
 	"github.com/customercloud/home/shared/plan"
 	"github.com/customercloud/home/shared/sentiment"
 	"github.com/customercloud/home/shared/store"
+	"github.com/customercloud/home/tests/oracle"
+	"github.com/customercloud/home/tests/pipeline"
+	"github.com/customercloud/home/tests/testkit"
 )
 
 // TestBusyContactThroughTheRealQueue: given a contact at 5,000 events a day
@@ -71,18 +71,18 @@ func TestOversizeStateSetsTheEventAside(t *testing.T) {
 	small := testkit.Must(store.New(store.Config{DB: p.Meter, Table: p.Table, Now: p.Clock.Now, MaxStateBytes: 900}))(t)
 	proc := testkit.Must(debit.New(debit.Config{Store: small, DeadLetter: deadletter.New(p.Env.Queues, p.DLQURL), Classifier: sentiment.Offline{},
 		Log: log, Now: p.Clock.Now}))(t)
-	var evs []event.Event
+	var evs []contract.Event
 	for i := 0; i < 80; i++ {
-		evs = append(evs, event.Event{SpecVersion: "1.0", ID: fmt.Sprintf("t%d", i), Source: "inbox", Type: event.TicketOpened,
-			Time: t0.Add(time.Duration(i) * time.Minute), OrgID: "big", Data: event.Data{TicketID: fmt.Sprintf("%x", sha256.Sum256([]byte{byte(i)}))[:24],
-				ContactID: "c-1", Area: event.AreaSupport, Visibility: event.VisibilityPublic}})
+		evs = append(evs, contract.Event{SpecVersion: "1.0", ID: fmt.Sprintf("t%d", i), Source: "inbox", Type: contract.TicketOpened,
+			Time: t0.Add(time.Duration(i) * time.Minute), OrgID: "big", Data: contract.Data{TicketID: fmt.Sprintf("%x", sha256.Sum256([]byte{byte(i)}))[:24],
+				ContactID: "c-1", Area: contract.AreaSupport, Visibility: contract.VisibilityPublic}})
 	}
 	for i := 0; i < 10; i++ { // tickets that made it in close: room again
-		evs = append(evs, event.Event{SpecVersion: "1.0", ID: fmt.Sprintf("x%d", i), Source: "inbox", Type: event.TicketClosed,
-			Time: t0.Add(29 * time.Hour), OrgID: "big", Data: event.Data{TicketID: fmt.Sprintf("%x", sha256.Sum256([]byte{byte(i)}))[:24], ContactID: "c-1"}})
+		evs = append(evs, contract.Event{SpecVersion: "1.0", ID: fmt.Sprintf("x%d", i), Source: "inbox", Type: contract.TicketClosed,
+			Time: t0.Add(29 * time.Hour), OrgID: "big", Data: contract.Data{TicketID: fmt.Sprintf("%x", sha256.Sum256([]byte{byte(i)}))[:24], ContactID: "c-1"}})
 	}
-	last := event.Event{SpecVersion: "1.0", ID: "m1", Source: "channels/whatsapp", Type: event.MessageReceived,
-		Time: t0.Add(30 * time.Hour), OrgID: "big", Data: event.Data{ContactID: "c-1", Channel: "whatsapp", RoutedTo: event.RoutedHuman}}
+	last := contract.Event{SpecVersion: "1.0", ID: "m1", Source: "channels/whatsapp", Type: contract.MessageReceived,
+		Time: t0.Add(30 * time.Hour), OrgID: "big", Data: contract.Data{ContactID: "c-1", Channel: "whatsapp", RoutedTo: contract.RoutedHuman}}
 	evs = append(evs, last)
 	for start := 0; start < len(evs); start += 10 {
 		var b events.SQSEvent

@@ -8,9 +8,9 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/customercloud/home/internal/pipeline"
-	"github.com/customercloud/home/internal/testkit"
-	"github.com/customercloud/home/shared/event"
+	"github.com/customercloud/home/shared/contract"
+	"github.com/customercloud/home/tests/pipeline"
+	"github.com/customercloud/home/tests/testkit"
 )
 
 // TestOrganizationAndContactEventsShareNoState: given a contact whose id is
@@ -23,24 +23,24 @@ import (
 func TestOrganizationAndContactEventsShareNoState(t *testing.T) {
 	now := time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)
 	p := pipeline.New(t, pipeline.Options{Now: now, NoQueue: true})
-	user := func(org string) event.Event {
-		return event.Event{SpecVersion: "1.0", ID: "u1", Source: "admin", Type: event.UserAdded, Time: now.Add(-time.Hour),
-			OrgID: org, Data: event.Data{UserID: "ana"}}
+	user := func(org string) contract.Event {
+		return contract.Event{SpecVersion: "1.0", ID: "u1", Source: "admin", Type: contract.UserAdded, Time: now.Add(-time.Hour),
+			OrgID: org, Data: contract.Data{UserID: "ana"}}
 	}
-	bot := func(org string) event.Event {
-		return event.Event{SpecVersion: "1.0", ID: "m1", Source: "inbox", Type: event.MessageReceived, Time: now.Add(-30 * time.Minute),
-			OrgID: org, Data: event.Data{ContactID: "_org", Channel: "whatsapp", RoutedTo: event.RoutedBot}}
+	bot := func(org string) contract.Event {
+		return contract.Event{SpecVersion: "1.0", ID: "m1", Source: "inbox", Type: contract.MessageReceived, Time: now.Add(-30 * time.Minute),
+			OrgID: org, Data: contract.Data{ContactID: "_org", Channel: "whatsapp", RoutedTo: contract.RoutedBot}}
 	}
-	expert := func(org string) event.Event {
-		return event.Event{SpecVersion: "1.0", ID: "m2", Source: "inbox", Type: event.MessageSent, Time: now.Add(-20 * time.Minute),
-			OrgID: org, Data: event.Data{ContactID: "_org", Channel: "whatsapp", Sender: event.SenderExpertAgent}}
+	expert := func(org string) contract.Event {
+		return contract.Event{SpecVersion: "1.0", ID: "m2", Source: "inbox", Type: contract.MessageSent, Time: now.Add(-20 * time.Minute),
+			OrgID: org, Data: contract.Data{ContactID: "_org", Channel: "whatsapp", Sender: contract.SenderExpertAgent}}
 	}
 	cases := []struct {
 		scenario string
-		batch    func(org string) []event.Event
+		batch    func(org string) []contract.Event
 	}{
-		{"user.added then the _org contact's bot message", func(o string) []event.Event { return []event.Event{user(o), bot(o)} }},
-		{"the _org contact's expert-agent message then user.added", func(o string) []event.Event { return []event.Event{expert(o), user(o)} }},
+		{"user.added then the _org contact's bot message", func(o string) []contract.Event { return []contract.Event{user(o), bot(o)} }},
+		{"the _org contact's expert-agent message then user.added", func(o string) []contract.Event { return []contract.Event{expert(o), user(o)} }},
 	}
 	for i, c := range cases {
 		for _, legacy := range []bool{false, true} {
@@ -54,7 +54,7 @@ func TestOrganizationAndContactEventsShareNoState(t *testing.T) {
 				for j, e := range c.batch(org) {
 					m := testkit.Message(t, fmt.Sprintf("q%d", j), e)
 					if legacy {
-						m = testkit.WithGroup(m, org+event.LegacyOrgGroupSuffix)
+						m = testkit.WithGroup(m, org+contract.LegacyOrgGroupSuffix)
 					}
 					b.Records = append(b.Records, m)
 				}

@@ -10,15 +10,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/customercloud/home/internal/gen"
-	"github.com/customercloud/home/internal/oracle"
-	"github.com/customercloud/home/internal/pipeline"
-	"github.com/customercloud/home/internal/testkit"
+	"github.com/customercloud/home/infra/cmd/seed/gen"
+	"github.com/customercloud/home/shared/contract"
 	"github.com/customercloud/home/shared/debit"
-	"github.com/customercloud/home/shared/event"
 	"github.com/customercloud/home/shared/ingest"
 	"github.com/customercloud/home/shared/plan"
 	"github.com/customercloud/home/shared/sentiment"
+	"github.com/customercloud/home/tests/oracle"
+	"github.com/customercloud/home/tests/pipeline"
+	"github.com/customercloud/home/tests/testkit"
 )
 
 // hotStateLimit is the stored state a contact may reach whatever its rate
@@ -58,12 +58,12 @@ func TestOracleHotContact(t *testing.T) {
 	src := &fifoSource{r: r, groups: map[string][]msg{}, maxTake: 10, fill: true, clock: p.Clock.Now}
 	type resend struct {
 		at time.Time
-		ev event.Event
+		ev contract.Event
 	}
 	var later []resend
-	var arrival []event.Event
+	var arrival []contract.Event
 	n, resent, redriven, maxState, crashes, faults := 0, 0, 0, 0, 0, 0
-	send := func(e event.Event) {
+	send := func(e contract.Event) {
 		body, err := e.Encode()
 		if err != nil {
 			t.Fatal(err)
@@ -80,7 +80,7 @@ func TestOracleHotContact(t *testing.T) {
 		for j < len(all) && all[j].Time.Before(next) {
 			j++
 		}
-		evs := append([]event.Event(nil), all[i:j]...)
+		evs := append([]contract.Event(nil), all[i:j]...)
 		i = j
 		for k := 1; k < len(evs); k++ { // late arrivals: neighbours of a group swap
 			if evs[k].MessageGroupID() == evs[k-1].MessageGroupID() && r.Float64() < 0.05 {

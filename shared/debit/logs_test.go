@@ -11,12 +11,12 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/customercloud/home/internal/ddbmeter"
-	"github.com/customercloud/home/internal/pipeline"
-	"github.com/customercloud/home/internal/testkit"
+	"github.com/customercloud/home/shared/contract"
 	"github.com/customercloud/home/shared/debit"
-	"github.com/customercloud/home/shared/event"
 	"github.com/customercloud/home/shared/sentiment"
+	"github.com/customercloud/home/tests/ddbmeter"
+	"github.com/customercloud/home/tests/pipeline"
+	"github.com/customercloud/home/tests/testkit"
 )
 
 type syncBuf struct {
@@ -38,8 +38,8 @@ func TestLogsHoldNoPersonalData(t *testing.T) {
 	proc := testkit.Must(debit.New(debit.Config{Store: p.Store, DeadLetter: &recordingDLQ{msgs: map[string]string{}}, Classifier: sentiment.Offline{}, Log: log}))(t)
 	const phone, text = "5511987654321", "meu pedido 4471 não chegou, péssimo"
 	c := "wa:" + phone
-	ev := event.Event{SpecVersion: "1.0", ID: "wamid.1", Source: "channels/whatsapp", Type: event.MessageReceived,
-		Time: time.Now().Add(-time.Minute), OrgID: "o", Data: event.Data{ContactID: c, Channel: "whatsapp", RoutedTo: "bot", Text: text}}
+	ev := contract.Event{SpecVersion: "1.0", ID: "wamid.1", Source: "channels/whatsapp", Type: contract.MessageReceived,
+		Time: time.Now().Add(-time.Minute), OrgID: "o", Data: contract.Data{ContactID: c, Channel: "whatsapp", RoutedTo: "bot", Text: text}}
 	group := ev.MessageGroupID()
 	batch := events.SQSEvent{Records: []events.SQSMessage{
 		testkit.Message(t, "m1", ev),

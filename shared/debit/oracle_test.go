@@ -16,17 +16,17 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/customercloud/home/internal/ddbmeter"
-	"github.com/customercloud/home/internal/gen"
-	"github.com/customercloud/home/internal/oracle"
-	"github.com/customercloud/home/internal/pipeline"
-	"github.com/customercloud/home/internal/testkit"
+	"github.com/customercloud/home/infra/cmd/seed/gen"
 	"github.com/customercloud/home/shared/alerts"
+	"github.com/customercloud/home/shared/contract"
 	"github.com/customercloud/home/shared/debit"
-	"github.com/customercloud/home/shared/event"
 	"github.com/customercloud/home/shared/localdate"
 	"github.com/customercloud/home/shared/plan"
 	"github.com/customercloud/home/shared/sentiment"
+	"github.com/customercloud/home/tests/ddbmeter"
+	"github.com/customercloud/home/tests/oracle"
+	"github.com/customercloud/home/tests/pipeline"
+	"github.com/customercloud/home/tests/testkit"
 )
 
 // recordingDLQ keeps what the handler set aside. The real dead-letter queue
@@ -187,7 +187,7 @@ func TestOracleUnderFailure(t *testing.T) {
 		withExpertAgents(s.Events)
 		// Arrival order: per-contact FIFO order with some late arrivals
 		// (adjacent swaps) and producer duplicates; contacts interleaved.
-		byGroup := map[string][]event.Event{}
+		byGroup := map[string][]contract.Event{}
 		var groups []string
 		for _, e := range s.Events {
 			g := e.MessageGroupID()
@@ -197,7 +197,7 @@ func TestOracleUnderFailure(t *testing.T) {
 			byGroup[g] = append(byGroup[g], e)
 		}
 		src := &fifoSource{r: r, groups: map[string][]msg{}}
-		var arrival []event.Event
+		var arrival []contract.Event
 		n := 0
 		for _, g := range groups {
 			evs := byGroup[g]

@@ -12,15 +12,15 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/customercloud/home/internal/ddbmeter"
-	"github.com/customercloud/home/internal/gen"
-	"github.com/customercloud/home/internal/oracle"
-	"github.com/customercloud/home/internal/pipeline"
+	"github.com/customercloud/home/infra/cmd/seed/gen"
+	"github.com/customercloud/home/shared/contract"
 	"github.com/customercloud/home/shared/debit"
-	"github.com/customercloud/home/shared/event"
 	"github.com/customercloud/home/shared/plan"
 	"github.com/customercloud/home/shared/resources"
 	"github.com/customercloud/home/shared/sentiment"
+	"github.com/customercloud/home/tests/ddbmeter"
+	"github.com/customercloud/home/tests/oracle"
+	"github.com/customercloud/home/tests/pipeline"
 )
 
 // fifoQueue models an SQS FIFO queue on a fake clock, with the semantics
@@ -193,7 +193,7 @@ func TestBillingIsExactAfterOutages(t *testing.T) {
 			outEnd := outStart.Add(outage)
 			span := outage + 20*time.Minute
 			step := span / time.Duration(len(s.Events))
-			var arrival []event.Event
+			var arrival []contract.Event
 			next := 0
 			enqueue := func(now time.Time) {
 				for next < len(s.Events) && !base.Add(time.Duration(next)*step).After(now) {

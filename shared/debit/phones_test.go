@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/customercloud/home/shared/event"
+	"github.com/customercloud/home/shared/contract"
 	"github.com/customercloud/home/shared/ingest"
 	"github.com/customercloud/home/shared/plan"
 	"github.com/customercloud/home/shared/records"
@@ -25,8 +25,8 @@ func TestContactPhonesAreParsed(t *testing.T) {
 		{"+1 415 555 2671", "unknown"},
 	} {
 		t.Run(tc.phone, func(t *testing.T) {
-			ev := event.Event{SpecVersion: "1.0", ID: "e1", Source: "crm", Type: event.ContactUpserted, Time: now.Add(-time.Minute),
-				OrgID: "o", Data: event.Data{ContactID: "c", Phone: tc.phone}}
+			ev := contract.Event{SpecVersion: "1.0", ID: "e1", Source: "crm", Type: contract.ContactUpserted, Time: now.Add(-time.Minute),
+				OrgID: "o", Data: contract.Data{ContactID: "c", Phone: tc.phone}}
 			next, _, _, changed := compute("o#c", []item{{ev: ev}}, ingest.Contact{}, prof, now, nil, nil)
 			if !changed || next.UF != tc.want {
 				t.Fatalf("got UF %q (changed %v), want %q", next.UF, changed, tc.want)

@@ -17,14 +17,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/customercloud/home/internal/pipeline"
-	"github.com/customercloud/home/internal/testkit"
+	"github.com/customercloud/home/shared/contract"
 	"github.com/customercloud/home/shared/debit"
-	"github.com/customercloud/home/shared/event"
 	"github.com/customercloud/home/shared/ingest"
 	"github.com/customercloud/home/shared/keys"
 	"github.com/customercloud/home/shared/sentiment"
 	"github.com/customercloud/home/shared/store"
+	"github.com/customercloud/home/tests/pipeline"
+	"github.com/customercloud/home/tests/testkit"
 )
 
 // countingStore is the real store with hooks: it counts state reads and
@@ -60,17 +60,17 @@ func (s *countingStore) EnsureOrg(ctx context.Context, org string) error {
 	return s.Store.EnsureOrg(ctx, org)
 }
 
-func batchOf(t *testing.T, evs []event.Event) events.SQSEvent {
+func batchOf(t *testing.T, evs []contract.Event) events.SQSEvent {
 	t.Helper()
 	return testkit.Batch(t, evs, func(i int) string { return "m" + strconv.Itoa(i) })
 }
 
-func replies(org string, n int, at time.Time) []event.Event {
-	var evs []event.Event
+func replies(org string, n int, at time.Time) []contract.Event {
+	var evs []contract.Event
 	for i := range n {
-		evs = append(evs, event.Event{SpecVersion: "1.0", ID: fmt.Sprintf("%s-r%d", org, i), Source: "inbox", Type: event.MessageReceived,
+		evs = append(evs, contract.Event{SpecVersion: "1.0", ID: fmt.Sprintf("%s-r%d", org, i), Source: "inbox", Type: contract.MessageReceived,
 			Time: at.Add(-time.Duration(i) * time.Minute), OrgID: org,
-			Data: event.Data{ContactID: fmt.Sprintf("c%02d", i), Channel: "whatsapp", RoutedTo: event.RoutedHuman}})
+			Data: contract.Data{ContactID: fmt.Sprintf("c%02d", i), Channel: "whatsapp", RoutedTo: contract.RoutedHuman}})
 	}
 	return evs
 }
@@ -90,14 +90,14 @@ func TestFallbackCommitsThePlansAndSpreadsTheTotals(t *testing.T) {
 	const org = "fallback"
 	ctx := context.Background()
 	// An earlier batch registers the organization and contact c00.
-	upsert := event.Event{SpecVersion: "1.0", ID: "u0", Source: "crm", Type: event.ContactUpserted, Time: now.Add(-2 * time.Hour),
-		OrgID: org, Data: event.Data{ContactID: "c00", Phone: "+5511987654321"}}
-	p.Deliver(t, []event.Event{upsert})
+	upsert := contract.Event{SpecVersion: "1.0", ID: "u0", Source: "crm", Type: contract.ContactUpserted, Time: now.Add(-2 * time.Hour),
+		OrgID: org, Data: contract.Data{ContactID: "c00", Phone: "+5511987654321"}}
+	p.Deliver(t, []contract.Event{upsert})
 	st := &countingStore{Store: p.Store}
 	st.afterLoad = func() { // the other writer: c00 changes after the read
 		again := upsert
 		again.ID, again.Data.Phone = "u1", "+5521987654321"
-		if resp, err := p.Processor.Handle(ctx, batchOf(t, []event.Event{again})); err != nil || len(resp.BatchItemFailures) > 0 {
+		if resp, err := p.Processor.Handle(ctx, batchOf(t, []contract.Event{again})); err != nil || len(resp.BatchItemFailures) > 0 {
 			t.Errorf("the other writer failed: %v %v", err, resp)
 		}
 	}

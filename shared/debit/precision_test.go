@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/customercloud/home/internal/pipeline"
-	"github.com/customercloud/home/shared/event"
+	"github.com/customercloud/home/shared/contract"
+	"github.com/customercloud/home/tests/pipeline"
 )
 
 // TestSubMillisecondTimesThroughTheStore: given a contact's bot window
@@ -18,15 +18,15 @@ func TestSubMillisecondTimesThroughTheStore(t *testing.T) {
 	now := time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)
 	p := pipeline.New(t, pipeline.Options{Now: now, NoQueue: true})
 	t0 := time.Date(2026, 11, 17, 10, 0, 0, 900_000, time.UTC) // .0009 s
-	ev := func(id string, at time.Time) event.Event {
-		return event.Event{SpecVersion: "1.0", ID: id, Source: "inbox", Type: event.MessageReceived, Time: at, OrgID: "subms",
-			Data: event.Data{ContactID: "c1", Channel: "whatsapp", RoutedTo: event.RoutedBot}}
+	ev := func(id string, at time.Time) contract.Event {
+		return contract.Event{SpecVersion: "1.0", ID: id, Source: "inbox", Type: contract.MessageReceived, Time: at, OrgID: "subms",
+			Data: contract.Data{ContactID: "c1", Channel: "whatsapp", RoutedTo: contract.RoutedBot}}
 	}
 	inside := t0.Add(24*time.Hour - 400*time.Microsecond)
 
-	p.Deliver(t, []event.Event{ev("a", t0)})
-	p.Deliver(t, []event.Event{ev("b", inside)})
-	p.Deliver(t, []event.Event{ev("c", t0.Add(24*time.Hour))})
+	p.Deliver(t, []contract.Event{ev("a", t0)})
+	p.Deliver(t, []contract.Event{ev("b", inside)})
+	p.Deliver(t, []contract.Event{ev("c", t0.Add(24*time.Hour))})
 
 	entries, _, err := p.Store.Ledger(context.Background(), "subms", t0.Add(-time.Hour), now, "", 10)
 	if err != nil {

@@ -13,12 +13,12 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/customercloud/home/internal/ddbmeter"
-	"github.com/customercloud/home/internal/pipeline"
-	"github.com/customercloud/home/internal/testkit"
+	"github.com/customercloud/home/shared/contract"
 	"github.com/customercloud/home/shared/debit"
-	"github.com/customercloud/home/shared/event"
 	"github.com/customercloud/home/shared/sentiment"
+	"github.com/customercloud/home/tests/ddbmeter"
+	"github.com/customercloud/home/tests/pipeline"
+	"github.com/customercloud/home/tests/testkit"
 )
 
 // recordingHold keeps what the handler held back, by message id.
@@ -48,8 +48,8 @@ func TestFailedMessagesAreHeldBackPerGroup(t *testing.T) {
 	now := time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)
 	p := pipeline.New(t, pipeline.Options{Now: now, NoQueue: true})
 	msg := func(id, contact string, receives int) events.SQSMessage {
-		e := event.Event{SpecVersion: "1.0", ID: id, Source: "inbox", Type: event.MessageReceived, Time: now.Add(-time.Hour),
-			OrgID: "held", Data: event.Data{ContactID: contact, Channel: "sms", RoutedTo: event.RoutedHuman}}
+		e := contract.Event{SpecVersion: "1.0", ID: id, Source: "inbox", Type: contract.MessageReceived, Time: now.Add(-time.Hour),
+			OrgID: "held", Data: contract.Data{ContactID: contact, Channel: "sms", RoutedTo: contract.RoutedHuman}}
 		return testkit.WithReceives(testkit.Message(t, id, e), "rh-"+id, receives)
 	}
 	poison := events.SQSMessage{MessageId: "p", Body: `{"specversion":"1.0"`, Attributes: map[string]string{"MessageGroupId": "held#c3"}}

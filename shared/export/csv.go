@@ -12,7 +12,7 @@ import (
 	"strings"
 
 	"github.com/customercloud/home/shared/consumption"
-	"github.com/customercloud/home/shared/event"
+	"github.com/customercloud/home/shared/contract"
 	"github.com/customercloud/home/shared/interactionz"
 )
 
@@ -37,7 +37,7 @@ func dailyHeader() []string {
 	for _, l := range interactionz.Lanes {
 		h = append(h, "lane_"+string(l))
 	}
-	for _, c := range event.Channels {
+	for _, c := range contract.Channels {
 		h = append(h, "channel_"+c)
 	}
 	return h
@@ -101,7 +101,7 @@ func (w *Writer) Daily(days []consumption.DayTotal) error {
 		for _, l := range interactionz.Lanes {
 			w.row = append(w.row, strconv.FormatInt(d.Lanes[string(l)], 10))
 		}
-		for _, c := range event.Channels {
+		for _, c := range contract.Channels {
 			w.row = append(w.row, strconv.FormatInt(d.Channels[c], 10))
 		}
 		if err := w.cw.Write(w.row); err != nil {

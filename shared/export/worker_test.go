@@ -9,12 +9,12 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/customercloud/home/internal/pipeline"
-	"github.com/customercloud/home/internal/testkit"
-	"github.com/customercloud/home/shared/app/exportapp"
 	"github.com/customercloud/home/shared/export"
 	"github.com/customercloud/home/shared/export/s3objects"
 	"github.com/customercloud/home/shared/records"
+	"github.com/customercloud/home/shared/wiring/exportapp"
+	"github.com/customercloud/home/tests/pipeline"
+	"github.com/customercloud/home/tests/testkit"
 )
 
 var quiet = slog.New(slog.NewJSONHandler(io.Discard, nil))

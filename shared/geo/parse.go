@@ -14,7 +14,7 @@ import (
 // of whatever links it; the debit needs one region and one answer (55 or
 // not, and the first two national digits), so it carries only Brazil's
 // metadata and the library's parsing patterns, copied verbatim below and
-// compiled on first use. The product's phones are E.164 (event.Validate),
+// compiled on first use. The product's phones are E.164 (contract.Validate),
 // which the fast path answers without any of this.
 //
 // The port covers ASCII input, every spelling phonenumbers accepts in it:

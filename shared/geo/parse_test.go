@@ -225,7 +225,7 @@ func TestParseBR_GivenGeneratedPhones_WhenParsed_ThenAsPhonenumbers(t *testing.T
 }
 
 // TestParseBR_GivenNonASCII_WhenResolved_ThenUnknown: given phones with
-// non-ASCII characters (which event.Validate never lets reach the debit),
+// non-ASCII characters (which contract.Validate never lets reach the debit),
 // when resolved, then they are unknown; phonenumbers reads some of them
 // (full-width digits), the port does not.
 func TestParseBR_GivenNonASCII_WhenResolved_ThenUnknown(t *testing.T) {

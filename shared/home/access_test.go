@@ -21,14 +21,14 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/customercloud/home/internal/pipeline"
 	"github.com/customercloud/home/shared/auth"
-	"github.com/customercloud/home/shared/event"
+	contract1 "github.com/customercloud/home/shared/contract"
 	"github.com/customercloud/home/shared/home"
 	"github.com/customercloud/home/shared/localdate"
 	"github.com/customercloud/home/shared/metrics"
 	"github.com/customercloud/home/shared/plan"
 	"github.com/customercloud/home/shared/resources"
+	"github.com/customercloud/home/tests/pipeline"
 )
 
 // These tests go through p.Runner: the local API Gateway (JWT authorizer,
@@ -472,8 +472,8 @@ func TestConditionalRequests(t *testing.T) {
 	}
 	t.Run("given a new billable message, when GET /v1/home with the old ETag, then 200 with a new ETag that then gives 304", func(t *testing.T) {
 		before := decodePayload(t, first)
-		p.Deliver(t, []event.Event{{SpecVersion: "1.0", ID: "etag-change-1", Source: "chatbot", Type: event.MessageReceived,
-			Time: fixtureNow.Add(-time.Minute), OrgID: a.ID, Data: event.Data{ContactID: "etag-new", Channel: "whatsapp", RoutedTo: event.RoutedHuman}}})
+		p.Deliver(t, []contract1.Event{{SpecVersion: "1.0", ID: "etag-change-1", Source: "chatbot", Type: contract1.MessageReceived,
+			Time: fixtureNow.Add(-time.Minute), OrgID: a.ID, Data: contract1.Data{ContactID: "etag-new", Channel: "whatsapp", RoutedTo: contract1.RoutedHuman}}})
 		rec := call(t, p.Runner, apiRequest("GET", "/v1/home", admin, nil, "If-None-Match", etag))
 		if rec.Code != 200 {
 			t.Fatalf("status %d after a change", rec.Code)

@@ -16,11 +16,11 @@ import (
 	"time"
 
 	"github.com/customercloud/home/infra/local/runner"
-	"github.com/customercloud/home/internal/pipeline"
-	"github.com/customercloud/home/internal/testenv"
-	"github.com/customercloud/home/shared/app"
 	"github.com/customercloud/home/shared/auth"
 	"github.com/customercloud/home/shared/resources"
+	"github.com/customercloud/home/shared/wiring"
+	"github.com/customercloud/home/tests/pipeline"
+	"github.com/customercloud/home/tests/testenv"
 )
 
 // dumpDOM loads url in headless chromium and returns the DOM once the
@@ -105,7 +105,7 @@ func TestBrowserCallsTheAPIAcrossOrigins(t *testing.T) {
 	defer other.Close()
 	pageOrigin, foreignOrigin := "http://"+allowed.Listener.Addr().String(), "http://"+other.Listener.Addr().String()
 
-	proxy := app.Proxy(p.API)
+	proxy := wiring.Proxy(p.API)
 	var routes []runner.Route
 	for _, r := range resources.HomeAPI.Routes {
 		routes = append(routes, runner.Route{Route: r, Handler: proxy})

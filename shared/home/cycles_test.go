@@ -9,13 +9,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/customercloud/home/internal/gen"
-	"github.com/customercloud/home/internal/pipeline"
+	"github.com/customercloud/home/infra/cmd/seed/gen"
 	"github.com/customercloud/home/shared/auth"
-	"github.com/customercloud/home/shared/event"
+	contract1 "github.com/customercloud/home/shared/contract"
 	"github.com/customercloud/home/shared/home"
 	"github.com/customercloud/home/shared/localdate"
 	"github.com/customercloud/home/shared/plan"
+	"github.com/customercloud/home/tests/pipeline"
 )
 
 // recount is a cycle's figures counted from the ledger alone.
@@ -41,7 +41,7 @@ func TestCyclesEqualLedgerRecount(t *testing.T) {
 	}
 	s := gen.Generate(gen.Options{Org: org, Contacts: 12, Days: 200, Now: fixtureNow, Intensity: 0.2, Seed: 77})
 	for i := range s.Events {
-		if e := &s.Events[i]; e.Type == event.MessageSent && e.Data.Sender == event.SenderExpertAgent && i%3 != 0 {
+		if e := &s.Events[i]; e.Type == contract1.MessageSent && e.Data.Sender == contract1.SenderExpertAgent && i%3 != 0 {
 			e.Data.ExpertAgentID = fmt.Sprintf("xa-%d", i%2)
 		}
 	}

@@ -11,12 +11,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/customercloud/home/internal/gen"
-	"github.com/customercloud/home/internal/pipeline"
+	"github.com/customercloud/home/infra/cmd/seed/gen"
 	"github.com/customercloud/home/shared/auth"
-	"github.com/customercloud/home/shared/event"
+	contract1 "github.com/customercloud/home/shared/contract"
 	"github.com/customercloud/home/shared/home"
 	"github.com/customercloud/home/shared/plan"
+	"github.com/customercloud/home/tests/pipeline"
 )
 
 // readCSV is what Python's csv module reads from the export: every row as a
@@ -70,7 +70,7 @@ func seedExportOrg(t *testing.T, p *pipeline.Pipeline, org string, seed uint64, 
 		if e.Data.ContactID != "" {
 			e.Data.ContactID = prefixes[int(e.Data.ContactID[len(e.Data.ContactID)-1])%len(prefixes)] + e.Data.ContactID
 		}
-		if e.Type == event.MessageSent && e.Data.Sender == event.SenderExpertAgent {
+		if e.Type == contract1.MessageSent && e.Data.Sender == contract1.SenderExpertAgent {
 			e.Data.ExpertAgentID = agent
 		}
 	}

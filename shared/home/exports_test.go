@@ -12,13 +12,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/customercloud/home/internal/pipeline"
 	"github.com/customercloud/home/shared/auth"
 	"github.com/customercloud/home/shared/export"
 	"github.com/customercloud/home/shared/home"
 	"github.com/customercloud/home/shared/keys"
 	"github.com/customercloud/home/shared/plan"
 	"github.com/customercloud/home/shared/store"
+	"github.com/customercloud/home/tests/pipeline"
 )
 
 // TestAsyncExportEqualsDirectCSVAndJSONLedger: given a month of activity

@@ -13,16 +13,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/customercloud/home/internal/gen"
-	"github.com/customercloud/home/internal/oracle"
-	"github.com/customercloud/home/internal/pipeline"
-	"github.com/customercloud/home/internal/testkit"
+	"github.com/customercloud/home/infra/cmd/seed/gen"
 	"github.com/customercloud/home/shared/auth"
-	"github.com/customercloud/home/shared/event"
+	contract1 "github.com/customercloud/home/shared/contract"
 	"github.com/customercloud/home/shared/home"
 	"github.com/customercloud/home/shared/localdate"
 	"github.com/customercloud/home/shared/metrics"
 	"github.com/customercloud/home/shared/plan"
+	"github.com/customercloud/home/tests/oracle"
+	"github.com/customercloud/home/tests/pipeline"
+	"github.com/customercloud/home/tests/testkit"
 )
 
 func get(t *testing.T, p *pipeline.Pipeline, path, token string, hdr ...string) *httptest.ResponseRecorder {
@@ -114,9 +114,9 @@ func TestHomeEqualsBruteForce(t *testing.T) {
 	}
 }
 
-func interleave(r *rand.Rand, evs []event.Event) []event.Event {
+func interleave(r *rand.Rand, evs []contract1.Event) []contract1.Event {
 	groups, byGroup := testkit.ByGroup(evs)
-	out := make([]event.Event, 0, len(evs))
+	out := make([]contract1.Event, 0, len(evs))
 	for len(groups) > 0 {
 		k := r.IntN(len(groups))
 		g := groups[k]

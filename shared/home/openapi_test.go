@@ -26,15 +26,15 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
-	"github.com/customercloud/home/internal/gen"
-	"github.com/customercloud/home/internal/oracle"
-	"github.com/customercloud/home/internal/pipeline"
+	"github.com/customercloud/home/infra/cmd/seed/gen"
 	"github.com/customercloud/home/shared/auth"
-	"github.com/customercloud/home/shared/event"
+	contract1 "github.com/customercloud/home/shared/contract"
 	"github.com/customercloud/home/shared/home"
 	"github.com/customercloud/home/shared/plan"
 	"github.com/customercloud/home/shared/queue"
 	"github.com/customercloud/home/shared/webhook"
+	"github.com/customercloud/home/tests/oracle"
+	"github.com/customercloud/home/tests/pipeline"
 )
 
 // The contract is docs/openapi.yaml (OpenAPI 3.1), loaded and checked with
@@ -250,7 +250,7 @@ type loadedOrg struct {
 	ID     string
 	Prefix string // contact id prefix, so organizations' contacts differ
 	Plan   plan.Plan
-	Events []event.Event
+	Events []contract1.Event
 	Want   oracle.Result
 }
 
@@ -529,7 +529,7 @@ type flakyPublisher struct {
 	fail bool
 }
 
-func (f *flakyPublisher) Publish(_ context.Context, evs []event.Event) ([]queue.Result, error) {
+func (f *flakyPublisher) Publish(_ context.Context, evs []contract1.Event) ([]queue.Result, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	res := make([]queue.Result, len(evs))

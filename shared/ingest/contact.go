@@ -10,7 +10,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/customercloud/home/shared/event"
+	"github.com/customercloud/home/shared/contract"
 	"github.com/customercloud/home/shared/geo/uf"
 	"github.com/customercloud/home/shared/interactionz"
 	"github.com/customercloud/home/shared/localdate"
@@ -160,7 +160,7 @@ type Debit struct {
 	Date      localdate.Date // local date of the window's start
 	EventID   string
 	Source    string
-	EventType event.Type
+	EventType contract.Type
 	// ExpertAgentID is the expert agent whose message opened the window
 	// ("" for other lanes or when the event names none).
 	ExpertAgentID string
@@ -203,7 +203,7 @@ type Result struct {
 }
 
 func identity(source, id string) [8]byte {
-	h := event.IdentityHash(source, id)
+	h := contract.IdentityHash(source, id)
 	var out [8]byte
 	for i := 0; i < 8; i++ {
 		out[i] = unhex(h[2*i])<<4 | unhex(h[2*i+1])
@@ -246,7 +246,7 @@ func seenAdd(seen []Seen, id [8]byte, now time.Time) []Seen {
 }
 
 // Apply applies one valid event to the contact's state.
-func (s *ContactState) Apply(ev event.Event, c Context) Result {
+func (s *ContactState) Apply(ev contract.Event, c Context) Result {
 	id := identity(ev.Source, ev.ID)
 	if s.known(id, c.Spilled) {
 		return Result{Duplicate: true}
@@ -283,28 +283,28 @@ func inc(m *map[string]int, k string) {
 
 func markArea(d *Day, area string) {
 	switch area {
-	case event.AreaCommercial:
+	case contract.AreaCommercial:
 		d.Commercial = true
-	case event.AreaSupport:
+	case contract.AreaSupport:
 		d.Support = true
 	}
 }
 
-func (s *ContactState) applyMetrics(ev event.Event, date, today localdate.Date, c Context) {
+func (s *ContactState) applyMetrics(ev contract.Event, date, today localdate.Date, c Context) {
 	d := ev.Data
 	switch ev.Type {
-	case event.ContactUpserted:
+	case contract.ContactUpserted:
 		s.Registered, s.Deleted = true, false
 		if d.Phone != "" {
 			s.UF = c.stateOf(d.Phone)
 		}
 		return
-	case event.ContactDeleted:
+	case contract.ContactDeleted:
 		s.Registered, s.Deleted = false, true
 		return
-	case event.MessageSent:
+	case contract.MessageSent:
 		s.EverSent = true
-	case event.TicketUpdated:
+	case contract.TicketUpdated:
 		t, ok := s.Tickets[d.TicketID]
 		if ok {
 			t.Status = d.Status
@@ -316,39 +316,39 @@ func (s *ContactState) applyMetrics(ev event.Event, date, today localdate.Date, 
 			}
 		}
 		return
-	case event.TicketClosed:
+	case contract.TicketClosed:
 		delete(s.Tickets, d.TicketID)
 		return
-	case event.TicketOpened:
-		if d.Visibility != event.VisibilityPublic {
+	case contract.TicketOpened:
+		if d.Visibility != contract.VisibilityPublic {
 			return // internal tickets are not attendances
 		}
 		if s.Tickets == nil {
 			s.Tickets = map[string]Ticket{}
 		}
-		s.Tickets[d.TicketID] = Ticket{Area: d.Area, Opened: date, Status: event.StatusNew}
+		s.Tickets[d.TicketID] = Ticket{Area: d.Area, Opened: date, Status: contract.StatusNew}
 	}
 	day := s.day(date, today)
 	if day == nil {
 		return
 	}
 	switch ev.Type {
-	case event.MessageSent:
+	case contract.MessageSent:
 		day.Interactions++
 		inc(&day.Sent, d.Channel)
 		switch d.Sender {
-		case event.SenderCampaign:
+		case contract.SenderCampaign:
 			inc(&day.Mass, d.Channel)
-		case event.SenderAgent, event.SenderBot, event.SenderExpertAgent:
+		case contract.SenderAgent, contract.SenderBot, contract.SenderExpertAgent:
 			markArea(day, d.Area)
 		}
-	case event.MessageReceived:
+	case contract.MessageReceived:
 		day.Interactions++
 		markArea(day, d.Area)
-	case event.TicketOpened:
+	case contract.TicketOpened:
 		day.Interactions++
 		markArea(day, d.Area)
-		if d.Area == event.AreaCommercial {
+		if d.Area == contract.AreaCommercial {
 			day.OpenedCommercial++
 		} else {
 			day.OpenedSupport++
@@ -375,7 +375,7 @@ func (s *ContactState) CurrentWindow(lane interactionz.Lane) (interactionz.Windo
 	return s.Windows[i].Span(), true
 }
 
-func (s *ContactState) applyBilling(ev event.Event, date localdate.Date, c Context) Result {
+func (s *ContactState) applyBilling(ev contract.Event, date localdate.Date, c Context) Result {
 	lane, billable := interactionz.Classify(ev)
 	if !billable {
 		return Result{}
@@ -398,7 +398,7 @@ func (s *ContactState) applyBilling(ev event.Event, date localdate.Date, c Conte
 			res.Debit.ExpertAgentID = ev.Data.ExpertAgentID
 		}
 	}
-	if outcome != interactionz.Absorbed && ev.Type == event.MessageReceived && c.Sentiment != "" {
+	if outcome != interactionz.Absorbed && ev.Type == contract.MessageReceived && c.Sentiment != "" {
 		w := &s.Windows[i]
 		if !ev.Time.Before(joinTime(w.TextAt, w.TextAtNs)) {
 			w.Sentiment = c.Sentiment
@@ -411,7 +411,7 @@ func (s *ContactState) applyBilling(ev event.Event, date localdate.Date, c Conte
 // NoChannel labels debits of events that carry no channel (ticket movements).
 const NoChannel = "none"
 
-func channelOf(ev event.Event) string {
+func channelOf(ev contract.Event) string {
 	if ev.Data.Channel == "" {
 		return NoChannel
 	}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/customercloud/home/shared/event"
+	"github.com/customercloud/home/shared/contract"
 )
 
 // Where event identities live, so that the same (source, id) with the same
@@ -200,7 +200,7 @@ func (s *identities) MarkDelivered(group, seq string, sent int64, now time.Time)
 // NeedsSpilled reports whether deciding if ev is a duplicate needs the
 // spill items of its day (the late-event path), and which day: its
 // identity is not in the state and its time is not after SpilledMax.
-func (s *identities) NeedsSpilled(ev event.Event) (int32, bool) {
+func (s *identities) NeedsSpilled(ev contract.Event) (int32, bool) {
 	if s.SpilledMax == 0 || ev.Time.UnixMilli() > s.SpilledMax {
 		return 0, false
 	}

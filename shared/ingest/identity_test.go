@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/customercloud/home/shared/event"
+	"github.com/customercloud/home/shared/contract"
 )
 
 // spillStore plays the spill items: identities by event day.
@@ -23,7 +23,7 @@ func (s spillStore) put(bs []IDs) {
 
 // write applies a run as the debit handler does: to a copy of the stored
 // state, then spilling what was pending in the stored one.
-func write(t *testing.T, stored ContactState, sp spillStore, run []event.Event, now time.Time) (ContactState, []bool) {
+func write(t *testing.T, stored ContactState, sp spillStore, run []contract.Event, now time.Time) (ContactState, []bool) {
 	t.Helper()
 	var known IDSet
 	for _, e := range run {
@@ -62,9 +62,9 @@ func TestStateStaysBoundedAtAnyRate(t *testing.T) {
 			step := 24 * time.Hour / time.Duration(perDay)
 			var s ContactState
 			sp := spillStore{}
-			var first []event.Event
+			var first []contract.Event
 			for i := 0; i < perDay*30; i += 10 {
-				var run []event.Event
+				var run []contract.Event
 				for k := i; k < i+10; k++ {
 					run = append(run, rcv(fmt.Sprintf("e%d", k), t0.Add(time.Duration(k)*step), "bot"))
 				}
@@ -102,7 +102,7 @@ func TestLateEventPath(t *testing.T) {
 	t0 := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 	var s ContactState
 	sp := spillStore{}
-	var evs []event.Event
+	var evs []contract.Event
 	for k := 0; k < 3*MaxPending; k++ {
 		evs = append(evs, rcv(fmt.Sprintf("e%d", k), t0.Add(time.Duration(k)*time.Minute), "bot"))
 	}
@@ -120,7 +120,7 @@ func TestLateEventPath(t *testing.T) {
 	if !ok || day != EventDay(old.Time) {
 		t.Fatalf("a resend of a spilled event: needs = %v, day %d", ok, day)
 	}
-	_, dups := write(t, s, sp, []event.Event{old, rcv("late", old.Time, "bot")}, t0.Add(48*time.Hour))
+	_, dups := write(t, s, sp, []contract.Event{old, rcv("late", old.Time, "bot")}, t0.Add(48*time.Hour))
 	if !dups[0] || dups[1] {
 		t.Fatalf("duplicates = %v, want [true false]", dups)
 	}

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/customercloud/home/shared/event"
+	"github.com/customercloud/home/shared/contract"
 	"github.com/customercloud/home/shared/interactionz"
 	"github.com/customercloud/home/shared/localdate"
 	"github.com/customercloud/home/shared/sentiment"
@@ -13,9 +13,9 @@ import (
 
 var sp = localdate.MustLoadDefault()
 
-func rcv(id string, at time.Time, routed string) event.Event {
-	return event.Event{SpecVersion: "1.0", ID: id, Source: "s", Type: event.MessageReceived, Time: at, OrgID: "o",
-		Data: event.Data{ContactID: "c", Channel: "whatsapp", RoutedTo: routed, Area: event.AreaSupport}}
+func rcv(id string, at time.Time, routed string) contract.Event {
+	return contract.Event{SpecVersion: "1.0", ID: id, Source: "s", Type: contract.MessageReceived, Time: at, OrgID: "o",
+		Data: contract.Data{ContactID: "c", Channel: "whatsapp", RoutedTo: routed, Area: contract.AreaSupport}}
 }
 
 func TestDedupeRetention(t *testing.T) {
@@ -87,9 +87,9 @@ func TestTicketsAndAttendance(t *testing.T) {
 	c := Context{Loc: sp, Now: t0.Add(time.Hour)}
 	yes := true
 	var s ContactState
-	s.Apply(event.Event{ID: "1", Source: "s", Type: event.TicketOpened, Time: t0, Data: event.Data{TicketID: "t", ContactID: "c", Area: "commercial", Visibility: "public"}}, c)
-	s.Apply(event.Event{ID: "2", Source: "s", Type: event.TicketOpened, Time: t0, Data: event.Data{TicketID: "i", ContactID: "c", Area: "support", Visibility: "internal"}}, c)
-	s.Apply(event.Event{ID: "3", Source: "s", Type: event.TicketUpdated, Time: t0.Add(time.Minute), Data: event.Data{TicketID: "t", ContactID: "c", Status: "waiting", Public: &yes}}, c)
+	s.Apply(contract.Event{ID: "1", Source: "s", Type: contract.TicketOpened, Time: t0, Data: contract.Data{TicketID: "t", ContactID: "c", Area: "commercial", Visibility: "public"}}, c)
+	s.Apply(contract.Event{ID: "2", Source: "s", Type: contract.TicketOpened, Time: t0, Data: contract.Data{TicketID: "i", ContactID: "c", Area: "support", Visibility: "internal"}}, c)
+	s.Apply(contract.Event{ID: "3", Source: "s", Type: contract.TicketUpdated, Time: t0.Add(time.Minute), Data: contract.Data{TicketID: "t", ContactID: "c", Status: "waiting", Public: &yes}}, c)
 	if len(s.Tickets) != 1 || s.Tickets["t"].Status != "waiting" {
 		t.Fatalf("then only the public ticket is tracked, with its status: %+v", s.Tickets)
 	}
@@ -97,7 +97,7 @@ func TestTicketsAndAttendance(t *testing.T) {
 	if d.OpenedCommercial != 1 || d.OpenedSupport != 0 || !d.Commercial || d.Support || d.Interactions != 1 {
 		t.Fatalf("then one commercial attendance: %+v", d)
 	}
-	s.Apply(event.Event{ID: "4", Source: "s", Type: event.TicketClosed, Time: t0.Add(time.Hour), Data: event.Data{TicketID: "t", ContactID: "c"}}, c)
+	s.Apply(contract.Event{ID: "4", Source: "s", Type: contract.TicketClosed, Time: t0.Add(time.Hour), Data: contract.Data{TicketID: "t", ContactID: "c"}}, c)
 	if len(s.Tickets) != 0 {
 		t.Fatal("then a closed ticket is no longer pending")
 	}

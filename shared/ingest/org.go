@@ -3,7 +3,7 @@ package ingest
 import (
 	"slices"
 
-	"github.com/customercloud/home/shared/event"
+	"github.com/customercloud/home/shared/contract"
 )
 
 // OrgState is what organization-scoped events build: users (seats in use),
@@ -32,20 +32,20 @@ func removeSorted(list []string, v string) []string {
 }
 
 // Apply applies one valid organization-scoped event.
-func (s *OrgState) Apply(ev event.Event, c Context) Result {
+func (s *OrgState) Apply(ev contract.Event, c Context) Result {
 	id := identity(ev.Source, ev.ID)
 	if seenHas(s.Seen, id) {
 		return Result{Duplicate: true}
 	}
 	s.Seen = seenAdd(s.Seen, id, c.Now)
 	switch ev.Type {
-	case event.UserAdded:
+	case contract.UserAdded:
 		s.Users = addSorted(s.Users, ev.Data.UserID)
-	case event.UserRemoved:
+	case contract.UserRemoved:
 		s.Users = removeSorted(s.Users, ev.Data.UserID)
-	case event.ChannelEnabled:
+	case contract.ChannelEnabled:
 		s.Channels = addSorted(s.Channels, ev.Data.Channel)
-	case event.IntegrationConnected:
+	case contract.IntegrationConnected:
 		s.Integrations = addSorted(s.Integrations, ev.Data.System)
 	}
 	return Result{}

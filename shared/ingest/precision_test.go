@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/customercloud/home/shared/event"
+	"github.com/customercloud/home/shared/contract"
 	"github.com/customercloud/home/shared/interactionz"
 )
 
@@ -49,13 +49,13 @@ func TestWindowEdgesAtSubMillisecondTimes(t *testing.T) {
 
 // decoded is e after the contract's encoding and decoding, the way the
 // consumer receives it.
-func decoded(t *testing.T, e event.Event) event.Event {
+func decoded(t *testing.T, e contract.Event) contract.Event {
 	t.Helper()
 	body, err := e.Encode()
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := event.Decode(body, e.Time.Add(time.Minute))
+	out, err := contract.Decode(body, e.Time.Add(time.Minute))
 	if err != nil {
 		t.Fatalf("decode %s: %v", body, err)
 	}

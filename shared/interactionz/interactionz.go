@@ -6,7 +6,7 @@ package interactionz
 import (
 	"time"
 
-	"github.com/customercloud/home/shared/event"
+	"github.com/customercloud/home/shared/contract"
 )
 
 // Lane separates windows of one contact: a chatbot conversation, a human
@@ -29,14 +29,14 @@ const WindowLength = 24 * time.Hour
 // Rule is one row of the rule table: events of Type whose Field equals Value
 // (any value when Field is empty) are billable or not, in Lane.
 type Rule struct {
-	Type     event.Type
+	Type     contract.Type
 	Field    string
 	Value    string
 	Lane     Lane
 	Billable bool
 }
 
-func (r Rule) matches(e event.Event) bool {
+func (r Rule) matches(e contract.Event) bool {
 	if r.Type != e.Type {
 		return false
 	}
@@ -46,7 +46,7 @@ func (r Rule) matches(e event.Event) bool {
 	return fieldValue(e, r.Field) == r.Value
 }
 
-func fieldValue(e event.Event, field string) string {
+func fieldValue(e contract.Event, field string) string {
 	switch field {
 	case "routedTo":
 		return e.Data.RoutedTo
@@ -68,7 +68,7 @@ func fieldValue(e event.Event, field string) string {
 
 // Classify returns the lane of a billable event; ok is false for events that
 // are never billed.
-func Classify(e event.Event) (lane Lane, ok bool) {
+func Classify(e contract.Event) (lane Lane, ok bool) {
 	for _, r := range Rules {
 		if r.matches(e) {
 			return r.Lane, r.Billable

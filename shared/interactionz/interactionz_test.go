@@ -4,30 +4,30 @@ import (
 	"testing"
 	"time"
 
-	"github.com/customercloud/home/shared/event"
+	"github.com/customercloud/home/shared/contract"
 )
 
 func TestClassify(t *testing.T) {
 	yes, no := true, false
 	cases := []struct {
 		name     string
-		ev       event.Event
+		ev       contract.Event
 		lane     Lane
 		billable bool
 	}{
-		{"given a message routed to the bot then bot lane", event.Event{Type: event.MessageReceived, Data: event.Data{RoutedTo: "bot"}}, LaneBot, true},
-		{"given a message routed to a human then human lane", event.Event{Type: event.MessageReceived, Data: event.Data{RoutedTo: "human"}}, LaneHuman, true},
-		{"given an agent send then human lane", event.Event{Type: event.MessageSent, Data: event.Data{Sender: "agent"}}, LaneHuman, true},
-		{"given a bot send then bot lane", event.Event{Type: event.MessageSent, Data: event.Data{Sender: "bot"}}, LaneBot, true},
-		{"given an expert agent send then expert lane", event.Event{Type: event.MessageSent, Data: event.Data{Sender: "expert_agent"}}, LaneExpertAgent, true},
-		{"given a campaign send then not billable", event.Event{Type: event.MessageSent, Data: event.Data{Sender: "campaign"}}, "", false},
-		{"given an auto reply then not billable", event.Event{Type: event.MessageSent, Data: event.Data{Sender: "auto_reply"}}, "", false},
-		{"given a public ticket then human lane", event.Event{Type: event.TicketOpened, Data: event.Data{Visibility: "public"}}, LaneHuman, true},
-		{"given an internal ticket then not billable", event.Event{Type: event.TicketOpened, Data: event.Data{Visibility: "internal"}}, "", false},
-		{"given a public ticket movement then human lane", event.Event{Type: event.TicketUpdated, Data: event.Data{Public: &yes}}, LaneHuman, true},
-		{"given an internal ticket movement then not billable", event.Event{Type: event.TicketUpdated, Data: event.Data{Public: &no}}, "", false},
-		{"given a ticket closed then not billable", event.Event{Type: event.TicketClosed}, "", false},
-		{"given a contact upsert then not billable", event.Event{Type: event.ContactUpserted}, "", false},
+		{"given a message routed to the bot then bot lane", contract.Event{Type: contract.MessageReceived, Data: contract.Data{RoutedTo: "bot"}}, LaneBot, true},
+		{"given a message routed to a human then human lane", contract.Event{Type: contract.MessageReceived, Data: contract.Data{RoutedTo: "human"}}, LaneHuman, true},
+		{"given an agent send then human lane", contract.Event{Type: contract.MessageSent, Data: contract.Data{Sender: "agent"}}, LaneHuman, true},
+		{"given a bot send then bot lane", contract.Event{Type: contract.MessageSent, Data: contract.Data{Sender: "bot"}}, LaneBot, true},
+		{"given an expert agent send then expert lane", contract.Event{Type: contract.MessageSent, Data: contract.Data{Sender: "expert_agent"}}, LaneExpertAgent, true},
+		{"given a campaign send then not billable", contract.Event{Type: contract.MessageSent, Data: contract.Data{Sender: "campaign"}}, "", false},
+		{"given an auto reply then not billable", contract.Event{Type: contract.MessageSent, Data: contract.Data{Sender: "auto_reply"}}, "", false},
+		{"given a public ticket then human lane", contract.Event{Type: contract.TicketOpened, Data: contract.Data{Visibility: "public"}}, LaneHuman, true},
+		{"given an internal ticket then not billable", contract.Event{Type: contract.TicketOpened, Data: contract.Data{Visibility: "internal"}}, "", false},
+		{"given a public ticket movement then human lane", contract.Event{Type: contract.TicketUpdated, Data: contract.Data{Public: &yes}}, LaneHuman, true},
+		{"given an internal ticket movement then not billable", contract.Event{Type: contract.TicketUpdated, Data: contract.Data{Public: &no}}, "", false},
+		{"given a ticket closed then not billable", contract.Event{Type: contract.TicketClosed}, "", false},
+		{"given a contact upsert then not billable", contract.Event{Type: contract.ContactUpserted}, "", false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/customercloud/home/shared/event"
+	"github.com/customercloud/home/shared/contract"
 	"github.com/customercloud/home/shared/geo/uf"
 	"github.com/customercloud/home/shared/ingest"
 	"github.com/customercloud/home/shared/localdate"
@@ -190,11 +190,11 @@ func Contribute(s *ingest.ContactState) Contribution {
 	c.coverage(AttrCommercial, com)
 	c.coverage(AttrSupport, sup)
 	for _, t := range s.Tickets {
-		if t.Area != event.AreaSupport {
+		if t.Area != contract.AreaSupport {
 			continue
 		}
 		switch t.Status {
-		case event.StatusNew, event.StatusWaiting, event.StatusInProgress:
+		case contract.StatusNew, contract.StatusWaiting, contract.StatusInProgress:
 			c.addDay(t.Opened, AttrPending+t.Status, 1)
 		}
 	}
@@ -329,11 +329,11 @@ func (a Aggregates) Snapshot(today, cycleStart localdate.Date) Snapshot {
 				agg.geo[name[len(AttrGeo):]] += int(v)
 			case strings.HasPrefix(name, AttrPending):
 				switch name[len(AttrPending):] {
-				case event.StatusNew:
+				case contract.StatusNew:
 					m.PendingAttendances.New += int(v)
-				case event.StatusWaiting:
+				case contract.StatusWaiting:
 					m.PendingAttendances.Waiting += int(v)
-				case event.StatusInProgress:
+				case contract.StatusInProgress:
 					m.PendingAttendances.InProgress += int(v)
 				default:
 					continue

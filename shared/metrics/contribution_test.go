@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/customercloud/home/shared/event"
+	"github.com/customercloud/home/shared/contract"
 	"github.com/customercloud/home/shared/ingest"
 	"github.com/customercloud/home/shared/localdate"
 	"github.com/customercloud/home/shared/sentiment"
@@ -66,8 +66,8 @@ func randomState(r *rand.Rand, around localdate.Date) *ingest.ContactState {
 		if s.Tickets == nil {
 			s.Tickets = map[string]ingest.Ticket{}
 		}
-		s.Tickets[string(rune('a'+k))] = ingest.Ticket{Area: []string{event.AreaSupport, event.AreaCommercial}[r.IntN(2)],
-			Opened: around.AddDays(-r.IntN(40)), Status: []string{event.StatusNew, event.StatusWaiting, event.StatusInProgress}[r.IntN(3)]}
+		s.Tickets[string(rune('a'+k))] = ingest.Ticket{Area: []string{contract.AreaSupport, contract.AreaCommercial}[r.IntN(2)],
+			Opened: around.AddDays(-r.IntN(40)), Status: []string{contract.StatusNew, contract.StatusWaiting, contract.StatusInProgress}[r.IntN(3)]}
 	}
 	for k := r.IntN(4); k > 0; k-- {
 		s.Windows = append(s.Windows, ingest.Window{Date: around.AddDays(-r.IntN(35)), Sentiment: []sentiment.Label{"", sentiment.Positive, sentiment.Neutral, sentiment.Negative}[r.IntN(4)]})
@@ -186,7 +186,7 @@ func TestDeltaCases(t *testing.T) {
 				}
 			}},
 		{"a ticket closing after its 30 days leaves today's pending figure as it was",
-			&ingest.ContactState{Tickets: map[string]ingest.Ticket{"t": {Area: event.AreaSupport, Opened: ago(31), Status: event.StatusWaiting}}},
+			&ingest.ContactState{Tickets: map[string]ingest.Ticket{"t": {Area: contract.AreaSupport, Opened: ago(31), Status: contract.StatusWaiting}}},
 			&ingest.ContactState{},
 			func(t *testing.T, before, after Aggregates) {
 				b, a := before.Snapshot(today, cycleStart).Metrics.PendingAttendances, after.Snapshot(today, cycleStart).Metrics.PendingAttendances

@@ -8,7 +8,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/customercloud/home/shared/event"
+	"github.com/customercloud/home/shared/contract"
 	"github.com/customercloud/home/shared/geo/uf"
 	"github.com/customercloud/home/shared/ingest"
 	"github.com/customercloud/home/shared/localdate"
@@ -213,15 +213,15 @@ func (a *Aggregator) Add(c *ingest.ContactState) {
 	a.supCur += b2i(sc)
 	a.supPrev += b2i(sp)
 	for _, t := range c.Tickets {
-		if t.Area != event.AreaSupport || !a.cur.Contains(t.Opened) {
+		if t.Area != contract.AreaSupport || !a.cur.Contains(t.Opened) {
 			continue
 		}
 		switch t.Status {
-		case event.StatusNew:
+		case contract.StatusNew:
 			m.PendingAttendances.New++
-		case event.StatusWaiting:
+		case contract.StatusWaiting:
 			m.PendingAttendances.Waiting++
-		case event.StatusInProgress:
+		case contract.StatusInProgress:
 			m.PendingAttendances.InProgress++
 		}
 		m.PendingAttendances.Total++

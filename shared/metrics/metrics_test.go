@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/customercloud/home/shared/event"
+	"github.com/customercloud/home/shared/contract"
 	"github.com/customercloud/home/shared/ingest"
 	"github.com/customercloud/home/shared/localdate"
 )
@@ -145,11 +145,11 @@ func TestAggregatorScenarios(t *testing.T) {
 		{
 			scenario: "pending attendances are support tickets opened in the period, by status",
 			contacts: []ingest.ContactState{{Tickets: map[string]ingest.Ticket{
-				"t1": {Area: event.AreaSupport, Opened: ago(0), Status: event.StatusNew},
-				"t2": {Area: event.AreaSupport, Opened: ago(29), Status: event.StatusWaiting},
-				"t3": {Area: event.AreaSupport, Opened: ago(5), Status: event.StatusInProgress},
-				"t4": {Area: event.AreaSupport, Opened: ago(30), Status: event.StatusNew},
-				"t5": {Area: event.AreaCommercial, Opened: ago(1), Status: event.StatusNew},
+				"t1": {Area: contract.AreaSupport, Opened: ago(0), Status: contract.StatusNew},
+				"t2": {Area: contract.AreaSupport, Opened: ago(29), Status: contract.StatusWaiting},
+				"t3": {Area: contract.AreaSupport, Opened: ago(5), Status: contract.StatusInProgress},
+				"t4": {Area: contract.AreaSupport, Opened: ago(30), Status: contract.StatusNew},
+				"t5": {Area: contract.AreaCommercial, Opened: ago(1), Status: contract.StatusNew},
 			}}},
 			check: func(t *testing.T, s Snapshot) {
 				eq(t, "pending", s.Metrics.PendingAttendances, Pending{New: 1, Waiting: 1, InProgress: 1, Total: 3})

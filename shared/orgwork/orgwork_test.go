@@ -13,8 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/customercloud/home/internal/testenv"
-	"github.com/customercloud/home/internal/testkit"
 	"github.com/customercloud/home/shared/alerts"
 	"github.com/customercloud/home/shared/fanout"
 	"github.com/customercloud/home/shared/fanout/sqsfanout"
@@ -24,6 +22,8 @@ import (
 	"github.com/customercloud/home/shared/plan"
 	"github.com/customercloud/home/shared/resources"
 	"github.com/customercloud/home/shared/store"
+	"github.com/customercloud/home/tests/testenv"
+	"github.com/customercloud/home/tests/testkit"
 )
 
 // bus records what the sweep publishes (the EventBridge boundary).

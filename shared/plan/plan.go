@@ -10,7 +10,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/customercloud/home/shared/event"
+	"github.com/customercloud/home/shared/contract"
 	"github.com/customercloud/home/shared/localdate"
 )
 
@@ -50,7 +50,7 @@ func (p Plan) Validate() error {
 	var errs []error
 	if p.Name == "" || len(p.Name) > 64 {
 		errs = append(errs, FieldError{"name", "required, at most 64 characters"})
-	} else if !event.PlainText(p.Name) {
+	} else if !contract.PlainText(p.Name) {
 		errs = append(errs, FieldError{"name", "no control, format (bidi) or separator characters"})
 	}
 	if p.CycleStartDay < 1 || p.CycleStartDay > 28 {
@@ -68,7 +68,7 @@ func (p Plan) Validate() error {
 	}
 	sort.Strings(chans)
 	for _, c := range chans {
-		if !event.IsChannel(c) {
+		if !contract.IsChannel(c) {
 			errs = append(errs, FieldError{"packages." + c, "unknown channel"})
 		} else if v := p.Packages[c]; v < 0 || v > 1e12 {
 			errs = append(errs, FieldError{"packages." + c, "must be 0-1000000000000"})

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"sort"
 
-	"github.com/customercloud/home/shared/event"
+	"github.com/customercloud/home/shared/contract"
 )
 
 // DefaultThresholds are the percentages of a limit that notify when no
@@ -44,10 +44,10 @@ type AgentCap struct {
 }
 
 // ValidExpertAgentID reports whether id is a well-formed expert agent id:
-// the event contract's id rule (event.ValidID), not a copy of it as a
+// the event contract's id rule (contract.ValidID), not a copy of it as a
 // regular expression, whose bounded repetition took about 0.2 ms of every
 // cold start to compile.
-func ValidExpertAgentID(id string) bool { return event.ValidID(id) }
+func ValidExpertAgentID(id string) bool { return contract.ValidID(id) }
 
 // Or returns the list, or DefaultThresholds when it is nil.
 func Or(list []int) []int {

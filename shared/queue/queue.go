@@ -17,7 +17,7 @@ import (
 	"github.com/customercloud/home/shared/awscall/sqscall"
 
 	"github.com/customercloud/home/shared/backoff"
-	"github.com/customercloud/home/shared/event"
+	"github.com/customercloud/home/shared/contract"
 )
 
 // SQS batch limits: at most ten entries per SendMessageBatch, and a total
@@ -33,7 +33,7 @@ const (
 // when at least one event is not (a *PublishError), so callers that only
 // care about "all or report" can check it alone.
 type Publisher interface {
-	Publish(ctx context.Context, events []event.Event) ([]Result, error)
+	Publish(ctx context.Context, events []contract.Event) ([]Result, error)
 }
 
 // Result is the outcome of one event. Err is nil when the queue accepted it
@@ -149,7 +149,7 @@ type entry struct {
 // rejects as the sender's fault are not. Once an event of a message group
 // has failed for good, the group's later events are not sent (ErrGroupBlocked)
 // so the consumer never sees a contact's events out of order because of us.
-func (p *SQSPublisher) Publish(ctx context.Context, events []event.Event) ([]Result, error) {
+func (p *SQSPublisher) Publish(ctx context.Context, events []contract.Event) ([]Result, error) {
 	results := make([]Result, len(events))
 	var pending []entry
 	for i, ev := range events {

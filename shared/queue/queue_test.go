@@ -13,17 +13,17 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/customercloud/home/internal/testenv"
 	"github.com/customercloud/home/shared/awscall/sqscall"
-	"github.com/customercloud/home/shared/event"
+	"github.com/customercloud/home/shared/contract"
 	"github.com/customercloud/home/shared/queue"
+	"github.com/customercloud/home/tests/testenv"
 )
 
 var t0 = time.Date(2025, 6, 8, 20, 0, 0, 0, time.UTC)
 
-func sent(org, contact, id string, at time.Time) event.Event {
-	return event.Event{SpecVersion: "1.0", ID: id, Source: "inbox", Type: event.MessageSent, Time: at, OrgID: org,
-		Data: event.Data{ContactID: contact, Channel: "whatsapp", Sender: event.SenderAgent}}
+func sent(org, contact, id string, at time.Time) contract.Event {
+	return contract.Event{SpecVersion: "1.0", ID: id, Source: "inbox", Type: contract.MessageSent, Time: at, OrgID: org,
+		Data: contract.Data{ContactID: contact, Channel: "whatsapp", Sender: contract.SenderAgent}}
 }
 
 // received is one message read back from the queue with the attributes the
@@ -58,7 +58,7 @@ func TestSQSPublisherAgainstElasticMQ(t *testing.T) {
 	env := testenv.Stack(t)
 	tests := []struct {
 		name   string
-		events func() []event.Event
+		events func() []contract.Event
 		// publishTwice sends the same events twice, as a producer retry would.
 		publishTwice bool
 		wantOnQueue  int
@@ -66,8 +66,8 @@ func TestSQSPublisherAgainstElasticMQ(t *testing.T) {
 	}{
 		{
 			name: "given 23 events of 3 contacts, when published, then they go in calls of 10, 10 and 3 and are all on the queue with group, dedupe id and body from the contract",
-			events: func() []event.Event {
-				var evs []event.Event
+			events: func() []contract.Event {
+				var evs []contract.Event
 				for i := range 23 {
 					evs = append(evs, sent("org-1", fmt.Sprintf("c-%d", i%3), fmt.Sprintf("m-%02d", i), t0.Add(time.Duration(i)*time.Second)))
 				}
@@ -78,18 +78,18 @@ func TestSQSPublisherAgainstElasticMQ(t *testing.T) {
 		},
 		{
 			name: "given a batch published twice, when the queue deduplicates on (source, id), then each event is on the queue once",
-			events: func() []event.Event {
-				return []event.Event{sent("org-1", "c-1", "dup-1", t0), sent("org-1", "c-2", "dup-2", t0)}
+			events: func() []contract.Event {
+				return []contract.Event{sent("org-1", "c-1", "dup-1", t0), sent("org-1", "c-2", "dup-2", t0)}
 			},
 			publishTwice: true,
 			wantOnQueue:  2,
 		},
 		{
 			name: "given organization-scoped events, when published, then they share the organization's group",
-			events: func() []event.Event {
-				return []event.Event{
-					{SpecVersion: "1.0", ID: "ch-1", Source: "inbox", Type: event.ChannelEnabled, Time: t0, OrgID: "org-2", Data: event.Data{Channel: "sms"}},
-					{SpecVersion: "1.0", ID: "u-1", Source: "inbox", Type: event.UserAdded, Time: t0, OrgID: "org-2", Data: event.Data{UserID: "u-1"}},
+			events: func() []contract.Event {
+				return []contract.Event{
+					{SpecVersion: "1.0", ID: "ch-1", Source: "inbox", Type: contract.ChannelEnabled, Time: t0, OrgID: "org-2", Data: contract.Data{Channel: "sms"}},
+					{SpecVersion: "1.0", ID: "u-1", Source: "inbox", Type: contract.UserAdded, Time: t0, OrgID: "org-2", Data: contract.Data{UserID: "u-1"}},
 				}
 			},
 			wantOnQueue: 2,
@@ -126,13 +126,13 @@ func TestSQSPublisherAgainstElasticMQ(t *testing.T) {
 			if len(got) != tc.wantOnQueue {
 				t.Fatalf("got %d messages, want %d", len(got), tc.wantOnQueue)
 			}
-			byID := map[string]event.Event{}
+			byID := map[string]contract.Event{}
 			for _, ev := range evs {
 				byID[ev.ID] = ev
 			}
 			lastInGroup := map[string]time.Time{}
 			for _, m := range got {
-				ev, err := event.Decode([]byte(m.body), t0.Add(time.Hour))
+				ev, err := contract.Decode([]byte(m.body), t0.Add(time.Hour))
 				if err != nil {
 					t.Fatalf("body on the queue is not a contract event: %v", err)
 				}
@@ -203,7 +203,7 @@ func (f *faultySQS) SendMessageBatch(ctx context.Context, in *sqscall.SendMessag
 }
 
 func idOf(body string) string {
-	ev, err := event.Decode([]byte(body), t0.Add(time.Hour))
+	ev, err := contract.Decode([]byte(body), t0.Add(time.Hour))
 	if err != nil {
 		return ""
 	}
@@ -214,7 +214,7 @@ func TestSQSPublisherPartialFailures(t *testing.T) {
 	env := testenv.Stack(t)
 	tests := []struct {
 		name       string
-		events     []event.Event
+		events     []contract.Event
 		failures   map[string]fault
 		maxAttempt int
 		// wantErr maps event id to the error it must end with (nil = enqueued).
@@ -223,14 +223,14 @@ func TestSQSPublisherPartialFailures(t *testing.T) {
 	}{
 		{
 			name:       "given an entry failing once on the queue's side, when published, then it is retried and every event is on the queue",
-			events:     []event.Event{sent("org-1", "c-1", "a", t0), sent("org-1", "c-2", "b", t0), sent("org-1", "c-1", "c", t0.Add(time.Second))},
+			events:     []contract.Event{sent("org-1", "c-1", "a", t0), sent("org-1", "c-2", "b", t0), sent("org-1", "c-1", "c", t0.Add(time.Second))},
 			failures:   map[string]fault{"b": {times: 1}},
 			wantErr:    map[string]error{"a": nil, "b": nil, "c": nil},
 			wantQueued: []string{"a", "b", "c"},
 		},
 		{
 			name:       "given an entry failing on every attempt, when published, then it is reported unavailable and the rest are on the queue",
-			events:     []event.Event{sent("org-1", "c-1", "a", t0), sent("org-1", "c-2", "b", t0)},
+			events:     []contract.Event{sent("org-1", "c-1", "a", t0), sent("org-1", "c-2", "b", t0)},
 			failures:   map[string]fault{"b": {times: 99}},
 			maxAttempt: 2,
 			wantErr:    map[string]error{"a": nil, "b": queue.ErrUnavailable},
@@ -238,8 +238,8 @@ func TestSQSPublisherPartialFailures(t *testing.T) {
 		},
 		{
 			name: "given an entry rejected as the sender's fault, when published, then it is not retried and later events of its group are held back",
-			events: func() []event.Event {
-				evs := []event.Event{sent("org-1", "c-1", "bad", t0)}
+			events: func() []contract.Event {
+				evs := []contract.Event{sent("org-1", "c-1", "bad", t0)}
 				for i := range 10 { // push c-1's next event into the second chunk
 					evs = append(evs, sent("org-1", fmt.Sprintf("o-%d", i), fmt.Sprintf("o%d", i), t0))
 				}
@@ -308,10 +308,10 @@ func TestSQSPublisherLimits(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Text is escaped to 6 bytes per '<' by the encoder: ~24 KiB per event.
-		var evs []event.Event
+		var evs []contract.Event
 		for i := range 12 {
-			evs = append(evs, event.Event{SpecVersion: "1.0", ID: fmt.Sprintf("big-%d", i), Source: "chatbot", Type: event.MessageReceived,
-				Time: t0, OrgID: "org-1", Data: event.Data{ContactID: fmt.Sprintf("c-%d", i), Channel: "webchat", RoutedTo: "bot", Text: strings.Repeat("<", 4096)}})
+			evs = append(evs, contract.Event{SpecVersion: "1.0", ID: fmt.Sprintf("big-%d", i), Source: "chatbot", Type: contract.MessageReceived,
+				Time: t0, OrgID: "org-1", Data: contract.Data{ContactID: fmt.Sprintf("c-%d", i), Channel: "webchat", RoutedTo: "bot", Text: strings.Repeat("<", 4096)}})
 		}
 		if _, err := pub.Publish(context.Background(), evs); err != nil {
 			t.Fatalf("publish: %v", err)
@@ -331,7 +331,7 @@ func TestSQSPublisherLimits(t *testing.T) {
 		}
 		huge := sent("org-1", "c-1", "huge", t0)
 		huge.Data.Text = strings.Repeat("<", queue.MaxMessageBytes/6+1)
-		results, err := pub.Publish(context.Background(), []event.Event{huge, sent("org-1", "c-2", "fine", t0)})
+		results, err := pub.Publish(context.Background(), []contract.Event{huge, sent("org-1", "c-2", "fine", t0)})
 		if !errors.Is(err, queue.ErrTooLarge) || !errors.Is(results[0].Err, queue.ErrTooLarge) || results[1].Err != nil {
 			t.Fatalf("got %v, %+v", err, results)
 		}

@@ -11,9 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/customercloud/home/internal/gen"
-	"github.com/customercloud/home/internal/pipeline"
-	"github.com/customercloud/home/internal/testkit"
+	"github.com/customercloud/home/infra/cmd/seed/gen"
 	"github.com/customercloud/home/shared/emf"
 	"github.com/customercloud/home/shared/ingest"
 	"github.com/customercloud/home/shared/localdate"
@@ -21,6 +19,8 @@ import (
 	"github.com/customercloud/home/shared/plan"
 	"github.com/customercloud/home/shared/resources"
 	"github.com/customercloud/home/shared/store"
+	"github.com/customercloud/home/tests/pipeline"
+	"github.com/customercloud/home/tests/testkit"
 )
 
 func TestConfirm(t *testing.T) {

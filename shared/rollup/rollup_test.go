@@ -14,13 +14,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/customercloud/home/internal/pipeline"
-	"github.com/customercloud/home/internal/testkit"
 	"github.com/customercloud/home/shared/auth"
-	"github.com/customercloud/home/shared/event"
+	"github.com/customercloud/home/shared/contract"
 	"github.com/customercloud/home/shared/keys"
 	"github.com/customercloud/home/shared/plan"
 	"github.com/customercloud/home/shared/rollup"
+	"github.com/customercloud/home/tests/pipeline"
+	"github.com/customercloud/home/tests/testkit"
 )
 
 func seed(t *testing.T, p *pipeline.Pipeline, org string, contacts int) {
@@ -30,8 +30,8 @@ func seed(t *testing.T, p *pipeline.Pipeline, org string, contacts int) {
 	}
 	var b events.SQSEvent
 	for i := 0; i < contacts; i++ {
-		e := event.Event{SpecVersion: "1.0", ID: fmt.Sprintf("%s-%d", org, i), Source: "t", Type: event.ContactUpserted,
-			Time: time.Now().Add(-time.Hour), OrgID: org, Data: event.Data{ContactID: fmt.Sprintf("c%d", i), Phone: "+5511987654321"}}
+		e := contract.Event{SpecVersion: "1.0", ID: fmt.Sprintf("%s-%d", org, i), Source: "t", Type: contract.ContactUpserted,
+			Time: time.Now().Add(-time.Hour), OrgID: org, Data: contract.Data{ContactID: fmt.Sprintf("c%d", i), Phone: "+5511987654321"}}
 		b.Records = append(b.Records, testkit.Message(t, e.ID, e))
 		if len(b.Records) == 10 || i == contacts-1 {
 			if resp, err := p.Processor.Handle(context.Background(), b); err != nil || len(resp.BatchItemFailures) > 0 {

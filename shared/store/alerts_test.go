@@ -6,10 +6,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/customercloud/home/internal/pipeline"
-	"github.com/customercloud/home/shared/event"
+	"github.com/customercloud/home/shared/contract"
 	"github.com/customercloud/home/shared/keys"
 	"github.com/customercloud/home/shared/localdate"
+	"github.com/customercloud/home/tests/pipeline"
 )
 
 // TestAlertStateSumsTheTotalsShards: given debits of many contacts, which
@@ -21,21 +21,21 @@ func TestAlertStateSumsTheTotalsShards(t *testing.T) {
 	t0 := time.Now().UTC().Add(-2 * time.Hour).Truncate(time.Second)
 	p := pipeline.New(t, pipeline.Options{Now: t0.Add(time.Hour), NoQueue: true})
 	const org = "alert-shards"
-	var evs []event.Event
+	var evs []contract.Event
 	shards := map[int]bool{}
 	agents := map[string]int64{}
 	for c := 0; c < 24; c++ {
 		contact := fmt.Sprintf("c-%02d", c)
 		shards[keys.TotalShard(contact)] = true
-		ev := event.Event{SpecVersion: "1.0", ID: fmt.Sprintf("e%d", c), Source: "channels/whatsapp",
-			Type: event.MessageReceived, Time: t0.Add(time.Duration(c) * time.Minute), OrgID: org,
-			Data: event.Data{ContactID: contact, Channel: "whatsapp", RoutedTo: event.RoutedHuman}}
+		ev := contract.Event{SpecVersion: "1.0", ID: fmt.Sprintf("e%d", c), Source: "channels/whatsapp",
+			Type: contract.MessageReceived, Time: t0.Add(time.Duration(c) * time.Minute), OrgID: org,
+			Data: contract.Data{ContactID: contact, Channel: "whatsapp", RoutedTo: contract.RoutedHuman}}
 		if c%3 == 0 {
 			agent := fmt.Sprintf("xa-%d", c%2)
 			agents[agent]++
-			ev = event.Event{SpecVersion: "1.0", ID: fmt.Sprintf("x%d", c), Source: "expert-agents",
-				Type: event.MessageSent, Time: t0.Add(time.Duration(c) * time.Minute), OrgID: org,
-				Data: event.Data{ContactID: contact, Channel: "whatsapp", Sender: event.SenderExpertAgent, ExpertAgentID: agent}}
+			ev = contract.Event{SpecVersion: "1.0", ID: fmt.Sprintf("x%d", c), Source: "expert-agents",
+				Type: contract.MessageSent, Time: t0.Add(time.Duration(c) * time.Minute), OrgID: org,
+				Data: contract.Data{ContactID: contact, Channel: "whatsapp", Sender: contract.SenderExpertAgent, ExpertAgentID: agent}}
 		}
 		evs = append(evs, ev)
 	}

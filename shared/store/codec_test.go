@@ -7,7 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/customercloud/home/shared/event"
+	"github.com/customercloud/home/shared/contract"
 	"github.com/customercloud/home/shared/ingest"
 	"github.com/customercloud/home/shared/localdate"
 )
@@ -21,9 +21,9 @@ func TestStateCodec(t *testing.T) {
 	var s ingest.ContactState
 	for d := 0; d < 120; d++ {
 		at := t0.Add(time.Duration(d) * 24 * time.Hour)
-		for k, typ := range []event.Type{event.MessageReceived, event.MessageSent} {
-			e := event.Event{SpecVersion: "1.0", ID: at.String() + string(rune('a'+k)), Source: "s", Type: typ, Time: at, OrgID: "o",
-				Data: event.Data{ContactID: "c", Channel: "whatsapp", RoutedTo: "bot", Sender: "bot", Area: "support"}}
+		for k, typ := range []contract.Type{contract.MessageReceived, contract.MessageSent} {
+			e := contract.Event{SpecVersion: "1.0", ID: at.String() + string(rune('a'+k)), Source: "s", Type: typ, Time: at, OrgID: "o",
+				Data: contract.Data{ContactID: "c", Channel: "whatsapp", RoutedTo: "bot", Sender: "bot", Area: "support"}}
 			s.Apply(e, ingest.Context{Loc: loc, Now: at, Sentiment: "positive"})
 		}
 	}

@@ -18,7 +18,7 @@ const (
 	storage = module + "shared/store"
 	// wiring is where the functions' handlers are built: it links storage
 	// into the servers on purpose.
-	wiring = module + "shared/app"
+	wiring = module + "shared/wiring"
 )
 
 // listed is what `go list -json` says of a package.
@@ -64,7 +64,7 @@ func servesHTTP(t *testing.T, p listed) bool {
 }
 
 // TestServersDoNotLinkStore holds the layering of issue 15: given every
-// package under shared/ but the wiring (shared/app/...), when one writes
+// package under shared/ but the wiring (shared/wiring/...), when one writes
 // HTTP responses, then neither it nor anything it links imports
 // shared/store. What such a package serves or reads is typed in the domain
 // (shared/records, shared/consumption, shared/metrics) and the storage it

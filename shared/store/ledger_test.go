@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/customercloud/home/internal/pipeline"
-	"github.com/customercloud/home/shared/event"
+	"github.com/customercloud/home/shared/contract"
 	"github.com/customercloud/home/shared/keys"
+	"github.com/customercloud/home/tests/pipeline"
 )
 
 // TestShardedLedgerPagesInOrder: given debits of many contacts spread over
@@ -20,12 +20,12 @@ import (
 func TestShardedLedgerPagesInOrder(t *testing.T) {
 	t0 := time.Now().UTC().Add(-72 * time.Hour).Truncate(time.Second)
 	p := pipeline.New(t, pipeline.Options{Now: t0.Add(71 * time.Hour), NoQueue: true})
-	var evs []event.Event
+	var evs []contract.Event
 	for c := 0; c < 40; c++ {
 		for w := 0; w < 2; w++ {
-			evs = append(evs, event.Event{SpecVersion: "1.0", ID: fmt.Sprintf("e%d-%d", c, w), Source: "channels/whatsapp",
-				Type: event.MessageReceived, Time: t0.Add(time.Duration(w)*25*time.Hour + time.Duration(c%7)*time.Minute),
-				OrgID: "ledger", Data: event.Data{ContactID: fmt.Sprintf("c-%02d", c), Channel: "whatsapp", RoutedTo: event.RoutedHuman}})
+			evs = append(evs, contract.Event{SpecVersion: "1.0", ID: fmt.Sprintf("e%d-%d", c, w), Source: "channels/whatsapp",
+				Type: contract.MessageReceived, Time: t0.Add(time.Duration(w)*25*time.Hour + time.Duration(c%7)*time.Minute),
+				OrgID: "ledger", Data: contract.Data{ContactID: fmt.Sprintf("c-%02d", c), Channel: "whatsapp", RoutedTo: contract.RoutedHuman}})
 		}
 	}
 	p.Deliver(t, evs)

@@ -8,11 +8,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/customercloud/home/internal/pipeline"
-	"github.com/customercloud/home/internal/testkit"
 	"github.com/customercloud/home/shared/consumption"
 	"github.com/customercloud/home/shared/keys"
 	"github.com/customercloud/home/shared/store"
+	"github.com/customercloud/home/tests/pipeline"
+	"github.com/customercloud/home/tests/testkit"
 )
 
 // TestLedgerStreamEqualsSortedOracle: given ledger entries of random

@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/customercloud/home/shared/event"
+	"github.com/customercloud/home/shared/contract"
 )
 
 // AccountResolver maps a channel provider's account (a WhatsApp phone number
@@ -60,7 +60,7 @@ func (p ProviderAccount) Validate() error {
 	if p.Account == "" || len(p.Account) > 128 {
 		errs = append(errs, errors.New("account must be 1-128 characters"))
 	}
-	if !event.ValidID(p.OrgID) {
+	if !contract.ValidID(p.OrgID) {
 		errs = append(errs, fmt.Errorf("organization id %q is not valid", p.OrgID))
 	}
 	if len(errs) > 0 {

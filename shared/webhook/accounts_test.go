@@ -10,11 +10,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/customercloud/home/internal/testenv"
-	"github.com/customercloud/home/internal/testkit"
 	"github.com/customercloud/home/shared/keys"
 	"github.com/customercloud/home/shared/resources"
 	"github.com/customercloud/home/shared/store"
+	"github.com/customercloud/home/tests/testenv"
+	"github.com/customercloud/home/tests/testkit"
 )
 
 func TestStoredAccountsAgainstDynamoDBLocal(t *testing.T) {

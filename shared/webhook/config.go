@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/customercloud/home/shared/event"
+	"github.com/customercloud/home/shared/contract"
 	"github.com/customercloud/home/shared/queue"
 	"github.com/customercloud/home/shared/resources"
 	"github.com/customercloud/home/shared/secrets"
@@ -94,7 +94,7 @@ func (c Config) Validate() error {
 	}
 	sort.Strings(orgs)
 	for _, org := range orgs {
-		if !event.ValidID(org) {
+		if !contract.ValidID(org) {
 			errs = append(errs, fmt.Errorf("producer secrets: %q is not a valid organization id", org))
 		}
 		keys := c.ProducerSecrets[org]
@@ -110,8 +110,8 @@ func (c Config) Validate() error {
 	if (len(c.MetaAppSecret) == 0) != (len(c.MetaVerifyToken) == 0) {
 		errs = append(errs, errors.New("the Meta app secret and verify token must be set together"))
 	}
-	if c.DefaultRoutedTo != "" && c.DefaultRoutedTo != event.RoutedBot && c.DefaultRoutedTo != event.RoutedHuman {
-		errs = append(errs, fmt.Errorf("DefaultRoutedTo %q must be %q or %q", c.DefaultRoutedTo, event.RoutedBot, event.RoutedHuman))
+	if c.DefaultRoutedTo != "" && c.DefaultRoutedTo != contract.RoutedBot && c.DefaultRoutedTo != contract.RoutedHuman {
+		errs = append(errs, fmt.Errorf("DefaultRoutedTo %q must be %q or %q", c.DefaultRoutedTo, contract.RoutedBot, contract.RoutedHuman))
 	}
 	if c.MaxBodyBytes < 0 || c.MaxMetaBodyBytes < 0 || c.MaxBatchEvents < 0 || c.ReplayWindow < 0 || c.ReplayCacheSize < 0 {
 		errs = append(errs, errors.New("limits must not be negative"))
@@ -128,7 +128,7 @@ func (c Config) Validate() error {
 // withDefaults fills zero limits.
 func (c Config) withDefaults() Config {
 	if c.DefaultRoutedTo == "" {
-		c.DefaultRoutedTo = event.RoutedBot
+		c.DefaultRoutedTo = contract.RoutedBot
 	}
 	if c.MaxBodyBytes == 0 {
 		c.MaxBodyBytes = DefaultMaxBodyBytes

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/customercloud/home/shared/event"
+	"github.com/customercloud/home/shared/contract"
 )
 
 // seedFiles adds the samples in events/ matching pattern to the corpus.
@@ -68,12 +68,12 @@ func FuzzMetaPayload(f *testing.F) {
 				t.Fatalf("event of org %q source %q", ev.OrgID, ev.Source)
 			}
 			switch ev.Type {
-			case event.MessageReceived:
+			case contract.MessageReceived:
 				received++
 				if ev.Data.Channel != string(p) {
 					t.Fatalf("channel %q on route %s", ev.Data.Channel, p)
 				}
-			case event.ContactUpserted:
+			case contract.ContactUpserted:
 			default:
 				t.Fatalf("unexpected type %s", ev.Type)
 			}

@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/customercloud/home/shared/event"
+	"github.com/customercloud/home/shared/contract"
 	"github.com/customercloud/home/shared/queue"
 )
 
@@ -31,15 +31,15 @@ const (
 
 // recordingPublisher is the handler's view of the queue in logic tests: it
 // records what would be enqueued and can fail chosen events. The real SQS
-// publisher is tested against ElasticMQ (shared/queue, shared/app/webhook_test.go).
+// publisher is tested against ElasticMQ (shared/queue, shared/wiring/webhook_test.go).
 type recordingPublisher struct {
 	mu        sync.Mutex
-	published []event.Event
+	published []contract.Event
 	calls     int
 	failIDs   map[string]bool
 }
 
-func (p *recordingPublisher) Publish(_ context.Context, evs []event.Event) ([]queue.Result, error) {
+func (p *recordingPublisher) Publish(_ context.Context, evs []contract.Event) ([]queue.Result, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.calls++
@@ -526,25 +526,25 @@ func TestMetaDeliveries(t *testing.T) {
 		routedTo     string
 		wantStatus   int
 		wantAccepted MetaAccepted
-		wantTypes    []event.Type
+		wantTypes    []contract.Type
 	}{
 		{
 			name: "given the signed WhatsApp sample, when delivered, then each message becomes an upsert and a message.received and statuses are counted",
 			req:  func() *http.Request { return metaRequest(WhatsApp, wa, testMetaSecret) }, wantStatus: http.StatusOK,
 			wantAccepted: MetaAccepted{Messages: 2, Enqueued: 4, Dropped: map[string]int{DropStatus: 2, DropReaction: 1}},
-			wantTypes:    []event.Type{event.ContactUpserted, event.MessageReceived, event.ContactUpserted, event.MessageReceived},
+			wantTypes:    []contract.Type{contract.ContactUpserted, contract.MessageReceived, contract.ContactUpserted, contract.MessageReceived},
 		},
 		{
 			name: "given the Messenger sample with upserts off and human routing, when delivered, then one message.received routed to a human",
 			req:  func() *http.Request { return metaRequest(Messenger, fb, testMetaSecret) }, skipUpserts: true, routedTo: "human", wantStatus: http.StatusOK,
 			wantAccepted: MetaAccepted{Messages: 1, Enqueued: 1, Dropped: map[string]int{DropEcho: 1, DropReceipt: 2}},
-			wantTypes:    []event.Type{event.MessageReceived},
+			wantTypes:    []contract.Type{contract.MessageReceived},
 		},
 		{
 			name: "given the Instagram sample, when delivered, then the customer message is enqueued and the echo and receipt counted",
 			req:  func() *http.Request { return metaRequest(Instagram, ig, testMetaSecret) }, wantStatus: http.StatusOK,
 			wantAccepted: MetaAccepted{Messages: 1, Enqueued: 2, Dropped: map[string]int{DropEcho: 1, DropReceipt: 1}},
-			wantTypes:    []event.Type{event.ContactUpserted, event.MessageReceived},
+			wantTypes:    []contract.Type{contract.ContactUpserted, contract.MessageReceived},
 		},
 		{
 			name: "given an account no organization owns, when delivered, then 200 with the messages counted as unknown_account",
@@ -627,7 +627,7 @@ func TestMetaDeliveries(t *testing.T) {
 			if fmt.Sprint(got) != fmt.Sprint(tc.wantAccepted) {
 				t.Errorf("answer %+v, want %+v", got, tc.wantAccepted)
 			}
-			var types []event.Type
+			var types []contract.Type
 			for _, ev := range f.pub.published {
 				types = append(types, ev.Type)
 				if err := ev.Validate(now); err != nil {
@@ -640,7 +640,7 @@ func TestMetaDeliveries(t *testing.T) {
 				if tc.routedTo != "" {
 					want = tc.routedTo
 				}
-				if ev.Type == event.MessageReceived && ev.Data.RoutedTo != want {
+				if ev.Type == contract.MessageReceived && ev.Data.RoutedTo != want {
 					t.Errorf("routedTo %q, want %q", ev.Data.RoutedTo, want)
 				}
 			}

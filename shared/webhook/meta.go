@@ -11,7 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/customercloud/home/shared/event"
+	"github.com/customercloud/home/shared/contract"
 )
 
 // Provider is a channel provider served at /v1/webhooks/{provider}. The
@@ -311,20 +311,20 @@ func idString(raw json.RawMessage) string {
 // event.MaxIDLen (Instagram mids can be) are replaced by a digest, which is
 // as stable as the id itself, so redeliveries still deduplicate.
 func eventID(id string) string {
-	if len(id) <= event.MaxIDLen && utf8.ValidString(id) {
+	if len(id) <= contract.MaxIDLen && utf8.ValidString(id) {
 		return id
 	}
 	h := sha256.Sum256([]byte(id))
 	return "sha256:" + hex.EncodeToString(h[:])
 }
 
-// clipText cuts text to the contract's byte bound (event.MaxTextBytes) at
+// clipText cuts text to the contract's byte bound (contract.MaxTextBytes) at
 // a rune boundary.
 func clipText(s string) string {
-	if len(s) <= event.MaxTextBytes {
+	if len(s) <= contract.MaxTextBytes {
 		return s
 	}
-	cut := event.MaxTextBytes
+	cut := contract.MaxTextBytes
 	for cut > 0 && !utf8.RuneStart(s[cut]) {
 		cut--
 	}
@@ -341,32 +341,32 @@ func truncate(s string, n int) string {
 // toEvents turns one inbound message of an organization into its events:
 // a contact.upserted (unless skipped) and the message.received, in that
 // order, both in the contact's message group.
-func toEvents(p Provider, in inbound, org, routedTo string, upsert bool) []event.Event {
+func toEvents(p Provider, in inbound, org, routedTo string, upsert bool) []contract.Event {
 	contact := p.contactPrefix() + in.user
-	var out []event.Event
+	var out []contract.Event
 	if upsert {
-		up := event.Event{
+		up := contract.Event{
 			SpecVersion: "1.0",
 			// One id per contact, not per message: every later upsert of the
 			// same contact is the same event, dropped by deduplication.
 			ID:     eventID("contact:" + contact),
-			Source: p.Source(), Type: event.ContactUpserted, Time: in.at, OrgID: org,
-			Data: event.Data{ContactID: contact},
+			Source: p.Source(), Type: contract.ContactUpserted, Time: in.at, OrgID: org,
+			Data: contract.Data{ContactID: contact},
 		}
 		if p == WhatsApp {
 			// wa_id is the sender's number without "+"; a user id that is not
 			// a number keeps the contact without a phone.
-			if phone := "+" + in.user; event.ValidPhone(phone) {
+			if phone := "+" + in.user; contract.ValidPhone(phone) {
 				up.Data.Phone = phone
 			}
 		}
 		out = append(out, up)
 	}
-	out = append(out, event.Event{
+	out = append(out, contract.Event{
 		SpecVersion: "1.0",
 		ID:          eventID(in.msgID),
-		Source:      p.Source(), Type: event.MessageReceived, Time: in.at, OrgID: org,
-		Data: event.Data{ContactID: contact, Channel: string(p), RoutedTo: routedTo, Text: clipText(in.text)},
+		Source:      p.Source(), Type: contract.MessageReceived, Time: in.at, OrgID: org,
+		Data: contract.Data{ContactID: contact, Channel: string(p), RoutedTo: routedTo, Text: clipText(in.text)},
 	})
 	return out
 }

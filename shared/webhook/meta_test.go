@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/customercloud/home/shared/event"
+	"github.com/customercloud/home/shared/contract"
 )
 
 // sample reads a real-shaped payload kept in events/ at the module root.
@@ -148,37 +148,37 @@ func TestToEvents(t *testing.T) {
 		provider Provider
 		in       inbound
 		upsert   bool
-		want     []event.Event
+		want     []contract.Event
 	}{
 		{
 			name:     "given a WhatsApp text, when mapped, then a contact upsert with the phone precedes the message received, both in the contact's group",
 			provider: WhatsApp, upsert: true,
 			in: inbound{account: "9", msgID: "wamid.X", user: "5511987654321", at: at, text: "olá"},
-			want: []event.Event{
-				{SpecVersion: "1.0", ID: "contact:wa:5511987654321", Source: "channels/whatsapp", Type: event.ContactUpserted, Time: at, OrgID: "org-acme",
-					Data: event.Data{ContactID: "wa:5511987654321", Phone: "+5511987654321"}},
-				{SpecVersion: "1.0", ID: "wamid.X", Source: "channels/whatsapp", Type: event.MessageReceived, Time: at, OrgID: "org-acme",
-					Data: event.Data{ContactID: "wa:5511987654321", Channel: "whatsapp", RoutedTo: "bot", Text: "olá"}},
+			want: []contract.Event{
+				{SpecVersion: "1.0", ID: "contact:wa:5511987654321", Source: "channels/whatsapp", Type: contract.ContactUpserted, Time: at, OrgID: "org-acme",
+					Data: contract.Data{ContactID: "wa:5511987654321", Phone: "+5511987654321"}},
+				{SpecVersion: "1.0", ID: "wamid.X", Source: "channels/whatsapp", Type: contract.MessageReceived, Time: at, OrgID: "org-acme",
+					Data: contract.Data{ContactID: "wa:5511987654321", Channel: "whatsapp", RoutedTo: "bot", Text: "olá"}},
 			},
 		},
 		{
 			name:     "given an Instagram message with a 164-character mid and upserts off, when mapped, then only the message, with a digest id",
 			provider: Instagram,
 			in:       inbound{account: "1", msgID: longMid, user: "1254459154682919", at: at},
-			want: []event.Event{
-				{SpecVersion: "1.0", ID: eventID(longMid), Source: "channels/instagram", Type: event.MessageReceived, Time: at, OrgID: "org-acme",
-					Data: event.Data{ContactID: "ig:1254459154682919", Channel: "instagram", RoutedTo: "bot"}},
+			want: []contract.Event{
+				{SpecVersion: "1.0", ID: eventID(longMid), Source: "channels/instagram", Type: contract.MessageReceived, Time: at, OrgID: "org-acme",
+					Data: contract.Data{ContactID: "ig:1254459154682919", Channel: "instagram", RoutedTo: "bot"}},
 			},
 		},
 		{
 			name:     "given a Messenger sender, when mapped with upserts, then the contact has no phone",
 			provider: Messenger, upsert: true,
 			in: inbound{account: "1", msgID: "m_1", user: "7123456789012345", at: at},
-			want: []event.Event{
-				{SpecVersion: "1.0", ID: "contact:fb:7123456789012345", Source: "channels/messenger", Type: event.ContactUpserted, Time: at, OrgID: "org-acme",
-					Data: event.Data{ContactID: "fb:7123456789012345"}},
-				{SpecVersion: "1.0", ID: "m_1", Source: "channels/messenger", Type: event.MessageReceived, Time: at, OrgID: "org-acme",
-					Data: event.Data{ContactID: "fb:7123456789012345", Channel: "messenger", RoutedTo: "bot"}},
+			want: []contract.Event{
+				{SpecVersion: "1.0", ID: "contact:fb:7123456789012345", Source: "channels/messenger", Type: contract.ContactUpserted, Time: at, OrgID: "org-acme",
+					Data: contract.Data{ContactID: "fb:7123456789012345"}},
+				{SpecVersion: "1.0", ID: "m_1", Source: "channels/messenger", Type: contract.MessageReceived, Time: at, OrgID: "org-acme",
+					Data: contract.Data{ContactID: "fb:7123456789012345", Channel: "messenger", RoutedTo: "bot"}},
 			},
 		},
 	}

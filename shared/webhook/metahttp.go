@@ -10,7 +10,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/customercloud/home/shared/event"
+	"github.com/customercloud/home/shared/contract"
 	"github.com/customercloud/home/shared/httpedge"
 )
 
@@ -116,13 +116,13 @@ func (h *Handler) serveMeta(ctx context.Context, w http.ResponseWriter, r *http.
 
 // metaEvents ties each inbound message to its organization and builds its
 // validated events. The only error is a lookup that could not be made.
-func (h *Handler) metaEvents(ctx context.Context, p Provider, items []inbound, dropped counts, now time.Time, log *slog.Logger) ([]event.Event, int, error) {
+func (h *Handler) metaEvents(ctx context.Context, p Provider, items []inbound, dropped counts, now time.Time, log *slog.Logger) ([]contract.Event, int, error) {
 	type org struct {
 		id string
 		ok bool
 	}
 	orgs := map[string]org{}
-	var events []event.Event
+	var events []contract.Event
 	seen := map[string]bool{}
 	messages := 0
 	for _, in := range items {
@@ -171,7 +171,7 @@ func (h *Handler) metaEvents(ctx context.Context, p Provider, items []inbound, d
 
 // fieldNames lists the fields at fault, never their values.
 func fieldNames(err error) []string {
-	var ve *event.ValidationError
+	var ve *contract.ValidationError
 	if !errors.As(err, &ve) {
 		return nil
 	}

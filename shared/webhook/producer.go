@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/customercloud/home/shared/event"
+	"github.com/customercloud/home/shared/contract"
 	"github.com/customercloud/home/shared/httpedge"
 )
 
@@ -53,7 +53,7 @@ func (e *errorReply) Error() string { return e.p.Detail }
 // validated events of org. It is all-or-nothing: any invalid event fails
 // the whole request with every error listed, so a batch is never
 // half-accepted.
-func decodeProducerBody(body []byte, batch bool, org string, now time.Time, maxEvents int) ([]event.Event, *errorReply) {
+func decodeProducerBody(body []byte, batch bool, org string, now time.Time, maxEvents int) ([]contract.Event, *errorReply) {
 	var raws []json.RawMessage
 	if batch {
 		trimmed := bytes.TrimSpace(body)
@@ -72,11 +72,11 @@ func decodeProducerBody(body []byte, batch bool, org string, now time.Time, maxE
 	} else {
 		raws = []json.RawMessage{body}
 	}
-	events := make([]event.Event, len(raws))
+	events := make([]contract.Event, len(raws))
 	var errs []ProblemError
 	for i, raw := range raws {
-		ev, err := event.Decode(raw, now)
-		var ve *event.ValidationError
+		ev, err := contract.Decode(raw, now)
+		var ve *contract.ValidationError
 		switch {
 		case err == nil:
 		case errors.As(err, &ve):
@@ -91,7 +91,7 @@ func decodeProducerBody(body []byte, batch bool, org string, now time.Time, maxE
 			continue
 		}
 		// The organization is the one whose secret signed the request.
-		if ev.OrgID != org && event.ValidID(ev.OrgID) {
+		if ev.OrgID != org && contract.ValidID(ev.OrgID) {
 			errs = append(errs, ProblemError{Index: i, Field: "orgid", Reason: "must be the authenticated organization (" + HeaderWebhookOrg + ")"})
 		}
 		events[i] = ev
@@ -165,7 +165,7 @@ func (h *Handler) serveEvents(ctx context.Context, w http.ResponseWriter, r *htt
 		return
 	}
 	results := make([]EventResult, len(events))
-	var send []event.Event
+	var send []contract.Event
 	var sendIdx []int
 	seen := map[string]bool{}
 	for i, ev := range events {

@@ -23,10 +23,10 @@ import (
 	"github.com/customercloud/home/infra/local"
 	"github.com/customercloud/home/infra/local/lambdaapi"
 	"github.com/customercloud/home/infra/local/runner"
-	"github.com/customercloud/home/shared/app"
 	"github.com/customercloud/home/shared/awscfg"
 	"github.com/customercloud/home/shared/awscfg/sqscfg"
 	"github.com/customercloud/home/shared/resources"
+	"github.com/customercloud/home/shared/wiring"
 )
 
 func main() {
@@ -46,7 +46,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	log := app.Logger(getenv, "lambdafeed")
+	log := wiring.Logger(getenv, "lambdafeed")
 	cfg, err := awscfg.LoadWith(ctx, getenv)
 	if err != nil {
 		return err

@@ -17,10 +17,10 @@ import (
 	"time"
 
 	"github.com/customercloud/home/infra/local"
-	"github.com/customercloud/home/shared/app"
-	"github.com/customercloud/home/shared/app/storeapp"
 	"github.com/customercloud/home/shared/emf"
 	"github.com/customercloud/home/shared/reconcile"
+	"github.com/customercloud/home/shared/wiring"
+	"github.com/customercloud/home/shared/wiring/storeapp"
 )
 
 func main() {
@@ -54,7 +54,7 @@ func run() error {
 	}
 	r, err := reconcile.New(reconcile.Config{
 		Source: reconcile.StoreSource{St: st},
-		Log:    app.Logger(getenv, "reconcile"), Metrics: &emf.Writer{W: os.Stderr},
+		Log:    wiring.Logger(getenv, "reconcile"), Metrics: &emf.Writer{W: os.Stderr},
 		Settle: *settle, ReportOnly: *reportOnly,
 	})
 	if err != nil {

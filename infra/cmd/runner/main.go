@@ -19,20 +19,20 @@ import (
 	"github.com/customercloud/home/infra/local/runner"
 	"github.com/customercloud/home/infra/local/streamfeed"
 	"github.com/customercloud/home/infra/local/webui"
-	"github.com/customercloud/home/shared/app"
-	"github.com/customercloud/home/shared/app/aggregateapp"
-	"github.com/customercloud/home/shared/app/debitapp"
-	"github.com/customercloud/home/shared/app/exportapp"
-	"github.com/customercloud/home/shared/app/homeapp"
-	"github.com/customercloud/home/shared/app/metricsworkerapp"
-	"github.com/customercloud/home/shared/app/notifyapp"
-	"github.com/customercloud/home/shared/app/rollupapp"
-	"github.com/customercloud/home/shared/app/webhookapp"
 	"github.com/customercloud/home/shared/auth"
 	"github.com/customercloud/home/shared/awscfg"
 	"github.com/customercloud/home/shared/awscfg/ddbcfg"
 	"github.com/customercloud/home/shared/awscfg/sqscfg"
 	"github.com/customercloud/home/shared/resources"
+	"github.com/customercloud/home/shared/wiring"
+	"github.com/customercloud/home/shared/wiring/aggregateapp"
+	"github.com/customercloud/home/shared/wiring/debitapp"
+	"github.com/customercloud/home/shared/wiring/exportapp"
+	"github.com/customercloud/home/shared/wiring/homeapp"
+	"github.com/customercloud/home/shared/wiring/metricsworkerapp"
+	"github.com/customercloud/home/shared/wiring/notifyapp"
+	"github.com/customercloud/home/shared/wiring/rollupapp"
+	"github.com/customercloud/home/shared/wiring/webhookapp"
 )
 
 func main() {
@@ -49,35 +49,35 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	log := app.Logger(getenv, "runner")
+	log := wiring.Logger(getenv, "runner")
 	key, err := auth.LoadOrCreateLocalKey(filepath.Join(root, ".local"))
 	if err != nil {
 		return err
 	}
-	homeH, err := homeapp.New(ctx, getenv, app.Logger(getenv, "home-api"))
+	homeH, err := homeapp.New(ctx, getenv, wiring.Logger(getenv, "home-api"))
 	if err != nil {
 		return err
 	}
-	hookH, err := webhookapp.New(ctx, getenv, app.Logger(getenv, "webhook"))
+	hookH, err := webhookapp.New(ctx, getenv, wiring.Logger(getenv, "webhook"))
 	if err != nil {
 		return err
 	}
-	debitH, err := debitapp.New(ctx, getenv, app.Logger(getenv, "debit"))
+	debitH, err := debitapp.New(ctx, getenv, wiring.Logger(getenv, "debit"))
 	if err != nil {
 		return err
 	}
-	rollupH, err := rollupapp.New(ctx, getenv, app.Logger(getenv, "rollup"))
+	rollupH, err := rollupapp.New(ctx, getenv, wiring.Logger(getenv, "rollup"))
 	if err != nil {
 		return err
 	}
-	notifyH, err := notifyapp.New(ctx, getenv, app.Logger(getenv, "notify"))
+	notifyH, err := notifyapp.New(ctx, getenv, wiring.Logger(getenv, "notify"))
 	if err != nil {
 		return err
 	}
 	// Usage exports (issue 11): the worker, when the stack has its bucket.
 	var exportH runner.SQSHandler
 	if getenv(resources.EnvExportsBucket) != "" {
-		h, err := exportapp.New(ctx, getenv, app.Logger(getenv, "export"))
+		h, err := exportapp.New(ctx, getenv, wiring.Logger(getenv, "export"))
 		if err != nil {
 			return err
 		}
@@ -86,11 +86,11 @@ func run() error {
 	// The metrics fan-out as in AWS: each tick the rollup lister sends
 	// organization tasks (and the listing's continuation) to the local
 	// queue, the metrics worker takes them.
-	workH, err := metricsworkerapp.New(ctx, getenv, app.Logger(getenv, "metrics-worker"))
+	workH, err := metricsworkerapp.New(ctx, getenv, wiring.Logger(getenv, "metrics-worker"))
 	if err != nil {
 		return err
 	}
-	aggH, err := aggregateapp.New(ctx, getenv, app.Logger(getenv, "aggregate"))
+	aggH, err := aggregateapp.New(ctx, getenv, wiring.Logger(getenv, "aggregate"))
 	if err != nil {
 		return err
 	}
@@ -98,7 +98,7 @@ func run() error {
 	for _, f := range []struct {
 		def resources.FunctionDef
 		h   runner.HTTPHandler
-	}{{resources.HomeAPI, app.Proxy(homeH)}, {resources.Webhook, app.Proxy(hookH)}} {
+	}{{resources.HomeAPI, wiring.Proxy(homeH)}, {resources.Webhook, wiring.Proxy(hookH)}} {
 		for _, r := range f.def.Routes {
 			routes = append(routes, runner.Route{Route: r, Handler: f.h})
 		}

@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/customercloud/home/infra/local/hostnet"
-	"github.com/customercloud/home/shared/app"
+	"github.com/customercloud/home/shared/wiring"
 )
 
 func main() {
@@ -36,7 +36,7 @@ func run() error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	log := app.Logger(os.Getenv, "samdocker")
+	log := wiring.Logger(os.Getenv, "samdocker")
 	_ = os.Remove(*listen)
 	ln, err := net.Listen("unix", *listen)
 	if err != nil {

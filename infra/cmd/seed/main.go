@@ -16,8 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/customercloud/home/infra/cmd/seed/gen"
 	"github.com/customercloud/home/infra/local"
-	"github.com/customercloud/home/internal/gen"
 	"github.com/customercloud/home/shared/awscall/sqscall"
 	"github.com/customercloud/home/shared/awscfg"
 	"github.com/customercloud/home/shared/awscfg/ddbcfg"

@@ -13,8 +13,8 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/customercloud/home/infra/local/provision"
-	"github.com/customercloud/home/internal/testenv"
 	"github.com/customercloud/home/shared/resources"
+	"github.com/customercloud/home/tests/testenv"
 )
 
 func TestGivenAnExistingTable_WhenCreatedAgain_ThenItIsAcceptedWithTTLAndIndexes(t *testing.T) {

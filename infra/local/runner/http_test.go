@@ -12,15 +12,15 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/customercloud/home/infra/local/runner"
-	"github.com/customercloud/home/shared/app"
 	"github.com/customercloud/home/shared/resources"
+	"github.com/customercloud/home/shared/wiring"
 )
 
 // gateway is the runner's API Gateway in front of handlers that echo the
 // path and provider they were given, through the same adapter as Lambda.
 func gateway(t *testing.T) *runner.Runner {
 	t.Helper()
-	echo := app.Proxy(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	echo := wiring.Proxy(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]string{"path": r.URL.Path})
 	}))
@@ -79,7 +79,7 @@ func TestGatewayHTTPBehaviour(t *testing.T) {
 // proxies them, then it answers (the handler, or a 400 problem) and never
 // returns an error, which API Gateway would turn into a 500.
 func TestProxyRefusesNoEventAsAnError(t *testing.T) {
-	h := app.Proxy(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := wiring.Proxy(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNotFound)
 	}))
 	for _, c := range []struct {

@@ -11,9 +11,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/customercloud/home/infra/local/runner"
-	"github.com/customercloud/home/internal/ddbmeter"
-	"github.com/customercloud/home/internal/pipeline"
-	"github.com/customercloud/home/shared/event"
+	"github.com/customercloud/home/shared/contract"
+	"github.com/customercloud/home/tests/ddbmeter"
+	"github.com/customercloud/home/tests/pipeline"
 )
 
 func send(t *testing.T, p *pipeline.Pipeline, group, id, body string) {
@@ -24,9 +24,9 @@ func send(t *testing.T, p *pipeline.Pipeline, group, id, body string) {
 	}
 }
 
-func ev(id string, at time.Time) event.Event {
-	return event.Event{SpecVersion: "1.0", ID: id, Source: "test", Type: event.MessageReceived, Time: at, OrgID: "o1",
-		Data: event.Data{ContactID: "c1", Channel: "whatsapp", RoutedTo: "human"}}
+func ev(id string, at time.Time) contract.Event {
+	return contract.Event{SpecVersion: "1.0", ID: id, Source: "test", Type: contract.MessageReceived, Time: at, OrgID: "o1",
+		Data: contract.Data{ContactID: "c1", Channel: "whatsapp", RoutedTo: "human"}}
 }
 
 // TestPoisonGoesToDeadLetterQueue: given a group with a valid event, an

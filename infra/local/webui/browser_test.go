@@ -24,14 +24,14 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/customercloud/home/infra/cmd/seed/gen"
 	"github.com/customercloud/home/infra/local/runner"
 	"github.com/customercloud/home/infra/local/webui"
-	"github.com/customercloud/home/internal/gen"
-	"github.com/customercloud/home/internal/pipeline"
-	"github.com/customercloud/home/internal/testenv"
 	"github.com/customercloud/home/shared/auth"
 	"github.com/customercloud/home/shared/plan"
 	"github.com/customercloud/home/shared/resources"
+	"github.com/customercloud/home/tests/pipeline"
+	"github.com/customercloud/home/tests/testenv"
 )
 
 // site is the local runner serving the real Home API and the built page on

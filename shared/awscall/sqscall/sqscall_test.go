@@ -15,9 +15,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/customercloud/home/internal/testenv"
 	"github.com/customercloud/home/shared/awscall"
 	"github.com/customercloud/home/shared/awscall/sqscall"
+	"github.com/customercloud/home/tests/testenv"
 )
 
 // TestGivenElasticMQ_WhenEachCallIsMade_ThenTheQueueDoesWhatTheSDKsClientWould

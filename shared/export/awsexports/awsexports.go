@@ -8,12 +8,12 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/customercloud/home/shared/app"
 	"github.com/customercloud/home/shared/awscall/sqscall"
 	"github.com/customercloud/home/shared/awscfg"
 	"github.com/customercloud/home/shared/export"
 	"github.com/customercloud/home/shared/export/s3objects"
 	"github.com/customercloud/home/shared/resources"
+	"github.com/customercloud/home/shared/wiring"
 )
 
 // Service sends export jobs and presigns links.
@@ -24,12 +24,12 @@ type Service struct {
 }
 
 // FromEnv is the service on EXPORTS_QUEUE_URL and EXPORTS_BUCKET.
-func FromEnv(ctx context.Context, getenv app.Getenv) (Service, error) {
+func FromEnv(ctx context.Context, getenv wiring.Getenv) (Service, error) {
 	b, err := s3objects.FromEnv(ctx, getenv)
 	if err != nil {
 		return Service{}, err
 	}
-	u, err := app.Need(getenv, resources.EnvExportsQueueURL)
+	u, err := wiring.Need(getenv, resources.EnvExportsQueueURL)
 	if err != nil {
 		return Service{}, err
 	}

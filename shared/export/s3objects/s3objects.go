@@ -15,12 +15,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
-	"github.com/customercloud/home/shared/app"
 	"github.com/customercloud/home/shared/awscfg"
 	"github.com/customercloud/home/shared/awscfg/s3cfg"
 	"github.com/customercloud/home/shared/config"
 	"github.com/customercloud/home/shared/export"
 	"github.com/customercloud/home/shared/resources"
+	"github.com/customercloud/home/shared/wiring"
 )
 
 // PartSize is the size of every part but the last: S3's minimum is 5 MiB;
@@ -61,8 +61,8 @@ func New(cfg Config) (*Bucket, error) {
 
 // FromEnv is the exports bucket named by EXPORTS_BUCKET, on the local S3
 // server when S3_ENDPOINT is set.
-func FromEnv(ctx context.Context, getenv app.Getenv) (*Bucket, error) {
-	name, err := app.Need(getenv, resources.EnvExportsBucket)
+func FromEnv(ctx context.Context, getenv wiring.Getenv) (*Bucket, error) {
+	name, err := wiring.Need(getenv, resources.EnvExportsBucket)
 	if err != nil {
 		return nil, err
 	}

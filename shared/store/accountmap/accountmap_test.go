@@ -5,11 +5,11 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/customercloud/home/internal/testenv"
-	"github.com/customercloud/home/internal/testkit"
 	"github.com/customercloud/home/shared/awscall"
 	"github.com/customercloud/home/shared/store"
 	"github.com/customercloud/home/shared/store/accountmap"
+	"github.com/customercloud/home/tests/testenv"
+	"github.com/customercloud/home/tests/testkit"
 )
 
 // TestGivenDynamoDBLocal_WhenTheMapIsWrittenByOneAndReadByTheOther_ThenStoreAndAccountmapAgree
