@@ -30,6 +30,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/customercloud/home/shared/backoff"
 	"github.com/customercloud/home/shared/config"
 	"github.com/customercloud/home/shared/emf"
 	"github.com/customercloud/home/shared/resources"
@@ -114,14 +115,7 @@ func (r *Reconciler) wait(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return nil
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return backoff.Sleep(ctx, d)
 }
 
 func (r *Reconciler) pass(ctx context.Context, org string, rep *Report) (Cells, error) {
