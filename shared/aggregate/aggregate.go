@@ -4,7 +4,10 @@
 // metrics.Delta(old image, new image) to the organization's aggregate
 // items, one conditional update per (organization, item) per batch, so
 // the cost follows activity, never the size of the contact base, and the
-// debit's own writes do not change at all.
+// debit's own writes do not change at all. A record's dated counters all
+// go to one item, its newest date's (metrics.Contribution.Folded): an
+// ordinary batch writes the item of its own date, and the base only when a
+// contact registers or goes.
 //
 // Exactly once under at-least-once delivery: the stream delivers the
 // records of one partition key in order, and a contact's state lives in
@@ -73,6 +76,13 @@ type Processor struct {
 	// can only drop records, so two suffice unless something else writes
 	// the item's marks (then the batch fails and is retried).
 	maxConflicts int
+	// sticky is, per organization, the sticky base counters
+	// (metrics.Sticky) this processor has written. They only need to be
+	// above zero and never come down, so the next contact turning one on
+	// changes no figure: leaving it out spares the base item's write in
+	// most batches with a new contact. A cold processor writes each once.
+	stickyMu sync.Mutex
+	sticky   map[string]map[string]bool
 }
 
 // New returns a processor writing through cfg.Store.
@@ -80,7 +90,8 @@ func New(cfg Config) (*Processor, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	p := &Processor{st: cfg.Store, log: cfg.Log, now: cfg.Now, parallel: cfg.Parallel, maxConflicts: 4}
+	p := &Processor{st: cfg.Store, log: cfg.Log, now: cfg.Now, parallel: cfg.Parallel, maxConflicts: 4,
+		sticky: map[string]map[string]bool{}}
 	if p.now == nil {
 		p.now = time.Now
 	}
@@ -101,6 +112,8 @@ type Stats struct {
 	// some records: a redelivery), MarkReads after them, Skipped updates
 	// whose records had all been applied.
 	Updates, Conflicts, MarkReads, Skipped int
+	// BaseUpdates of the Updates were to a base item.
+	BaseUpdates int
 }
 
 // Add sums another batch's stats.
@@ -112,12 +125,13 @@ func (s *Stats) Add(o Stats) {
 	s.Conflicts += o.Conflicts
 	s.MarkReads += o.MarkReads
 	s.Skipped += o.Skipped
+	s.BaseUpdates += o.BaseUpdates
 }
 
 // part is one record's share of one item.
 type part struct {
 	shard    int
-	seq      string // padded
+	seq      string // store.SeqKey
 	at       time.Time
 	counters metrics.Counters
 }
@@ -150,17 +164,14 @@ func (p *Processor) Handle(ctx context.Context, ev events.DynamoDBEvent) (Stats,
 			continue
 		}
 		at := r.Change.ApproximateCreationDateTime.UTC()
-		if len(d.Base) > 0 {
+		if base := p.newSticky(sc.Org, d.Base); len(base) > 0 {
 			k := itemKey{sc.Org, store.AggregateItem{Base: true}}
 			if _, seen := parts[k]; !seen {
 				order = append(order, k)
 			}
-			parts[k] = append(parts[k], part{sc.Shard, seq, at, d.Base})
+			parts[k] = append(parts[k], part{sc.Shard, seq, at, base})
 		}
-		for date, c := range d.Days {
-			if date < oldest || len(c) == 0 {
-				continue
-			}
+		if date, c, ok := d.Folded(oldest); ok {
 			k := itemKey{sc.Org, store.AggregateItem{Date: date}}
 			if _, seen := parts[k]; !seen {
 				order = append(order, k)
@@ -204,9 +215,9 @@ func (p *Processor) Handle(ctx context.Context, ev events.DynamoDBEvent) (Stats,
 	return stats, nil
 }
 
-// decodeRecord is the record's delta and padded sequence number.
+// decodeRecord is the record's delta and sequence number (store.SeqKey).
 func decodeRecord(r *events.DynamoDBEventRecord) (metrics.Contribution, string, error) {
-	seq, ok := store.PadSeq(r.Change.SequenceNumber)
+	seq, ok := store.SeqKey(r.Change.SequenceNumber)
 	if !ok {
 		return metrics.Contribution{}, "", errors.New("sequence number is not a decimal number")
 	}
@@ -273,6 +284,10 @@ func (p *Processor) apply(ctx context.Context, k itemKey, ps []part) (Stats, err
 		err := p.st.ApplyAggregate(ctx, u)
 		if err == nil {
 			stats.Updates++
+			if k.item.Base {
+				stats.BaseUpdates++
+				p.wroteSticky(k.org, u.Counters)
+			}
 			return stats, nil
 		}
 		if !errors.Is(err, records.ErrConflict) || attempt >= p.maxConflicts {
@@ -291,6 +306,37 @@ func (p *Processor) apply(ctx context.Context, k itemKey, ps []part) (Stats, err
 			}
 		}
 		ps = kept
+	}
+}
+
+// newSticky is base without the sticky counters already written for org.
+func (p *Processor) newSticky(org string, base metrics.Counters) metrics.Counters {
+	p.stickyMu.Lock()
+	defer p.stickyMu.Unlock()
+	known := p.sticky[org]
+	if len(known) == 0 {
+		return base
+	}
+	out := metrics.Counters{}
+	for name, n := range base {
+		if !known[name] || n < 0 {
+			out[name] = n
+		}
+	}
+	return out
+}
+
+// wroteSticky remembers the sticky counters a successful base update raised.
+func (p *Processor) wroteSticky(org string, written metrics.Counters) {
+	p.stickyMu.Lock()
+	defer p.stickyMu.Unlock()
+	for _, name := range metrics.Sticky {
+		if written[name] > 0 {
+			if p.sticky[org] == nil {
+				p.sticky[org] = map[string]bool{}
+			}
+			p.sticky[org][name] = true
+		}
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/customercloud/home/shared/localdate"
 	"github.com/customercloud/home/shared/metrics"
 	"github.com/customercloud/home/shared/plan"
+	"github.com/customercloud/home/shared/store"
 	"github.com/customercloud/home/tests/ddbmeter"
 	"github.com/customercloud/home/tests/pipeline"
 )
@@ -221,8 +222,8 @@ func TestGivenFailuresWhileAggregatingThenRetriesAreExact(t *testing.T) {
 	o := load(t, "America/New_York", time.Date(2026, 11, 2, 4, 59, 0, 0, time.UTC), 11)
 	want := o.recount(t)
 	r := rand.New(rand.NewPCG(11, 17))
-	// A batch touches tens of items (a contact's active day counts in 30
-	// windows), so a few percent of failing writes fail most batches.
+	// A batch of tens of records touches several items, so a few percent
+	// of failing writes fail many batches.
 	o.p.AggMeter.SetFaults(ddbmeter.Faults{Before: 0.02, After: 0.02, Seed: 3})
 	failures := 0
 	for start := 0; start < len(o.records); {
@@ -243,4 +244,54 @@ func TestGivenFailuresWhileAggregatingThenRetriesAreExact(t *testing.T) {
 	got, _ := o.home(t)
 	equal(t, got, want)
 	t.Logf("%d records, %d failed batches retried", len(o.records), failures)
+}
+
+// TestGivenNewContactsThenOnlyTheContactBaseWritesTheBase: given a stream
+// in which contacts send and register for the first time, when it is
+// handled one record at a time, then the base item is written for the
+// records that change the contact base and at most once for each sticky
+// first step, not for every contact turning one on, and the Home still
+// equals the recount.
+func TestGivenNewContactsThenOnlyTheContactBaseWritesTheBase(t *testing.T) {
+	o := load(t, "America/Sao_Paulo", time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC), 5)
+	moves, stickyOnly := 0, 0
+	for i := range o.records {
+		r := &o.records[i]
+		if _, ok := store.ContactOfStreamKeys(r.Change.Keys); !ok {
+			continue
+		}
+		prev, err1 := store.DecodeStreamImage(r.Change.OldImage)
+		next, err2 := store.DecodeStreamImage(r.Change.NewImage)
+		if err1 != nil || err2 != nil {
+			t.Fatal(err1, err2)
+		}
+		if r.EventName == string(events.DynamoDBOperationTypeRemove) {
+			next = nil
+		}
+		switch d := metrics.Delta(prev, next); {
+		case d.Base[metrics.AttrContactBase] != 0:
+			moves++
+		case len(d.Base) > 0:
+			stickyOnly++
+		}
+	}
+	if stickyOnly <= len(metrics.Sticky) {
+		t.Fatalf("%d records only turn a first step on: the stream proves nothing", stickyOnly)
+	}
+	base := 0
+	for i := range o.records {
+		st, err := o.p.Aggregate.Handle(context.Background(), events.DynamoDBEvent{Records: o.records[i : i+1]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		base += st.BaseUpdates
+	}
+	if base > moves+len(metrics.Sticky) {
+		t.Fatalf("the base was written %d times for %d contact-base moves and %d first-step records", base, moves, stickyOnly)
+	}
+	got, _ := o.home(t)
+	equal(t, got, o.recount(t))
+	if !got.AnyMessageSent || !got.ContactsRegistered {
+		t.Fatalf("the first steps are off: %+v", got)
+	}
 }

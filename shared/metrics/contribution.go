@@ -26,15 +26,18 @@ import (
 // Counters of one date live in one item (the date's aggregate); the names
 // of its attributes are the constants below.
 const (
-	// AttrReached, AttrCommercial and AttrSupport + L (1..30) count the
-	// contacts with an active day of that category on this date whose next
-	// active day of the category is L days later (30: not within 30 days).
-	// Such a contact is counted in the 30-day window ending e for e in
-	// [date, date+L−1]; those ranges are disjoint for one contact, so the
-	// distinct count of the window ending e is
-	// Σ_{d ∈ [e−29, e]} Σ_{L > e−d} K[d][L] (see Distinct). A new active day
-	// only changes counters of its own date and of the contact's previous
-	// active day, whatever the order events arrive in.
+	// AttrReached, AttrCommercial and AttrSupport + G (1..30) count the
+	// contacts with an active day of that category on this date whose
+	// previous active day of the category is G days earlier (30: not within
+	// 30 days, or none). That day is the first of the contact's active days
+	// in the 30-day windows ending e for e in [date+30−G, date+29]; those
+	// ranges are disjoint for one contact, so the distinct count of the
+	// window ending e is Σ_{d ∈ [e−29, e]} Σ_{G ≥ 30−(e−d)} K[d][G] (see
+	// Distinct). Looking back rather than forward is what keeps the
+	// aggregate function's writes few: a contact's newest active day only
+	// changes counters of its own date, the date every other counter of the
+	// event changes too; only a late event, older than the contact's newest
+	// active day, also changes the counter of the active day after it.
 	AttrReached    = "r"
 	AttrCommercial = "c"
 	AttrSupport    = "s"
@@ -67,6 +70,10 @@ const (
 	AttrEverSent       = "es"
 	AttrEverRegistered = "er"
 )
+
+// Sticky are the base counters that only ever grow and only matter above
+// zero (the first steps).
+var Sticky = []string{AttrEverSent, AttrEverRegistered}
 
 // Counters are sparse counters by attribute name; zero means absent.
 type Counters map[string]int64
@@ -207,16 +214,16 @@ func Contribute(s *ingest.ContactState) Contribution {
 	return c
 }
 
-// coverage counts each active day with the gap to the next one (capped at
-// the period): see AttrReached.
+// coverage counts each active day with the gap from the previous one
+// (capped at the period): see AttrReached.
 func (c *Contribution) coverage(prefix string, days []localdate.Date) {
 	sort.Slice(days, func(i, j int) bool { return days[i] < days[j] })
 	for i, d := range days {
-		l := localdate.PeriodDays
-		if i+1 < len(days) {
-			l = min(l, int(days[i+1]-d))
+		g := localdate.PeriodDays
+		if i > 0 {
+			g = min(g, int(d-days[i-1]))
 		}
-		c.addDay(d, prefix+strconv.Itoa(l), 1)
+		c.addDay(d, prefix+strconv.Itoa(g), 1)
 	}
 }
 
@@ -234,6 +241,80 @@ func Delta(prev, next *ingest.ContactState) Contribution {
 		d.addBase(AttrEverRegistered, 1)
 	}
 	return d
+}
+
+// A dated aggregate item may also hold counters of earlier dates, each
+// under its name shifted by how many days earlier (Shifted): the aggregate
+// function writes all of one stream record's dated counters to one item,
+// the newest date they touch (Folded), so an event that also changes an
+// older date (a ticket opened days ago changing status, a late event, a
+// window opened yesterday classified today) costs no write beyond the
+// item of its own date. Readers fold the shifts back (AddStored), and
+// every figure is a sum over dates as before.
+const shiftSep = "~"
+
+// Shifted is a counter's name as stored in the item of the date k days
+// after its own.
+func Shifted(name string, k int) string {
+	if k == 0 {
+		return name
+	}
+	return name + shiftSep + strconv.Itoa(k)
+}
+
+// unshift is a stored name's counter name and shift; a name with a
+// malformed shift is taken as it is (it belongs to no figure).
+func unshift(stored string) (string, int) {
+	name, k, ok := strings.Cut(stored, shiftSep)
+	if !ok {
+		return stored, 0
+	}
+	n, err := strconv.Atoi(k)
+	if err != nil || n <= 0 {
+		return stored, 0
+	}
+	return name, n
+}
+
+// Folded is the contribution's dated counters on and after oldest, all in
+// the item of the newest of their dates, shifted (Shifted); ok is false
+// when there are none. A stream record's counters always fold into the
+// same item, however its batch is split, which the per-item marks need.
+func (c Contribution) Folded(oldest localdate.Date) (date localdate.Date, counters Counters, ok bool) {
+	for d, m := range c.Days {
+		if d >= oldest && len(m) > 0 && (!ok || d > date) {
+			date, ok = d, true
+		}
+	}
+	if !ok {
+		return 0, nil, false
+	}
+	counters = Counters{}
+	for d, m := range c.Days {
+		if d < oldest {
+			continue
+		}
+		for name, n := range m {
+			counters.add(Shifted(name, int(date-d)), n)
+		}
+	}
+	return date, counters, len(counters) > 0
+}
+
+// AddStored adds the counters stored in the dated item of date to days,
+// each to the date it counts (shifts folded back).
+func AddStored(days map[localdate.Date]Counters, date localdate.Date, stored Counters) {
+	for s, n := range stored {
+		name, k := unshift(s)
+		d := date.AddDays(-k)
+		if days[d] == nil {
+			days[d] = Counters{}
+		}
+		days[d].add(name, n)
+		if len(days[d]) == 0 {
+			delete(days, d)
+		}
+	}
 }
 
 // ReadDays is how many dates the Home reads: today and the 59 before
@@ -287,11 +368,11 @@ func (a Aggregates) Distinct(prefix string, e localdate.Date) int {
 			if !strings.HasPrefix(name, prefix) {
 				continue
 			}
-			l, err := strconv.Atoi(name[len(prefix):])
+			g, err := strconv.Atoi(name[len(prefix):])
 			if err != nil {
 				continue // another counter sharing the first letter
 			}
-			if l > int(e-d) {
+			if g >= localdate.PeriodDays-int(e-d) {
 				n += v
 			}
 		}
@@ -399,7 +480,7 @@ func (r Recount) Drift(got Aggregates, today localdate.Date) Contribution {
 		}
 	}
 	d.addBase(AttrContactBase, r.Base[AttrContactBase]-got.Base[AttrContactBase])
-	for _, sticky := range []string{AttrEverSent, AttrEverRegistered} {
+	for _, sticky := range Sticky {
 		if got.Base[sticky] <= 0 && r.Base[sticky] > 0 {
 			d.addBase(sticky, 1-got.Base[sticky])
 		}

@@ -151,14 +151,14 @@ func TestDeltaCases(t *testing.T) {
 		next     *ingest.ContactState
 		check    func(t *testing.T, before, after Aggregates)
 	}{
-		{"a late event on a day between two active days changes only its own and its predecessor's counters",
+		{"a late event on a day between two active days changes only its own and its successor's counters",
 			&ingest.ContactState{Days: []ingest.Day{day(ago(20), 1, false, false, 1), day(ago(2), 1, false, false, 1)}},
 			&ingest.ContactState{Days: []ingest.Day{day(ago(20), 1, false, false, 1), day(ago(10), 1, false, false, 1), day(ago(2), 1, false, false, 1)}},
 			func(t *testing.T, before, after Aggregates) {
 				d := Delta(&ingest.ContactState{Days: []ingest.Day{day(ago(20), 1, false, false, 1), day(ago(2), 1, false, false, 1)}},
 					&ingest.ContactState{Days: []ingest.Day{day(ago(20), 1, false, false, 1), day(ago(10), 1, false, false, 1), day(ago(2), 1, false, false, 1)}})
 				for date := range d.Days {
-					if date != ago(20) && date != ago(10) {
+					if date != ago(10) && date != ago(2) {
 						t.Fatalf("the late day touched %s", date)
 					}
 				}
@@ -166,6 +166,19 @@ func TestDeltaCases(t *testing.T) {
 					if reachedAt(after, e) != reachedAt(before, e) && !(e >= ago(10) && e < ago(10).AddDays(30) && reachedAt(before, e) == 0) {
 						t.Fatalf("window ending %s: %d → %d", e, reachedAt(before, e), reachedAt(after, e))
 					}
+				}
+			}},
+		{"a contact's newest active day changes only the counters of its own date, however recent the one before",
+			&ingest.ContactState{Days: []ingest.Day{day(ago(3), 1, true, false, 1), day(ago(1), 1, true, true, 1)}},
+			&ingest.ContactState{Days: []ingest.Day{day(ago(3), 1, true, false, 1), day(ago(1), 1, true, true, 1), day(today, 2, true, true, 3)}},
+			func(t *testing.T, before, after Aggregates) {
+				d := Delta(&ingest.ContactState{Days: []ingest.Day{day(ago(3), 1, true, false, 1), day(ago(1), 1, true, true, 1)}},
+					&ingest.ContactState{Days: []ingest.Day{day(ago(3), 1, true, false, 1), day(ago(1), 1, true, true, 1), day(today, 2, true, true, 3)}})
+				if len(d.Days) != 1 || len(d.Days[today]) == 0 {
+					t.Fatalf("the newest day touched %v, want only %s", d.Days, today)
+				}
+				if reachedAt(after, today) != 1 || reachedAt(before, today) != 1 {
+					t.Fatalf("reached today %d → %d, want 1 → 1", reachedAt(before, today), reachedAt(after, today))
 				}
 			}},
 		{"a phone change moves the contact's interactions to its new state",
@@ -272,4 +285,59 @@ func TestRecountDriftRepairsTheAggregates(t *testing.T) {
 func (c *Contribution) plus(o Contribution) (map[localdate.Date]Counters, Counters) {
 	c.Add(o)
 	return c.Days, c.Base
+}
+
+// TestFoldedRecordsCountOnTheirOwnDates: given any change of a contact's
+// state, when its dated counters are folded into the item of their newest
+// date and read back, then every date holds exactly the delta's counters
+// (those before the oldest date kept are dropped), and only one item is
+// written.
+func TestFoldedRecordsCountOnTheirOwnDates(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 30))
+	oldest := ago(45)
+	for i := 0; i < 500; i++ {
+		d := Delta(randomState(r, today), randomState(r, today))
+		date, stored, ok := d.Folded(oldest)
+		want := map[localdate.Date]Counters{}
+		for day, c := range d.Days {
+			if day >= oldest && len(c) > 0 {
+				want[day] = c
+			}
+		}
+		if !ok {
+			if len(want) != 0 {
+				t.Fatalf("nothing folded from %v", want)
+			}
+			continue
+		}
+		got := map[localdate.Date]Counters{}
+		AddStored(got, date, stored)
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("folded into %s and read back: %v, want %v", date, got, want)
+		}
+		for day := range want {
+			if day > date {
+				t.Fatalf("folded into %s, before %s", date, day)
+			}
+		}
+	}
+}
+
+// TestFoldedTicketChangeRidesOnToday: given a support ticket opened five
+// days ago that moves from waiting to in progress on an event today, when
+// the change is folded, then the one item written is today's, holding the
+// old date's pending counters shifted by five days.
+func TestFoldedTicketChangeRidesOnToday(t *testing.T) {
+	tk := func(status string) map[string]ingest.Ticket {
+		return map[string]ingest.Ticket{"t": {Area: contract.AreaSupport, Opened: ago(5), Status: status}}
+	}
+	prev := &ingest.ContactState{Tickets: tk(contract.StatusWaiting), Days: []ingest.Day{day(ago(5), 1, false, true, 1)}}
+	next := &ingest.ContactState{Tickets: tk(contract.StatusInProgress), Days: []ingest.Day{day(ago(5), 1, false, true, 1), day(today, 0, false, true, 1)}}
+	date, stored, ok := Delta(prev, next).Folded(ago(60))
+	if !ok || date != today {
+		t.Fatalf("folded into %s (%v), want today %s", date, ok, today)
+	}
+	if stored[Shifted(AttrPending+contract.StatusWaiting, 5)] != -1 || stored[Shifted(AttrPending+contract.StatusInProgress, 5)] != 1 {
+		t.Fatalf("stored %v, want the pending move under a shift of 5", stored)
+	}
 }

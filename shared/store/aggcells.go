@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -15,7 +14,9 @@ import (
 // AggregateDays reads the dated aggregates from..to (at most 100 dates, in
 // one BatchGetItem, eventually consistent): the threshold sweep's cycle
 // mass sends (shared/orgwork), which need the cycle's dates only, not the
-// 60 a Home reads (Aggregates).
+// 60 a Home reads (Aggregates). A date's counters may sit in a later
+// item (metrics.Folded), so to should be today: the counters of from..to
+// that items after to hold are missing.
 func (st *Store) AggregateDays(ctx context.Context, org string, from, to localdate.Date) (map[localdate.Date]metrics.Counters, error) {
 	if to < from || int(to-from) >= 100 {
 		return nil, fmt.Errorf("aggregate days of %s: range %s..%s", org, from, to)
@@ -30,19 +31,14 @@ func (st *Store) AggregateDays(ctx context.Context, org string, from, to localda
 	}
 	out := map[localdate.Date]metrics.Counters{}
 	for d := from; d <= to; d++ {
-		it := items[keys.AggregateDay(org, d.String())]
-		if it == nil {
-			continue
+		if it := items[keys.AggregateDay(org, d.String())]; it != nil {
+			metrics.AddStored(out, d, storedCounters(it))
 		}
-		c := metrics.Counters{}
-		for name, v := range it {
-			if nv, ok := v.(*types.AttributeValueMemberN); ok && name != attrAt && name != attrTTL {
-				if i, err := strconv.ParseInt(nv.Value, 10, 64); err == nil && i != 0 {
-					c[name] = i
-				}
-			}
+	}
+	for d := range out {
+		if d < from {
+			delete(out, d) // an earlier date's counters, shifted into the range
 		}
-		out[d] = c
 	}
 	return out, nil
 }

@@ -28,23 +28,30 @@ import (
 
 // Aggregate item attributes besides the counters (metrics' names).
 const (
-	// attrMarkPrefix + contact shard: the sequence number (SeqWidth digits)
-	// of the last stream record of that contact partition applied to the
-	// item. Records of one partition key reach the stream, and the
-	// function, in order, so a record at or below the mark was applied.
-	attrMarkPrefix = "w"
+	// attrMarkPrefix + contact shard: the SeqKey of the last stream record
+	// of that contact partition applied to the item. Records of one
+	// partition key reach the stream, and the function, in order, so a
+	// record at or below the mark was applied. (Marks were decimal strings
+	// under the prefix "w" before SeqKey; such attributes are ignored.)
+	attrMarkPrefix = "q"
 	// attrAt is the newest stream record time (Unix ms) applied to the item.
 	attrAt = "at"
 )
 
-// SeqWidth is the width stream sequence numbers are zero-padded to, so
-// marks compare as strings (DynamoDB's are decimal, up to 40 digits).
-const SeqWidth = 40
+// maxSeqDigits is the longest stream sequence number DynamoDB documents.
+const maxSeqDigits = 40
 
-// PadSeq zero-pads a stream sequence number to SeqWidth digits; ok is false
-// for anything that is not a decimal number of at most that many digits.
-func PadSeq(seq string) (string, bool) {
-	if seq == "" || len(seq) > SeqWidth {
+// SeqKey is a stream sequence number in the form marks are stored and
+// compared in: a byte holding its count of significant digits, then the
+// digits two to a byte (a zero nibble after an odd last one). Byte order
+// is numeric order, which DynamoDB's conditions keep (they compare binary
+// values as unsigned bytes), at half the size of the decimal string: an
+// item carries one mark per contact partition, and the marks are what
+// would push an aggregate item past 1 KB, the size one write unit pays
+// for. ok is false for anything that is not a decimal number of at most
+// 40 digits.
+func SeqKey(seq string) (string, bool) {
+	if seq == "" || len(seq) > maxSeqDigits {
 		return "", false
 	}
 	for _, c := range seq {
@@ -52,7 +59,17 @@ func PadSeq(seq string) (string, bool) {
 			return "", false
 		}
 	}
-	return strings.Repeat("0", SeqWidth-len(seq)) + seq, true
+	digits := strings.TrimLeft(seq, "0")
+	b := make([]byte, 1, 1+(len(digits)+1)/2)
+	b[0] = byte(len(digits))
+	for i := 0; i < len(digits); i += 2 {
+		hi, lo := digits[i]-'0', byte(0)
+		if i+1 < len(digits) {
+			lo = digits[i+1] - '0'
+		}
+		b = append(b, hi<<4|lo)
+	}
+	return string(b), true
 }
 
 // AggregateTTL is how long after its date a dated aggregate expires: no
@@ -136,7 +153,7 @@ func (a AggregateItem) key(org string) keys.Key {
 	return keys.AggregateDay(org, a.Date.String())
 }
 
-// SeqRange is the first and last sequence numbers (PadSeq'd) of one
+// SeqRange is the first and last sequence numbers (SeqKey) of one
 // contact partition's records in an update.
 type SeqRange struct{ First, Last string }
 
@@ -187,8 +204,8 @@ func (st *Store) ApplyAggregate(ctx context.Context, u AggregateUpdate) error {
 		r := u.Marks[sh]
 		p := "w" + strconv.Itoa(sh)
 		names["#"+p] = attrMarkPrefix + strconv.Itoa(sh)
-		vals[":f"+p] = s(r.First)
-		vals[":l"+p] = s(r.Last)
+		vals[":f"+p] = &types.AttributeValueMemberB{Value: []byte(r.First)}
+		vals[":l"+p] = &types.AttributeValueMemberB{Value: []byte(r.Last)}
 		conds = append(conds, fmt.Sprintf("(attribute_not_exists(#%s) OR #%s < :f%s)", p, p, p))
 		sets = append(sets, fmt.Sprintf("#%s = :l%s", p, p))
 	}
@@ -224,8 +241,7 @@ func (st *Store) ApplyAggregate(ctx context.Context, u AggregateUpdate) error {
 }
 
 // AggregateMarks reads an aggregate item's marks (strongly consistent):
-// per contact partition, the PadSeq'd sequence number of the last record
-// applied. Absent partitions have applied none.
+// per contact partition, the SeqKey of the last record applied. Absent partitions have applied none.
 func (st *Store) AggregateMarks(ctx context.Context, org string, item AggregateItem) (map[int]string, error) {
 	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName: &st.table, Key: key(item.key(org)), ConsistentRead: aws.Bool(true),
@@ -237,8 +253,8 @@ func (st *Store) AggregateMarks(ctx context.Context, org string, item AggregateI
 	marks := map[int]string{}
 	for name, v := range out.Item {
 		if sh, ok := markShard(name); ok {
-			if sv, ok := v.(*types.AttributeValueMemberS); ok {
-				marks[sh] = sv.Value
+			if bv, ok := v.(*types.AttributeValueMemberB); ok {
+				marks[sh] = string(bv.Value)
 			}
 		}
 	}
@@ -271,33 +287,39 @@ func aggregateKeys(org string, today localdate.Date) []keys.Key {
 func decodeAggregates(org string, items map[keys.Key]map[string]types.AttributeValue, today localdate.Date) metrics.Aggregates {
 	a := metrics.Aggregates{Days: map[localdate.Date]metrics.Counters{}}
 	read := func(item map[string]types.AttributeValue) metrics.Counters {
-		c := metrics.Counters{}
-		for name, v := range item {
-			nv, ok := v.(*types.AttributeValueMemberN)
-			if !ok || name == attrAt || name == attrTTL {
-				continue
-			}
-			if i, err := strconv.ParseInt(nv.Value, 10, 64); err == nil && i != 0 {
-				c[name] = i
-			}
-		}
 		if at := num(item, attrAt); at > 0 {
 			if t := time.UnixMilli(at).UTC(); t.After(a.AsOf) {
 				a.AsOf = t
 			}
 		}
 		a.Exists = true
-		return c
+		return storedCounters(item)
 	}
 	if item := items[keys.AggregateBase(org)]; item != nil {
 		a.Base = read(item)
 	}
 	for _, d := range metrics.HomeDates(today) {
 		if item := items[keys.AggregateDay(org, d.String())]; item != nil {
-			a.Days[d] = read(item)
+			metrics.AddStored(a.Days, d, read(item))
 		}
 	}
 	return a
+}
+
+// storedCounters are an aggregate item's counters as stored (a dated
+// item's may be shifted: metrics.AddStored).
+func storedCounters(item map[string]types.AttributeValue) metrics.Counters {
+	c := metrics.Counters{}
+	for name, v := range item {
+		nv, ok := v.(*types.AttributeValueMemberN)
+		if !ok || name == attrAt || name == attrTTL {
+			continue
+		}
+		if i, err := strconv.ParseInt(nv.Value, 10, 64); err == nil && i != 0 {
+			c[name] = i
+		}
+	}
+	return c
 }
 
 // Aggregates reads the aggregates a Home of today reads, in one
