@@ -39,12 +39,11 @@ import (
 	"github.com/customercloud/home/shared/records"
 	"github.com/customercloud/home/shared/resources"
 	"github.com/customercloud/home/shared/sentiment"
-	"github.com/customercloud/home/shared/store"
 )
 
 // Store is what the processor needs from storage.
 type Store interface {
-	LoadBatch(ctx context.Context, orgs []string, contacts []ingest.ContactRef) (store.Batch, error)
+	LoadBatch(ctx context.Context, orgs []string, contacts []ingest.ContactRef) (records.Batch, error)
 	// SaveContacts writes contacts' planned states and debits, all or
 	// nothing; records.ErrConflict when one changed since it was read.
 	SaveContacts(ctx context.Context, ws []ingest.ContactWrite) error
@@ -406,7 +405,7 @@ func (p *Processor) poison(ctx context.Context, m events.SQSMessage, cause error
 // applyGroups reads every state the batch needs at once, then runs the
 // groups in parallel; it returns the messages that failed, with the cause,
 // and the state it read.
-func (p *Processor) applyGroups(ctx context.Context, order []*group, now time.Time) (map[string]error, store.Batch) {
+func (p *Processor) applyGroups(ctx context.Context, order []*group, now time.Time) (map[string]error, records.Batch) {
 	var orgs []string
 	seenOrg := map[string]bool{}
 	var contacts []ingest.ContactRef
@@ -427,7 +426,7 @@ func (p *Processor) applyGroups(ctx context.Context, order []*group, now time.Ti
 		}
 	}
 	failed := map[string]error{}
-	var b store.Batch
+	var b records.Batch
 	if len(orgs) > 0 {
 		var err error
 		b, err = p.store.LoadBatch(ctx, orgs, contacts)
@@ -523,7 +522,7 @@ func (p *Processor) failGroup(ctx context.Context, g *group, err error, failed m
 // touched lists, once each, the cycles of the batch's applied billable
 // events and, for seat changes, the current cycle, by each event's own
 // target organization.
-func touched(order []*group, b store.Batch, failed map[string]error, now time.Time) []Touch {
+func touched(order []*group, b records.Batch, failed map[string]error, now time.Time) []Touch {
 	var out []Touch
 	seen := map[Touch]bool{}
 	add := func(t Touch) {
@@ -563,7 +562,7 @@ func touched(order []*group, b store.Batch, failed map[string]error, now time.Ti
 // conditional write per run, and sets poison messages aside between them,
 // in order; planned, if not nil, is the group's one run, already computed.
 // It returns the index of the first message that failed.
-func (p *Processor) applyGroup(ctx context.Context, g *group, b store.Batch, now time.Time, planned *contactWrite) (int, error) {
+func (p *Processor) applyGroup(ctx context.Context, g *group, b records.Batch, now time.Time, planned *contactWrite) (int, error) {
 	profs := map[string]records.Profile{}
 	contacts := map[ingest.ContactRef]ingest.Contact{}
 	for i := 0; i < len(g.items); {
@@ -667,7 +666,7 @@ func (w *contactWrite) write() ingest.ContactWrite {
 // plan computes, once, the write of every group that is one run of one
 // contact and needs no spilled identities (which would cost a read here);
 // the others are computed group by group.
-func (p *Processor) plan(order []*group, b store.Batch, now time.Time) map[*group]*contactWrite {
+func (p *Processor) plan(order []*group, b records.Batch, now time.Time) map[*group]*contactWrite {
 	plans := map[*group]*contactWrite{}
 	for _, g := range order {
 		tg, ok := oneContact(g)
@@ -738,7 +737,7 @@ func (p *Processor) commit(ctx context.Context, w *contactWrite) (ingest.Contact
 		return w.c, nil
 	}
 	err := p.store.SaveContacts(ctx, []ingest.ContactWrite{w.write()})
-	if errors.Is(err, store.ErrStateTooLarge) {
+	if errors.Is(err, records.ErrStateTooLarge) {
 		return p.isolateOversize(ctx, w)
 	}
 	if err != nil {
@@ -868,7 +867,7 @@ func (p *Processor) isolateOversize(ctx context.Context, w *contactWrite) (inges
 		if size, ok := p.store.StateSize(next); !ok {
 			p.log.ErrorContext(ctx, "event set aside: contact state too large", "org", g.org, "group", logID(g.id),
 				"messageId", it.msg.MessageId, "eventId", it.ev.ID, "stateBytes", size)
-			if err := p.poison(ctx, it.msg, fmt.Errorf("%w (%d bytes with this event)", store.ErrStateTooLarge, size)); err != nil {
+			if err := p.poison(ctx, it.msg, fmt.Errorf("%w (%d bytes with this event)", records.ErrStateTooLarge, size)); err != nil {
 				return c, err
 			}
 			continue

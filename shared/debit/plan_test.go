@@ -21,6 +21,7 @@ import (
 	"github.com/customercloud/home/shared/debit"
 	"github.com/customercloud/home/shared/ingest"
 	"github.com/customercloud/home/shared/keys"
+	"github.com/customercloud/home/shared/records"
 	"github.com/customercloud/home/shared/sentiment"
 	"github.com/customercloud/home/shared/store"
 	"github.com/customercloud/home/tests/pipeline"
@@ -39,7 +40,7 @@ type countingStore struct {
 	ensureFails  map[string]bool
 }
 
-func (s *countingStore) LoadBatch(ctx context.Context, orgs []string, contacts []ingest.ContactRef) (store.Batch, error) {
+func (s *countingStore) LoadBatch(ctx context.Context, orgs []string, contacts []ingest.ContactRef) (records.Batch, error) {
 	s.loads.Add(1)
 	b, err := s.Store.LoadBatch(ctx, orgs, contacts)
 	if s.afterLoad != nil {

@@ -1,7 +1,8 @@
 // Package records holds the types of what the table keeps about an
 // organization, as the domain reads them: its profile, the Home's figures,
 // its usage exports, its notification webhook and its threshold alerts,
-// and the one error of a lost conditional write. It sits below both
+// what a debit batch reads, and the errors of a lost conditional write and
+// of a state too large to store. It sits below both
 // storage and the packages that serve or act on these records (the layout
 // of golang/pkgsite's internal package): shared/store maps its items to
 // these types and implements the interfaces that home, export and alerts
@@ -24,6 +25,18 @@ import (
 // read (another delivery of the same group, or another checker, got there
 // first): re-read and re-apply.
 var ErrConflict = errors.New("state changed since read")
+
+// ErrStateTooLarge means a contact's new state would pass the size the
+// store keeps a state under (store.MaxStateBytes): the write was not
+// attempted. The debit sets aside the event that made it grow.
+var ErrStateTooLarge = errors.New("contact state would exceed the item size limit")
+
+// Batch is what the debit needs to plan a batch of events: the profiles of
+// its organizations and the states of its contacts, as read together.
+type Batch struct {
+	Profiles map[string]Profile
+	Contacts map[ingest.ContactRef]ingest.Contact
+}
 
 // Profile is an organization's profile: its plan and its state.
 type Profile struct {

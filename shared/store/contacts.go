@@ -20,21 +20,14 @@ import (
 	"github.com/customercloud/home/shared/records"
 )
 
-// Batch is what a batch of events needs: the profiles of its organizations
-// and the states of its contacts.
-type Batch struct {
-	Profiles map[string]records.Profile
-	Contacts map[ingest.ContactRef]ingest.Contact
-}
-
 // maxBatchGet is DynamoDB's BatchGetItem limit.
 const maxBatchGet = 100
 
 // LoadBatch reads profiles and contact states in as few strongly consistent
 // BatchGetItem calls as DynamoDB allows (one for a Lambda batch), retrying
 // unprocessed keys with backoff.
-func (st *Store) LoadBatch(ctx context.Context, orgs []string, contacts []ingest.ContactRef) (Batch, error) {
-	b := Batch{Profiles: map[string]records.Profile{}, Contacts: map[ingest.ContactRef]ingest.Contact{}}
+func (st *Store) LoadBatch(ctx context.Context, orgs []string, contacts []ingest.ContactRef) (records.Batch, error) {
+	b := records.Batch{Profiles: map[string]records.Profile{}, Contacts: map[ingest.ContactRef]ingest.Contact{}}
 	var ks []map[string]types.AttributeValue
 	seen := map[keys.Key]bool{}
 	add := func(k keys.Key) {
@@ -265,7 +258,7 @@ func (st *Store) contactUpdate(c ingest.Contact, next ingest.ContactState, debit
 		return nil, err
 	}
 	if size := len(enc.(*types.AttributeValueMemberB).Value); size > st.maxState {
-		return nil, fmt.Errorf("a contact of %s: %d bytes: %w", c.Org, size, ErrStateTooLarge)
+		return nil, fmt.Errorf("a contact of %s: %d bytes: %w", c.Org, size, records.ErrStateTooLarge)
 	}
 	cond, vals := versionCondition(c.Version)
 	names := map[string]string{"#st": attrState, "#v": attrVersion, "#ttl": attrTTL}
@@ -415,11 +408,6 @@ func (st *Store) totalUpdates(debits []orgDebit) []types.TransactWriteItem {
 // dozen identities); only an abnormal input (a contact with thousands of
 // tickets open at once) can reach it.
 const MaxStateBytes = 256 << 10
-
-// ErrStateTooLarge means a contact's new state would pass MaxStateBytes:
-// the write was not attempted. The caller sets aside the event that made
-// it grow.
-var ErrStateTooLarge = errors.New("contact state would exceed the item size limit")
 
 // StateSize is the stored size of a state, for the caller that must find
 // which event makes a state too large.

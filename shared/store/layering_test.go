@@ -71,7 +71,9 @@ func servesHTTP(t *testing.T, p listed) bool {
 // needs is an interface that *store.Store implements, so the wire format
 // and the handlers never depend on how items are stored. The test names
 // the import that brings storage in.
-func TestServersDoNotLinkStore(t *testing.T) {
+// listShared is every package under shared/, in go list's order and by path.
+func listShared(t *testing.T) ([]listed, map[string]listed) {
+	t.Helper()
 	out, err := exec.Command("go", "list", "-json", module+"shared/...").Output()
 	if err != nil {
 		t.Fatalf("go list: %v", err)
@@ -86,6 +88,26 @@ func TestServersDoNotLinkStore(t *testing.T) {
 		byPath[p.ImportPath] = p
 		pkgs = append(pkgs, p)
 	}
+	return pkgs, byPath
+}
+
+// TestMeteringDoesNotLinkStore: the debit, the billing rules' package,
+// declares its storage in domain types (records.Batch, ingest.ContactWrite)
+// and takes it as an interface, so a change to the item format cannot
+// reach the rules, and the rules are testable without the SDK.
+func TestMeteringDoesNotLinkStore(t *testing.T) {
+	_, byPath := listShared(t)
+	debit, ok := byPath[module+"shared/debit"]
+	if !ok {
+		t.Fatal("no shared/debit: the check is broken")
+	}
+	if slices.Contains(debit.Deps, storage) {
+		t.Errorf("shared/debit links shared/store: type what it needs in records or ingest")
+	}
+}
+
+func TestServersDoNotLinkStore(t *testing.T) {
+	pkgs, byPath := listShared(t)
 	var servers []string
 	for _, p := range pkgs {
 		if p.ImportPath == storage || p.ImportPath == wiring || strings.HasPrefix(p.ImportPath, wiring+"/") || !servesHTTP(t, p) {
