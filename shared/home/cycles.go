@@ -161,19 +161,18 @@ func BuildCycles(pl plan.Plan, days []consumption.DayTotal, seatsUsed int, snapC
 // cycles is GET /v1/consumption/cycles: one profile read, one Query of the
 // day totals of the six cycles, one BatchGetItem of the aggregates (the
 // current cycle's mass sends).
-func (a *API) cycles(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+func (a *API) cycles(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	if len(r.URL.Query()) > 0 {
 		var fs []httpedge.Field
 		for k := range r.URL.Query() {
 			fs = append(fs, httpedge.Field{Field: k, Reason: "unknown query parameter"})
 		}
 		sort.Slice(fs, func(i, j int) bool { return fs[i].Field < fs[j].Field })
-		httpedge.WriteProblem(w, http.StatusBadRequest, "invalid query", fs...)
-		return
+		return httpedge.Fail(httpedge.Invalid, "invalid query", fs...)
 	}
-	prof, now, today, ok := a.profileToday(w, r, p.Org)
-	if !ok {
-		return
+	prof, now, today, err := a.profileToday(r, p.Org)
+	if err != nil {
+		return err
 	}
 	pl := prof.Plan
 	from := pl.Cycle(today)
@@ -183,13 +182,11 @@ func (a *API) cycles(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	first := min(from.From, today.AddDays(-EstimateDays))
 	days, err := a.st.DayTotals(r.Context(), p.Org, first.String(), today.String())
 	if err != nil {
-		a.internal(w, r, err)
-		return
+		return err
 	}
 	agg, err := a.st.Aggregates(r.Context(), p.Org, today)
 	if err != nil {
-		a.internal(w, r, err)
-		return
+		return err
 	}
 	cur := pl.Cycle(today).From
 	snap := agg.Snapshot(today, cur)
@@ -201,4 +198,5 @@ func (a *API) cycles(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "private, no-cache")
 	_ = json.NewEncoder(w).Encode(out)
+	return nil
 }

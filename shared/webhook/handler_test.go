@@ -121,12 +121,31 @@ func serve(h http.Handler, r *http.Request) *httptest.ResponseRecorder {
 	return w
 }
 
-func decodeProblem(t *testing.T, w *httptest.ResponseRecorder) Problem {
+// problem is the webhooks' problem document as a producer reads it
+// (WebhookProblem in docs/openapi.yaml).
+type problem struct {
+	Type      string         `json:"type"`
+	Title     string         `json:"title"`
+	Status    int            `json:"status"`
+	Detail    string         `json:"detail"`
+	RequestID string         `json:"requestId"`
+	Errors    []problemError `json:"errors"`
+	Results   []EventResult  `json:"results"`
+}
+
+// problemError is one invalid field of the event at Index.
+type problemError struct {
+	Index  int    `json:"index"`
+	Field  string `json:"field"`
+	Reason string `json:"reason"`
+}
+
+func decodeProblem(t *testing.T, w *httptest.ResponseRecorder) problem {
 	t.Helper()
 	if ct := w.Header().Get("Content-Type"); ct != ContentTypeProblem {
 		t.Fatalf("content type %q, want %q (body %s)", ct, ContentTypeProblem, w.Body)
 	}
-	var p Problem
+	var p problem
 	if err := json.Unmarshal(w.Body.Bytes(), &p); err != nil {
 		t.Fatalf("problem body: %v", err)
 	}
@@ -152,7 +171,7 @@ func TestProducerEvents(t *testing.T) {
 		req           func() *http.Request
 		wantStatus    int
 		wantType      string
-		wantErrors    []ProblemError
+		wantErrors    []problemError
 		wantPublished []string // ids, in order
 		wantResults   []string // statuses, in order
 	}{
@@ -185,7 +204,7 @@ func TestProducerEvents(t *testing.T) {
 				return producerRequest(ContentTypeCloudEventBatch, invalid, "org-acme", keyA, "msg_3", now)
 			},
 			wantStatus: http.StatusUnprocessableEntity, wantType: ProblemInvalidEvent,
-			wantErrors: []ProblemError{
+			wantErrors: []problemError{
 				{Index: 1, Field: "data.channel", Reason: "must be one of sms, whatsapp, rcs, email, messenger, instagram, webchat, push"},
 				{Index: 2, Field: "data.public", Reason: "required: true or false"},
 			},
@@ -196,7 +215,7 @@ func TestProducerEvents(t *testing.T) {
 				return producerRequest(ContentTypeCloudEvent, otherOrg, "org-acme", keyA, "msg_4", now)
 			},
 			wantStatus: http.StatusUnprocessableEntity, wantType: ProblemInvalidEvent,
-			wantErrors: []ProblemError{{Index: 0, Field: "orgid", Reason: "must be the authenticated organization (Webhook-Org)"}},
+			wantErrors: []problemError{{Index: 0, Field: "orgid", Reason: "must be the authenticated organization (Webhook-Org)"}},
 		},
 		{
 			name: "given a batch repeating one event, when posted, then the repeat is reported duplicate and enqueued once",
@@ -302,7 +321,7 @@ func TestProducerEvents(t *testing.T) {
 				return producerRequest(ContentTypeCloudEventBatch, []byte("["+string(single)+`,"x"]`), "org-acme", keyA, "msg_17", now)
 			},
 			wantStatus: http.StatusUnprocessableEntity, wantType: ProblemInvalidEvent,
-			wantErrors: []ProblemError{{Index: 1, Field: "", Reason: "not a CloudEvent JSON object"}},
+			wantErrors: []problemError{{Index: 1, Field: "", Reason: "not a CloudEvent JSON object"}},
 		},
 		{
 			name:       "given GET on the events route, when served, then 405 with Allow",
