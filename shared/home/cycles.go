@@ -31,11 +31,24 @@ type CycleInteractionz struct {
 	ByExpertAgent map[string]int64 `json:"byExpertAgent"`
 }
 
+// CycleUsage is how much of a licensed amount (seats, a package's volume)
+// the current cycle uses, and the overage; both null for a past cycle,
+// whose use is not kept.
+type CycleUsage struct {
+	Used    *int `json:"used"`
+	Overage *int `json:"overage"`
+}
+
+// usage is used against the licensed amount.
+func usage(used, licensed int) CycleUsage {
+	o := over(used, licensed)
+	return CycleUsage{Used: &used, Overage: &o}
+}
+
 // CycleSeats are the licensed seats and, for the current cycle, those in use.
 type CycleSeats struct {
-	Licensed int  `json:"licensed"`
-	Used     *int `json:"used"`
-	Overage  *int `json:"overage"`
+	Licensed int `json:"licensed"`
+	CycleUsage
 }
 
 // CyclePackage is a channel package: its volume and, for the current cycle,
@@ -43,8 +56,7 @@ type CycleSeats struct {
 type CyclePackage struct {
 	Channel string `json:"channel"`
 	Volume  int    `json:"volume"`
-	Used    *int   `json:"used"`
-	Overage *int   `json:"overage"`
+	CycleUsage
 }
 
 // Estimate is the current cycle's projected Interactionz at its end.
@@ -134,14 +146,12 @@ func BuildCycles(pl plan.Plan, days []consumption.DayTotal, seatsUsed int, snapC
 				if snapCycle == r.From.String() {
 					used = mass[ch]
 				}
-				o := over(used, p.Volume)
-				p.Used, p.Overage = &used, &o
+				p.CycleUsage = usage(used, p.Volume)
 			}
 			c.Packages = append(c.Packages, p)
 		}
 		if c.Current {
-			used, o := seatsUsed, over(seatsUsed, pl.Seats)
-			c.Seats.Used, c.Seats.Overage = &used, &o
+			c.Seats.CycleUsage = usage(seatsUsed, pl.Seats)
 			var recent int64
 			for d := today.AddDays(-EstimateDays); d < today; d++ {
 				recent += byDate[d].Total

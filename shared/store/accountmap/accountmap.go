@@ -65,9 +65,7 @@ func New(cfg Config) (*Table, error) {
 		getenv = func(string) string { return "" }
 	}
 	c := awscall.New(cfg.AWS, awscall.DynamoDB)
-	if e := getenv(resources.EnvDynamoDBEndpoint); e != "" {
-		c.Endpoint = strings.TrimSuffix(e, "/") + "/"
-	} else if e := awscfg.ServiceEndpoint(getenv, "DYNAMODB"); e != "" {
+	if e, _ := awscfg.Endpoint(getenv, resources.EnvDynamoDBEndpoint, "DYNAMODB"); e != "" {
 		c.Endpoint = strings.TrimSuffix(e, "/") + "/"
 	}
 	return &Table{call: c, name: cfg.Table}, nil
