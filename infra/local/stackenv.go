@@ -4,10 +4,14 @@ package local
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/customercloud/home/shared/awscfg"
 )
 
 // Getenv returns a lookup that prefers the process environment and falls
@@ -63,4 +67,19 @@ func Env() (root string, getenv func(string) string, err error) {
 	}
 	getenv, err = Getenv(root)
 	return root, getenv, err
+}
+
+// AWS is the stack's variables and the SDK's configuration for its
+// endpoints (awscfg.LoadWith over them): what a command that calls the
+// local emulators starts from.
+func AWS(ctx context.Context) (aws.Config, func(string) string, error) {
+	_, getenv, err := Env()
+	if err != nil {
+		return aws.Config{}, nil, err
+	}
+	cfg, err := awscfg.LoadWith(ctx, getenv)
+	if err != nil {
+		return aws.Config{}, nil, err
+	}
+	return cfg, getenv, nil
 }

@@ -90,11 +90,8 @@ func New(cfg Config) (*Processor, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	p := &Processor{st: cfg.Store, log: cfg.Log, now: cfg.Now, parallel: cfg.Parallel, maxConflicts: 4,
+	p := &Processor{st: cfg.Store, log: cfg.Log, now: config.Clock(cfg.Now), parallel: cfg.Parallel, maxConflicts: 4,
 		sticky: map[string]map[string]bool{}}
-	if p.now == nil {
-		p.now = time.Now
-	}
 	if p.parallel == 0 {
 		p.parallel = 8
 	}

@@ -135,6 +135,27 @@ func ServiceEndpoint(getenv Getenv, id string) string {
 	return env(EnvEndpointURL + "_" + id)
 }
 
+// Endpoint is where a client of the service id talks to: the local
+// stack's variable localVar (DYNAMODB_ENDPOINT, SQS_ENDPOINT, S3_ENDPOINT)
+// when set, else ServiceEndpoint(getenv, id), else "" (the region's). local
+// says the first won, for the clients that adapt to a local emulator.
+func Endpoint(getenv Getenv, localVar, id string) (endpoint string, local bool) {
+	if e := getenv(localVar); e != "" {
+		return e, true
+	}
+	return ServiceEndpoint(getenv, id), false
+}
+
+// BaseEndpoint is Endpoint as an SDK client's BaseEndpoint option: nil
+// for the region's.
+func BaseEndpoint(getenv Getenv, localVar, id string) (base *string, local bool) {
+	e, local := Endpoint(getenv, localVar, id)
+	if e == "" {
+		return nil, false
+	}
+	return &e, local
+}
+
 func ignoreEndpoints(env Getenv) bool {
 	return strings.EqualFold(env(EnvIgnoreEndpoints), "true")
 }

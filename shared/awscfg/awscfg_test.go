@@ -120,3 +120,30 @@ func TestGivenLambdasEnvironment_WhenLoaded_ThenItsCredentialsRegionAndEndpointA
 		}
 	})
 }
+
+// TestGivenEndpointVariables_WhenAClientsEndpointIsChosen_ThenTheLocalOneWinsThenTheServices:
+// the local stack's variable beats AWS_ENDPOINT_URL_<id>, which beats the
+// region's (nil as a BaseEndpoint).
+func TestGivenEndpointVariables_WhenAClientsEndpointIsChosen_ThenTheLocalOneWinsThenTheServices(t *testing.T) {
+	t.Setenv("AWS_ENDPOINT_URL_SQS", "")
+	t.Setenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "")
+	for _, c := range []struct {
+		name      string
+		env       map[string]string
+		want      string
+		wantLocal bool
+	}{
+		{"local", map[string]string{"SQS_ENDPOINT": "http://127.0.0.1:9324", "AWS_ENDPOINT_URL_SQS": "http://x"}, "http://127.0.0.1:9324", true},
+		{"service", map[string]string{"AWS_ENDPOINT_URL_SQS": "http://x"}, "http://x", false},
+		{"region", map[string]string{}, "", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			getenv := func(k string) string { return c.env[k] }
+			e, local := Endpoint(getenv, "SQS_ENDPOINT", "SQS")
+			base, _ := BaseEndpoint(getenv, "SQS_ENDPOINT", "SQS")
+			if e != c.want || local != c.wantLocal || (base == nil) != (c.want == "") {
+				t.Fatalf("then %q local=%v, got %q local=%v base=%v", c.want, c.wantLocal, e, local, base)
+			}
+		})
+	}
+}

@@ -90,7 +90,7 @@ func New(cfg Config) (*API, error) {
 	a.mux.HandleFunc("POST "+ExportsPath, a.withPrincipal(a.adminOnly(a.postExport)))
 	a.mux.HandleFunc("GET "+ExportsPath+"/{id}", a.withPrincipal(a.adminOnly(a.getExport)))
 	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		httpedge.WriteProblem(w, http.StatusNotFound, "no such route")
+		httpedge.WriteError(w, r, httpedge.Fail(httpedge.NotFound, "no such route"))
 	})
 	a.edge = httpedge.AccessLog(a.log, a.route, a.mux)
 	return a, nil
@@ -121,76 +121,77 @@ func claims(r *http.Request) (map[string]string, bool) {
 	return nil, false
 }
 
-func (a *API) withPrincipal(next func(http.ResponseWriter, *http.Request, auth.Principal)) http.HandlerFunc {
+// handler is a route of the API: it writes its answer, or returns the
+// error withPrincipal answers for it (httpedge.WriteError: an
+// *httpedge.Error as its status, anything else as a 500).
+type handler func(http.ResponseWriter, *http.Request, auth.Principal) error
+
+// withPrincipal authenticates the request, then serves it with next; any
+// error of either is answered in one place, httpedge.WriteError.
+func (a *API) withPrincipal(next handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		c, ok := claims(r)
-		if !ok {
-			httpedge.Unauthorized(w)
-			return
+		if err := a.principal(w, r, next); err != nil {
+			httpedge.WriteError(w, r, err)
 		}
-		p, err := auth.FromClaims(c)
-		switch {
-		case errors.Is(err, auth.ErrUnauthenticated):
-			httpedge.Unauthorized(w)
-			return
-		case err != nil:
-			httpedge.WriteProblem(w, http.StatusForbidden, "this access profile cannot use this resource")
-			return
-		}
-		httpedge.Annotate(r.Context(), "org", p.Org, "profile", string(p.Profile))
-		if p.Profile == auth.Agent {
-			httpedge.WriteProblem(w, http.StatusForbidden, "the Agent profile has no Home")
-			return
-		}
-		next(w, r, p)
 	}
 }
 
-func (a *API) adminOnly(next func(http.ResponseWriter, *http.Request, auth.Principal)) func(http.ResponseWriter, *http.Request, auth.Principal) {
-	return func(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+// principal reads the caller from the verified token's claims and serves
+// next for it, or says why it may not.
+func (a *API) principal(w http.ResponseWriter, r *http.Request, next handler) error {
+	c, ok := claims(r)
+	if !ok {
+		return httpedge.ErrUnauthorized()
+	}
+	p, err := auth.FromClaims(c)
+	switch {
+	case errors.Is(err, auth.ErrUnauthenticated):
+		return httpedge.ErrUnauthorized()
+	case err != nil:
+		return httpedge.Fail(httpedge.Forbidden, "this access profile cannot use this resource")
+	}
+	httpedge.Annotate(r.Context(), "org", p.Org, "profile", string(p.Profile))
+	if p.Profile == auth.Agent {
+		return httpedge.Fail(httpedge.Forbidden, "the Agent profile has no Home")
+	}
+	return next(w, r, p)
+}
+
+func (a *API) adminOnly(next handler) handler {
+	return func(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 		if p.Profile != auth.Admin {
-			httpedge.WriteProblem(w, http.StatusForbidden, "only the Admin profile can use this resource")
-			return
+			return httpedge.Fail(httpedge.Forbidden, "only the Admin profile can use this resource")
 		}
-		next(w, r, p)
+		return next(w, r, p)
 	}
 }
 
 // profileToday is the first read of every route that works on dates: the
 // organization's profile, now, and its local today in the plan's zone.
-// When the read fails it has answered 500 and reports false.
-func (a *API) profileToday(w http.ResponseWriter, r *http.Request, org string) (records.Profile, time.Time, localdate.Date, bool) {
+func (a *API) profileToday(r *http.Request, org string) (records.Profile, time.Time, localdate.Date, error) {
 	prof, err := a.st.GetProfile(r.Context(), org)
 	if err != nil {
-		a.internal(w, r, err)
-		return prof, time.Time{}, 0, false
+		return prof, time.Time{}, 0, err
 	}
 	now := a.now()
-	return prof, now, localdate.Of(now, prof.Plan.Location()), true
-}
-
-func (a *API) internal(w http.ResponseWriter, r *http.Request, err error) {
-	httpedge.Log(r.Context()).ErrorContext(r.Context(), "request failed", "error", err.Error())
-	httpedge.WriteProblem(w, http.StatusInternalServerError, "the request could not be completed; retry later")
+	return prof, now, localdate.Of(now, prof.Plan.Location()), nil
 }
 
 // home is GET /v1/home, in two reads: the profile, whose plan and zone
 // say which local day and billing cycle are current, then those figures in
 // one batch read.
-func (a *API) home(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	prof, now, today, ok := a.profileToday(w, r, p.Org)
-	if !ok {
-		return
+func (a *API) home(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	prof, now, today, err := a.profileToday(r, p.Org)
+	if err != nil {
+		return err
 	}
 	figs, err := a.st.HomeFigures(r.Context(), p.Org, today.String(), prof.Plan.Cycle(today).From.String())
 	if err != nil {
-		a.internal(w, r, err)
-		return
+		return err
 	}
 	body, err := json.Marshal(Build(p, prof, figs, now))
 	if err != nil {
-		a.internal(w, r, err)
-		return
+		return err
 	}
 	sum := sha256.Sum256(body)
 	etag := `"` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`
@@ -200,10 +201,11 @@ func (a *API) home(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	h.Set("Vary", "Authorization")
 	if match(httpedge.HeaderList(r, "If-None-Match"), etag) {
 		w.WriteHeader(http.StatusNotModified)
-		return
+		return nil
 	}
 	h.Set("Content-Type", "application/json")
 	_, _ = w.Write(body)
+	return nil
 }
 
 // match implements If-None-Match's weak comparison over a list.
@@ -257,10 +259,10 @@ type Consumption struct {
 	NextCursor *string                   `json:"nextCursor"`
 }
 
-func (a *API) consumption(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	prof, _, today, ok := a.profileToday(w, r, p.Org)
-	if !ok {
-		return
+func (a *API) consumption(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	prof, _, today, err := a.profileToday(r, p.Org)
+	if err != nil {
+		return err
 	}
 	loc := prof.Plan.Location()
 	cyc := prof.Plan.Cycle(today)
@@ -310,26 +312,21 @@ func (a *API) consumption(w http.ResponseWriter, r *http.Request, p auth.Princip
 		fs = q.Validate()
 	}
 	if len(fs) > 0 {
-		httpedge.WriteProblem(w, http.StatusBadRequest, "invalid query", fs...)
-		return
+		return httpedge.Fail(httpedge.Invalid, "invalid query", fs...)
 	}
 	daily, err := a.st.DayTotals(r.Context(), p.Org, q.From.String(), q.To.String())
 	if err != nil {
-		a.internal(w, r, err)
-		return
+		return err
 	}
 	if wantsCSV(r) {
-		a.exportCSV(w, r, p, q, loc, daily)
-		return
+		return a.exportCSV(w, r, p, q, loc, daily)
 	}
 	entries, next, err := a.st.Ledger(r.Context(), p.Org, q.From.Start(loc), q.To.AddDays(1).Start(loc), q.Cursor, q.Limit)
 	if errors.Is(err, consumption.ErrBadCursor) {
-		httpedge.WriteProblem(w, http.StatusBadRequest, "invalid query", httpedge.Field{Field: "cursor", Reason: "not a cursor of this range"})
-		return
+		return httpedge.Fail(httpedge.Invalid, "invalid query", httpedge.Field{Field: "cursor", Reason: "not a cursor of this range"})
 	}
 	if err != nil {
-		a.internal(w, r, err)
-		return
+		return err
 	}
 	out := Consumption{From: q.From.String(), To: q.To.String(), TimeZone: loc.String(), Daily: daily, Ledger: entries}
 	if out.Daily == nil {
@@ -344,53 +341,61 @@ func (a *API) consumption(w http.ResponseWriter, r *http.Request, p auth.Princip
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "private, no-cache")
 	_ = json.NewEncoder(w).Encode(out)
+	return nil
 }
 
 // maxBody caps request bodies.
 const maxBody = 16 << 10
 
-// readBody reads a request body of at most maxBody bytes; when it cannot,
-// it has answered (400 unreadable, 413 too large) and reports false.
-func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+// notJSON refuses a body of another media type than JSON.
+func notJSON() error { return httpedge.Fail(httpedge.UnsupportedMedia, "send application/json") }
+
+// readBody reads a request body of at most maxBody bytes; the error says
+// why it cannot (400 unreadable, 413 too large).
+func readBody(r *http.Request) ([]byte, error) {
 	raw, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	if err != nil {
-		httpedge.WriteProblem(w, http.StatusBadRequest, "unreadable body")
-		return nil, false
+		return nil, httpedge.Fail(httpedge.Invalid, "unreadable body")
 	}
 	if len(raw) > maxBody {
-		httpedge.WriteProblem(w, http.StatusRequestEntityTooLarge, "the body is at most "+strconv.Itoa(maxBody>>10)+" KiB")
-		return nil, false
+		return nil, httpedge.Fail(httpedge.TooLarge, "the body is at most "+strconv.Itoa(maxBody>>10)+" KiB")
 	}
-	return raw, true
+	return raw, nil
 }
 
-func (a *API) putPlan(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		httpedge.WriteProblem(w, http.StatusUnsupportedMediaType, "send application/json")
-		return
+// readJSONBody is readBody for a route whose Content-Type may be left out
+// but, when given, is JSON.
+func readJSONBody(r *http.Request) ([]byte, error) {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return nil, notJSON()
 	}
-	raw, ok := readBody(w, r)
-	if !ok {
-		return
+	return readBody(r)
+}
+
+func (a *API) putPlan(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		return notJSON()
+	}
+	raw, err := readBody(r)
+	if err != nil {
+		return err
 	}
 	var pl plan.Plan
 	if err := decodeStrict(raw, &pl); err != nil {
-		httpedge.WriteProblem(w, http.StatusBadRequest, "the body must be a plan object", httpedge.Field{Field: jsonField(err), Reason: "malformed or of the wrong type"})
-		return
+		return httpedge.Fail(httpedge.Invalid, "the body must be a plan object", malformed(err))
 	}
 	if err := pl.Validate(); err != nil {
-		httpedge.WriteProblem(w, http.StatusUnprocessableEntity, "invalid plan", planFields(err)...)
-		return
+		return httpedge.Fail(httpedge.Unprocessable, "invalid plan", planFields(err)...)
 	}
 	if pl.TimeZone == "" {
 		pl.TimeZone = localdate.DefaultZone
 	}
 	if err := a.st.PutPlan(r.Context(), p.Org, pl); err != nil {
-		a.internal(w, r, err)
-		return
+		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(pl)
+	return nil
 }
 
 // errTrailing is a body with more after its JSON value.
@@ -484,6 +489,11 @@ func integralNumbers(v any) any {
 		}
 	}
 	return v
+}
+
+// malformed names the field of a body decodeStrict refused.
+func malformed(err error) httpedge.Field {
+	return httpedge.Field{Field: jsonField(err), Reason: "malformed or of the wrong type"}
 }
 
 func jsonField(err error) string {

@@ -31,11 +31,24 @@ type CycleInteractionz struct {
 	ByExpertAgent map[string]int64 `json:"byExpertAgent"`
 }
 
+// CycleUsage is how much of a licensed amount (seats, a package's volume)
+// the current cycle uses, and the overage; both null for a past cycle,
+// whose use is not kept.
+type CycleUsage struct {
+	Used    *int `json:"used"`
+	Overage *int `json:"overage"`
+}
+
+// usage is used against the licensed amount.
+func usage(used, licensed int) CycleUsage {
+	o := over(used, licensed)
+	return CycleUsage{Used: &used, Overage: &o}
+}
+
 // CycleSeats are the licensed seats and, for the current cycle, those in use.
 type CycleSeats struct {
-	Licensed int  `json:"licensed"`
-	Used     *int `json:"used"`
-	Overage  *int `json:"overage"`
+	Licensed int `json:"licensed"`
+	CycleUsage
 }
 
 // CyclePackage is a channel package: its volume and, for the current cycle,
@@ -43,8 +56,7 @@ type CycleSeats struct {
 type CyclePackage struct {
 	Channel string `json:"channel"`
 	Volume  int    `json:"volume"`
-	Used    *int   `json:"used"`
-	Overage *int   `json:"overage"`
+	CycleUsage
 }
 
 // Estimate is the current cycle's projected Interactionz at its end.
@@ -134,14 +146,12 @@ func BuildCycles(pl plan.Plan, days []consumption.DayTotal, seatsUsed int, snapC
 				if snapCycle == r.From.String() {
 					used = mass[ch]
 				}
-				o := over(used, p.Volume)
-				p.Used, p.Overage = &used, &o
+				p.CycleUsage = usage(used, p.Volume)
 			}
 			c.Packages = append(c.Packages, p)
 		}
 		if c.Current {
-			used, o := seatsUsed, over(seatsUsed, pl.Seats)
-			c.Seats.Used, c.Seats.Overage = &used, &o
+			c.Seats.CycleUsage = usage(seatsUsed, pl.Seats)
 			var recent int64
 			for d := today.AddDays(-EstimateDays); d < today; d++ {
 				recent += byDate[d].Total
@@ -161,19 +171,18 @@ func BuildCycles(pl plan.Plan, days []consumption.DayTotal, seatsUsed int, snapC
 // cycles is GET /v1/consumption/cycles: one profile read, one Query of the
 // day totals of the six cycles, one BatchGetItem of the aggregates (the
 // current cycle's mass sends).
-func (a *API) cycles(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+func (a *API) cycles(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	if len(r.URL.Query()) > 0 {
 		var fs []httpedge.Field
 		for k := range r.URL.Query() {
 			fs = append(fs, httpedge.Field{Field: k, Reason: "unknown query parameter"})
 		}
 		sort.Slice(fs, func(i, j int) bool { return fs[i].Field < fs[j].Field })
-		httpedge.WriteProblem(w, http.StatusBadRequest, "invalid query", fs...)
-		return
+		return httpedge.Fail(httpedge.Invalid, "invalid query", fs...)
 	}
-	prof, now, today, ok := a.profileToday(w, r, p.Org)
-	if !ok {
-		return
+	prof, now, today, err := a.profileToday(r, p.Org)
+	if err != nil {
+		return err
 	}
 	pl := prof.Plan
 	from := pl.Cycle(today)
@@ -183,13 +192,11 @@ func (a *API) cycles(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	first := min(from.From, today.AddDays(-EstimateDays))
 	days, err := a.st.DayTotals(r.Context(), p.Org, first.String(), today.String())
 	if err != nil {
-		a.internal(w, r, err)
-		return
+		return err
 	}
 	agg, err := a.st.Aggregates(r.Context(), p.Org, today)
 	if err != nil {
-		a.internal(w, r, err)
-		return
+		return err
 	}
 	cur := pl.Cycle(today).From
 	snap := agg.Snapshot(today, cur)
@@ -201,4 +208,5 @@ func (a *API) cycles(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "private, no-cache")
 	_ = json.NewEncoder(w).Encode(out)
+	return nil
 }

@@ -49,30 +49,27 @@ func wantsCSV(r *http.Request) bool {
 // exportCSV streams the ledger (or the daily totals) of the range as CSV,
 // writing each batch of the ledger stream as it arrives: memory holds one
 // page per ledger shard, never the range.
-func (a *API) exportCSV(w http.ResponseWriter, r *http.Request, p auth.Principal, q ConsumptionQuery, loc *time.Location, daily []consumption.DayTotal) {
+func (a *API) exportCSV(w http.ResponseWriter, r *http.Request, p auth.Principal, q ConsumptionQuery, loc *time.Location, daily []consumption.DayTotal) error {
 	view := r.URL.Query().Get("view")
 	if view == "" {
 		view = export.ViewLedger
 	}
 	if view != export.ViewLedger && view != export.ViewDaily {
-		httpedge.WriteProblem(w, http.StatusBadRequest, "invalid query", httpedge.Field{Field: "view", Reason: "must be ledger or daily"})
-		return
+		return httpedge.Fail(httpedge.Invalid, "invalid query", httpedge.Field{Field: "view", Reason: "must be ledger or daily"})
 	}
 	if q.Cursor != "" || r.URL.Query().Has("limit") {
-		httpedge.WriteProblem(w, http.StatusBadRequest, "invalid query", httpedge.Field{Field: "cursor", Reason: "the CSV export is the whole range: no cursor or limit"})
-		return
+		return httpedge.Fail(httpedge.Invalid, "invalid query", httpedge.Field{Field: "cursor", Reason: "the CSV export is the whole range: no cursor or limit"})
 	}
 	var rows int64
 	for _, d := range daily {
 		rows += d.Total // one ledger row per debit
 	}
 	if view == export.ViewLedger && rows > MaxCSVRows {
-		w.Header().Set("Link", "<"+ExportsPath+`>; rel="alternate"; type="application/json"`)
-		httpedge.WriteProblem(w, http.StatusRequestEntityTooLarge,
+		return httpedge.Fail(httpedge.TooLarge,
 			fmt.Sprintf("the range has %d ledger rows; a download holds at most %d: narrow from/to, or POST %s with the same range for a file to download",
 				rows, MaxCSVRows, ExportsPath),
-			httpedge.Field{Field: "to", Reason: "range too large for one CSV download"})
-		return
+			httpedge.Field{Field: "to", Reason: "range too large for one CSV download"}).
+			With("Link", "<"+ExportsPath+`>; rel="alternate"; type="application/json"`)
 	}
 	h := w.Header()
 	h.Set("Content-Type", export.ContentType)
@@ -80,12 +77,12 @@ func (a *API) exportCSV(w http.ResponseWriter, r *http.Request, p auth.Principal
 	h.Set("Cache-Control", "private, no-cache")
 	cw, err := export.NewWriter(w, view)
 	if err != nil {
-		return
+		return nil
 	}
 	if view == export.ViewDaily {
 		_ = cw.Daily(daily)
 		_ = cw.Flush()
-		return
+		return nil
 	}
 	_, err = a.st.LedgerStream(r.Context(), p.Org, q.From.Start(loc), q.To.AddDays(1).Start(loc), func(es []consumption.LedgerEntry) error {
 		if err := cw.Ledger(es); err != nil {
@@ -104,6 +101,7 @@ func (a *API) exportCSV(w http.ResponseWriter, r *http.Request, p auth.Principal
 		// rows; log for the operator.
 		httpedge.Log(r.Context()).ErrorContext(r.Context(), "csv export failed mid-stream", "error", err.Error())
 	}
+	return nil
 }
 
 // filename is an export's download name.

@@ -3,10 +3,8 @@ package home
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"io"
+	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/customercloud/home/shared/auth"
@@ -38,7 +36,7 @@ type ExportRequest struct {
 func DecodeExportRequest(raw []byte) (ExportRequest, []httpedge.Field) {
 	var q ExportRequest
 	if err := decodeStrict(raw, &q); err != nil {
-		return q, []httpedge.Field{{Field: jsonField(err), Reason: "malformed or of the wrong type"}}
+		return q, []httpedge.Field{malformed(err)}
 	}
 	var fs []httpedge.Field
 	for _, f := range []struct {
@@ -85,32 +83,21 @@ func statusOf(r records.Export) ExportStatus {
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.Updated.UTC(), ExpiresAt: r.ExpiresAt.UTC(), Reason: r.Reason}
 }
 
-func (a *API) postExport(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+func (a *API) postExport(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	if a.exports == nil {
-		httpedge.WriteProblem(w, http.StatusNotFound, "exports are not available here")
-		return
+		return httpedge.Fail(httpedge.NotFound, "exports are not available here")
 	}
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		httpedge.WriteProblem(w, http.StatusUnsupportedMediaType, "send application/json")
-		return
-	}
-	raw, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	raw, err := readJSONBody(r)
 	if err != nil {
-		httpedge.WriteProblem(w, http.StatusBadRequest, "unreadable body")
-		return
-	}
-	if len(raw) > maxBody {
-		httpedge.WriteProblem(w, http.StatusRequestEntityTooLarge, "the body is at most 16 KiB")
-		return
+		return err
 	}
 	body, fs := DecodeExportRequest(raw)
 	if len(fs) > 0 {
-		httpedge.WriteProblem(w, http.StatusBadRequest, "invalid export", fs...)
-		return
+		return httpedge.Fail(httpedge.Invalid, "invalid export", fs...)
 	}
-	prof, now, today, ok := a.profileToday(w, r, p.Org)
-	if !ok {
-		return
+	prof, now, today, err := a.profileToday(r, p.Org)
+	if err != nil {
+		return err
 	}
 	req := export.Request{From: prof.Plan.Cycle(today).From, To: today, View: export.ViewLedger}
 	if body.From != nil {
@@ -123,59 +110,57 @@ func (a *API) postExport(w http.ResponseWriter, r *http.Request, p auth.Principa
 		req.View = *body.View
 	}
 	if fs := req.Validate(); len(fs) > 0 {
-		httpedge.WriteProblem(w, http.StatusBadRequest, "invalid export", fs...)
-		return
+		return httpedge.Fail(httpedge.Invalid, "invalid export", fs...)
 	}
 	id, err := export.NewID()
 	if err != nil {
-		a.internal(w, r, err)
-		return
+		return err
 	}
 	rec := records.Export{ID: id, From: req.From.String(), To: req.To.String(), View: req.View, Status: export.StatusQueued,
 		ObjectKey: export.ObjectKey(p.Org, id), CreatedAt: now, Updated: now, ExpiresAt: now.Add(export.Retention).Truncate(time.Second)}
 	if err := a.st.CreateExport(r.Context(), p.Org, rec); err != nil {
-		a.internal(w, r, err)
-		return
+		return err
 	}
 	if err := a.exports.Enqueue(r.Context(), export.Job{Org: p.Org, ID: id}); err != nil {
-		a.internal(w, r, err)
-		return
+		return err
 	}
 	w.Header().Set("Location", ExportsPath+"/"+id)
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusAccepted)
 	_ = json.NewEncoder(w).Encode(statusOf(rec))
+	return nil
 }
 
-func (a *API) getExport(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+// noSuchExport is the 404 of an export id that is malformed, unknown or
+// another organization's: the three answer alike.
+func noSuchExport() error { return httpedge.Fail(httpedge.NotFound, "no such export") }
+
+func (a *API) getExport(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	id := r.PathValue("id")
 	if a.exports == nil || !export.ValidID(id) {
-		httpedge.WriteProblem(w, http.StatusNotFound, "no such export")
-		return
+		return noSuchExport()
 	}
 	// The record is read under the caller's organization only: another
 	// organization's id is simply not found.
 	rec, err := a.st.GetExport(r.Context(), p.Org, id)
 	if err != nil {
-		a.internal(w, r, err)
-		return
+		return err
 	}
 	if !rec.Exists {
-		httpedge.WriteProblem(w, http.StatusNotFound, "no such export")
-		return
+		return noSuchExport()
 	}
 	out := statusOf(rec)
 	if rec.Status == export.StatusDone {
 		now := a.now()
 		url, err := a.exports.Link(r.Context(), rec.ObjectKey, filename(rec.From, rec.To, rec.View), export.LinkTTL)
 		if err != nil {
-			a.internal(w, r, errors.Join(errors.New("presign export"), err))
-			return
+			return fmt.Errorf("presign export: %w", err)
 		}
 		out.Download = &ExportDownload{URL: url, ExpiresAt: now.Add(export.LinkTTL).UTC().Truncate(time.Second)}
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	_ = json.NewEncoder(w).Encode(out)
+	return nil
 }

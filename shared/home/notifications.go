@@ -3,7 +3,6 @@ package home
 import (
 	"encoding/json"
 	"net/http"
-	"strings"
 
 	"github.com/customercloud/home/shared/alerts"
 	"github.com/customercloud/home/shared/auth"
@@ -40,35 +39,29 @@ type WebhookRegistration struct {
 func DecodeWebhookRequest(raw []byte) (WebhookRequest, []httpedge.Field) {
 	var q WebhookRequest
 	if err := decodeStrict(raw, &q); err != nil {
-		return q, []httpedge.Field{{Field: jsonField(err), Reason: "malformed or of the wrong type"}}
+		return q, []httpedge.Field{malformed(err)}
 	}
 	return q, q.Validate()
 }
 
-func (a *API) putWebhook(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		httpedge.WriteProblem(w, http.StatusUnsupportedMediaType, "send application/json")
-		return
-	}
-	raw, ok := readBody(w, r)
-	if !ok {
-		return
+func (a *API) putWebhook(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	raw, err := readJSONBody(r)
+	if err != nil {
+		return err
 	}
 	q, fs := DecodeWebhookRequest(raw)
 	if len(fs) > 0 {
-		httpedge.WriteProblem(w, http.StatusBadRequest, "invalid webhook", fs...)
-		return
+		return httpedge.Fail(httpedge.Invalid, "invalid webhook", fs...)
 	}
 	secret, err := alerts.NewSecret()
 	if err != nil {
-		a.internal(w, r, err)
-		return
+		return err
 	}
 	if err := a.st.PutWebhookSubscription(r.Context(), p.Org, records.WebhookSubscription{URL: q.URL, Secret: secret, UpdatedAt: a.now()}); err != nil {
-		a.internal(w, r, err)
-		return
+		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	_ = json.NewEncoder(w).Encode(WebhookRegistration{URL: q.URL, Secret: secret})
+	return nil
 }

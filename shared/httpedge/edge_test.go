@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -21,7 +23,7 @@ import (
 func TestProblemHeaders(t *testing.T) {
 	for name, write := range map[string]func(http.ResponseWriter){
 		"a problem": func(w http.ResponseWriter) {
-			WriteProblem(w, 400, "invalid query", Field{"to", "must not be before from"})
+			WriteProblem(w, 400, "invalid query", Field{Field: "to", Reason: "must not be before from"})
 		},
 		"a 401":       Unauthorized,
 		"a JSON body": func(w http.ResponseWriter) { WriteJSON(w, 202, "application/json", map[string]int{"accepted": 1}) },
@@ -136,5 +138,72 @@ func TestAccessLog(t *testing.T) {
 	}
 	if !strings.Contains(lines[0], `"requestId":"rid-7"`) || !strings.Contains(lines[0], `"org":"o1"`) {
 		t.Fatalf("mid-request line %s", lines[0])
+	}
+}
+
+// TestProblemsWrite: given what a handler returns, when answered, then a
+// domain error gets its kind's status, detail, fields and headers, and any
+// other error a 500 that says nothing of it but, where the server's
+// documents carry it, the request id.
+func TestProblemsWrite(t *testing.T) {
+	cases := map[string]struct {
+		err     error
+		p       Problems
+		status  int
+		body    string
+		headers map[string]string
+	}{
+		"a validation error": {
+			err:    Fail(Invalid, "invalid query", Field{Field: "limit", Reason: "must be 1-500"}),
+			status: 400,
+			body:   `{"type":"about:blank","title":"Bad Request","status":400,"detail":"invalid query","errors":[{"field":"limit","reason":"must be 1-500"}]}` + "\n",
+		},
+		"a wrapped not-found": {
+			err:    fmt.Errorf("read: %w", Fail(NotFound, "no such export")),
+			status: 404,
+			body:   `{"type":"about:blank","title":"Not Found","status":404,"detail":"no such export"}` + "\n",
+		},
+		"a typed batch error with the request id": {
+			err:    Fail(Unprocessable, "1 of 2 events are invalid", Field{Field: "id", Reason: "required"}.At(1)).Typed("urn:x:invalid"),
+			p:      Problems{RequestID: true},
+			status: 422,
+			body:   `{"type":"urn:x:invalid","title":"Unprocessable Entity","status":422,"detail":"1 of 2 events are invalid","requestId":"rid-1","errors":[{"index":1,"field":"id","reason":"required"}]}` + "\n",
+		},
+		"a 401": {
+			err:     ErrUnauthorized(),
+			status:  401,
+			body:    `{"type":"about:blank","title":"Unauthorized","status":401,"detail":"a valid bearer token is required"}` + "\n",
+			headers: map[string]string{"WWW-Authenticate": "Bearer"},
+		},
+		"an unknown error": {
+			err:    errors.New("dynamodb: secret table layout"),
+			p:      Problems{RequestID: true},
+			status: 500,
+			body:   `{"type":"about:blank","title":"Internal Server Error","status":500,"detail":"` + InternalDetail + `","requestId":"rid-1"}` + "\n",
+		},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			var logs bytes.Buffer
+			log := slog.New(slog.NewJSONHandler(&logs, nil))
+			h := AccessLog(log, func(*http.Request) string { return "r" }, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				c.p.Write(w, r, c.err)
+			}))
+			rec := httptest.NewRecorder()
+			req := httptest.NewRequest("GET", "/x", nil)
+			req.Header.Set(HeaderRequestID, "rid-1")
+			h.ServeHTTP(rec, req)
+			if rec.Code != c.status || rec.Body.String() != c.body || rec.Header().Get("Content-Type") != ProblemContentType {
+				t.Fatalf("then %d %s, got %d %v %s", c.status, c.body, rec.Code, rec.Header(), rec.Body)
+			}
+			for k, v := range c.headers {
+				if rec.Header().Get(k) != v {
+					t.Fatalf("then %s: %s, got %v", k, v, rec.Header())
+				}
+			}
+			if c.status == 500 && !strings.Contains(logs.String(), "secret table layout") {
+				t.Fatalf("then the error text is logged, got %s", logs.String())
+			}
+		})
 	}
 }

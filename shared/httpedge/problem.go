@@ -16,20 +16,31 @@ import (
 const ProblemContentType = "application/problem+json"
 
 // Field is one invalid input of a request, named as the client sent it.
+// Index, set by At, is the event of a batch the field belongs to (the
+// webhooks' documents); the Home API's fields have none.
 type Field struct {
+	Index  *int   `json:"index,omitempty"`
 	Field  string `json:"field"`
 	Reason string `json:"reason"`
 }
 
-// Problem is the problem document the Home API and the runner answer with.
-// The webhooks' own document (package webhook) adds request ids, event
-// indexes and per-event results, and goes out through WriteJSON.
+// At is the field as the one of the i-th item of a batch.
+func (f Field) At(i int) Field {
+	f.Index = &i
+	return f
+}
+
+// Problem is the problem document every server of the project answers
+// with. The Home API's carries type, title, status, detail and errors; the
+// webhooks' adds the request id, event indexes and per-event results.
 type Problem struct {
-	Type   string  `json:"type"`
-	Title  string  `json:"title"`
-	Status int     `json:"status"`
-	Detail string  `json:"detail,omitempty"`
-	Errors []Field `json:"errors,omitempty"`
+	Type      string  `json:"type"`
+	Title     string  `json:"title"`
+	Status    int     `json:"status"`
+	Detail    string  `json:"detail,omitempty"`
+	RequestID string  `json:"requestId,omitempty"`
+	Errors    []Field `json:"errors,omitempty"`
+	Results   any     `json:"results,omitempty"`
 }
 
 // NewProblem is a problem of the plain HTTP kind ("about:blank") with the
@@ -39,10 +50,21 @@ func NewProblem(status int, detail string, fields ...Field) Problem {
 }
 
 // WriteProblem answers with a problem of the status's standard title,
-// naming each field at fault. Internal error text never goes in detail.
+// naming each field at fault: the gateway's own answers in the runner and
+// the sign-in page. Handlers return an *Error to WriteError instead.
+// Internal error text never goes in detail.
 func WriteProblem(w http.ResponseWriter, status int, detail string, fields ...Field) {
-	b, _ := json.Marshal(NewProblem(status, detail, fields...))
-	WriteBody(w, status, ProblemContentType, append(b, '\n'))
+	writeProblem(w, NewProblem(status, detail, fields...))
+}
+
+// writeProblem sends a problem document, one JSON line.
+func writeProblem(w http.ResponseWriter, p Problem) {
+	b, err := json.Marshal(p)
+	if err != nil {
+		b = []byte(`{"type":"about:blank","title":"Internal Server Error","status":500}`)
+		p.Status = http.StatusInternalServerError
+	}
+	WriteBody(w, p.Status, ProblemContentType, append(b, '\n'))
 }
 
 // ProblemBody renders a problem document without a ResponseWriter, for an
@@ -77,11 +99,11 @@ func WriteJSON(w http.ResponseWriter, status int, contentType string, v any) {
 	WriteBody(w, status, contentType, b)
 }
 
-// Unauthorized is the 401 of a request without a valid bearer token. It
-// always names the scheme (RFC 9110 §11.6.1), as API Gateway's own 401 does.
+// Unauthorized answers ErrUnauthorized, for the runner's authorizer.
 func Unauthorized(w http.ResponseWriter) {
-	w.Header().Set("WWW-Authenticate", "Bearer")
-	WriteProblem(w, http.StatusUnauthorized, "a valid bearer token is required")
+	e := ErrUnauthorized()
+	w.Header().Set("WWW-Authenticate", e.Header.Get("WWW-Authenticate"))
+	WriteProblem(w, e.Kind.Status(), e.Detail)
 }
 
 // WriteBody answers with body as contentType, with the headers every

@@ -60,7 +60,6 @@ type Source interface {
 	Add(ctx context.Context, org string, delta Cells) error
 }
 
-// Reconciler runs reconciliations.
 // Config is what a reconciler is built from; New validates it.
 type Config struct {
 	Source Source

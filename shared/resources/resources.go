@@ -122,6 +122,13 @@ type QueueDef struct {
 	HighThroughput bool
 }
 
+// deadLetterQueue is a standard queue that holds what another gave up on:
+// SQS's longest retention (14 days), so a failure can be read and redriven
+// long after it happened, and no redrive of its own.
+func deadLetterQueue(name string) QueueDef {
+	return QueueDef{Name: name, VisibilityTimeout: 60 * time.Second, MessageRetention: 14 * 24 * time.Hour}
+}
+
 // Route is an HTTP API route.
 type Route struct {
 	Method string
@@ -260,11 +267,7 @@ var (
 	}
 
 	// WebhooksDLQ holds outgoing webhooks given up on.
-	WebhooksDLQ = QueueDef{
-		Name:              "cch-webhooks-dlq",
-		VisibilityTimeout: 60 * time.Second,
-		MessageRetention:  14 * 24 * time.Hour,
-	}
+	WebhooksDLQ = deadLetterQueue("cch-webhooks-dlq")
 
 	// WebhooksQueue feeds the notify function from the notifications bus;
 	// retries back off (ChangeMessageVisibility) and end in WebhooksDLQ.
@@ -279,19 +282,11 @@ var (
 	// --- usage exports (issue 11) ---
 
 	// ExportsDLQ holds export jobs given up on.
-	ExportsDLQ = QueueDef{
-		Name:              "cch-exports-dlq",
-		VisibilityTimeout: 60 * time.Second,
-		MessageRetention:  14 * 24 * time.Hour,
-	}
+	ExportsDLQ = deadLetterQueue("cch-exports-dlq")
 
 	// MetricsWorkDLQ holds organizations whose scheduled metrics work kept
 	// failing (and listing continuations that did).
-	MetricsWorkDLQ = QueueDef{
-		Name:              "cch-metrics-work-dlq",
-		VisibilityTimeout: 60 * time.Second,
-		MessageRetention:  14 * 24 * time.Hour,
-	}
+	MetricsWorkDLQ = deadLetterQueue("cch-metrics-work-dlq")
 
 	// ExportsQueue feeds the export worker one job at a time. Its
 	// visibility timeout exceeds the worker's 15-minute timeout (Lambda
@@ -331,11 +326,7 @@ var (
 	// given up on after the mapping's retries. Nothing consumes it; its
 	// depth alarm calls an operator, and the reconciliation repairs the
 	// organizations concerned.
-	AggregateFailures = QueueDef{
-		Name:              "cch-aggregate-failures",
-		VisibilityTimeout: 60 * time.Second,
-		MessageRetention:  14 * 24 * time.Hour,
-	}
+	AggregateFailures = deadLetterQueue("cch-aggregate-failures")
 
 	Queues = []QueueDef{EventsDLQ, EventsQueue, WebhooksDLQ, WebhooksQueue, ExportsDLQ, ExportsQueue, MetricsWorkDLQ, MetricsWorkQueue, AggregateFailures}
 

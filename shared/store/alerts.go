@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -62,17 +61,8 @@ func (st *Store) PutAlertMark(ctx context.Context, org, cycleStart, mark, value,
 		cond = "#m = :p"
 		vals[":p"] = s(prev)
 	}
-	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 &st.table,
-		Key:                       key(keys.Alerts(org, cycleStart)),
-		UpdateExpression:          aws.String("SET #m = :v, #ttl = :ttl"),
-		ConditionExpression:       aws.String(cond),
-		ExpressionAttributeNames:  names,
-		ExpressionAttributeValues: vals,
-		ReturnConsumedCapacity:    types.ReturnConsumedCapacityTotal,
-	})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
+	refused, err := st.updateIf(ctx, key(keys.Alerts(org, cycleStart)), cond, "SET #m = :v, #ttl = :ttl", names, vals)
+	if refused {
 		return fmt.Errorf("alert mark of %s: %w", org, records.ErrConflict)
 	}
 	if err != nil {

@@ -132,13 +132,9 @@ func (st *Store) saveState(ctx context.Context, c ingest.Contact, next ingest.Co
 	if err := st.putSpill(ctx, c, next); err != nil {
 		return err
 	}
-	_, err = st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: update.TableName, Key: update.Key, UpdateExpression: update.UpdateExpression,
-		ConditionExpression: update.ConditionExpression, ExpressionAttributeNames: update.ExpressionAttributeNames,
-		ExpressionAttributeValues: update.ExpressionAttributeValues, ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
-	})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
+	refused, err := st.updateIf(ctx, update.Key, aws.ToString(update.ConditionExpression), aws.ToString(update.UpdateExpression),
+		update.ExpressionAttributeNames, update.ExpressionAttributeValues)
+	if refused {
 		return fmt.Errorf("a contact of %s: %w", c.Org, records.ErrConflict)
 	}
 	if err != nil {

@@ -17,27 +17,43 @@ import (
 // CreateExport records a new export (UpdateItem, as the Home API's role
 // has no PutItem), refusing an id already taken.
 func (st *Store) CreateExport(ctx context.Context, org string, r records.Export) error {
-	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:           &st.table,
-		Key:                 key(keys.Export(org, r.ID)),
-		ConditionExpression: aws.String("attribute_not_exists(#pk)"),
-		UpdateExpression:    aws.String("SET #f = :f, #t = :t, #v = :v, #s = :s, #k = :k, #c = :c, #u = :c, #ttl = :ttl"),
-		ExpressionAttributeNames: map[string]string{"#pk": attrPK, "#f": "from", "#t": "to", "#v": "view", "#s": "status",
+	taken, err := st.updateIf(ctx, key(keys.Export(org, r.ID)), "attribute_not_exists(#pk)",
+		"SET #f = :f, #t = :t, #v = :v, #s = :s, #k = :k, #c = :c, #u = :c, #ttl = :ttl",
+		map[string]string{"#pk": attrPK, "#f": "from", "#t": "to", "#v": "view", "#s": "status",
 			"#k": "objectKey", "#c": "createdAt", "#u": "updatedAt", "#ttl": attrTTL},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
+		map[string]types.AttributeValue{
 			":f": s(r.From), ":t": s(r.To), ":v": s(r.View), ":s": s(r.Status), ":k": s(r.ObjectKey),
 			":c": s(r.CreatedAt.UTC().Format(time.RFC3339Nano)), ":ttl": n(r.ExpiresAt.Unix()),
-		},
-		ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
-	})
-	var cf *types.ConditionalCheckFailedException
-	if errors.As(err, &cf) {
+		})
+	if taken {
 		return records.ErrExportExists
 	}
 	if err != nil {
 		return fmt.Errorf("create export %s/%s: %w", org, r.ID, err)
 	}
 	return nil
+}
+
+// updateIf is one conditional UpdateItem of the item at k (attribute
+// names and values as the expressions use them); refused says the
+// condition did not hold, which each caller names for itself
+// (records.ErrConflict, records.ErrExportExists, or nothing).
+func (st *Store) updateIf(ctx context.Context, k map[string]types.AttributeValue, condition, update string,
+	names map[string]string, values map[string]types.AttributeValue) (refused bool, err error) {
+	_, err = st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &st.table,
+		Key:                       k,
+		ConditionExpression:       aws.String(condition),
+		UpdateExpression:          aws.String(update),
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: values,
+		ReturnConsumedCapacity:    types.ReturnConsumedCapacityTotal,
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return true, nil
+	}
+	return false, err
 }
 
 // GetExport reads one of the organization's exports (Exists false when
@@ -68,23 +84,13 @@ func (st *Store) GetExport(ctx context.Context, org, id string) (records.Export,
 // SetExportStatus moves an existing export to status with its figures (and
 // a reason when it failed); an export that no longer exists is left absent.
 func (st *Store) SetExportStatus(ctx context.Context, org string, r records.Export) error {
-	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:           &st.table,
-		Key:                 key(keys.Export(org, r.ID)),
-		ConditionExpression: aws.String("attribute_exists(#pk)"),
-		UpdateExpression:    aws.String("SET #s = :s, #r = :r, #rows = :rows, #b = :b, #p = :p, #u = :u"),
-		ExpressionAttributeNames: map[string]string{"#pk": attrPK, "#s": "status", "#r": "reason", "#rows": "rows",
-			"#b": "bytes", "#p": "parts", "#u": "updatedAt"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
+	_, err := st.updateIf(ctx, key(keys.Export(org, r.ID)), "attribute_exists(#pk)",
+		"SET #s = :s, #r = :r, #rows = :rows, #b = :b, #p = :p, #u = :u",
+		map[string]string{"#pk": attrPK, "#s": "status", "#r": "reason", "#rows": "rows", "#b": "bytes", "#p": "parts", "#u": "updatedAt"},
+		map[string]types.AttributeValue{
 			":s": s(r.Status), ":r": s(r.Reason), ":rows": n(r.Rows), ":b": n(r.Bytes), ":p": n(r.Parts),
 			":u": s(r.Updated.UTC().Format(time.RFC3339Nano)),
-		},
-		ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
-	})
-	var cf *types.ConditionalCheckFailedException
-	if errors.As(err, &cf) {
-		return nil
-	}
+		})
 	if err != nil {
 		return fmt.Errorf("set export %s/%s to %s: %w", org, r.ID, r.Status, err)
 	}

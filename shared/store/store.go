@@ -9,7 +9,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -186,17 +185,9 @@ func (st *Store) SaveOrgState(ctx context.Context, org string, prev int64, state
 	vals[":v1"] = n(prev + 1)
 	vals[":g"] = s(keys.OrgIndexPK)
 	vals[":gs"] = s(org)
-	_, err = st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 &st.table,
-		Key:                       key(keys.Profile(org)),
-		UpdateExpression:          aws.String("SET #st = :st, #v = :v1, #g = :g, #gs = :gs"),
-		ConditionExpression:       aws.String(cond),
-		ExpressionAttributeNames:  map[string]string{"#st": attrState, "#v": attrVersion, "#g": attrGSIPK, "#gs": attrGSISK},
-		ExpressionAttributeValues: vals,
-		ReturnConsumedCapacity:    types.ReturnConsumedCapacityTotal,
-	})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
+	refused, err := st.updateIf(ctx, key(keys.Profile(org)), cond, "SET #st = :st, #v = :v1, #g = :g, #gs = :gs",
+		map[string]string{"#st": attrState, "#v": attrVersion, "#g": attrGSIPK, "#gs": attrGSISK}, vals)
+	if refused {
 		return fmt.Errorf("org %s: %w", org, records.ErrConflict)
 	}
 	if err != nil {

@@ -101,33 +101,36 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.edge.Ser
 
 func (h *Handler) route(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	rid := httpedge.RequestIDFrom(ctx)
-	w.Header().Set(HeaderRequestID, rid)
+	w.Header().Set(HeaderRequestID, httpedge.RequestIDFrom(ctx))
+	if err := h.serve(ctx, w, r); err != nil {
+		problems.Write(w, r, err)
+	}
+}
+
+// serve answers a request, or returns the error route answers for it.
+func (h *Handler) serve(ctx context.Context, w http.ResponseWriter, r *http.Request) error {
 	switch {
 	case r.URL.Path == PathEvents:
 		if r.Method != http.MethodPost {
-			methodNotAllowed(w, rid, "POST")
-			return
+			return methodNotAllowed("POST")
 		}
-		h.serveEvents(ctx, w, r)
+		return h.serveEvents(ctx, w, r)
 	case strings.HasPrefix(r.URL.Path, PathWebhooksPre) && !strings.Contains(r.URL.Path[len(PathWebhooksPre):], "/"):
 		p := Provider(r.URL.Path[len(PathWebhooksPre):])
 		if !p.Valid() || len(h.cfg.MetaAppSecret) == 0 {
-			writeProblem(w, Problem{Type: ProblemBlank, Status: http.StatusNotFound, Detail: "no such webhook", RequestID: rid})
-			return
+			return httpedge.Fail(httpedge.NotFound, "no such webhook")
 		}
 		httpedge.Annotate(ctx, "provider", string(p))
 		switch r.Method {
 		case http.MethodGet:
-			h.serveVerify(w, r)
+			return h.serveVerify(w, r)
 		case http.MethodPost:
-			h.serveMeta(ctx, w, r, p)
+			return h.serveMeta(ctx, w, r, p)
 		default:
-			methodNotAllowed(w, rid, "GET, POST")
+			return methodNotAllowed("GET, POST")
 		}
-	default:
-		writeProblem(w, Problem{Type: ProblemBlank, Status: http.StatusNotFound, Detail: "no such route", RequestID: rid})
 	}
+	return httpedge.Fail(httpedge.NotFound, "no such route")
 }
 
 // routeOf names the route for logs without echoing arbitrary paths.
@@ -141,9 +144,8 @@ func routeOf(path string) string {
 	return "other"
 }
 
-func methodNotAllowed(w http.ResponseWriter, rid, allow string) {
-	w.Header().Set("Allow", allow)
-	writeProblem(w, Problem{Type: ProblemBlank, Status: http.StatusMethodNotAllowed, Detail: "allowed: " + allow, RequestID: rid})
+func methodNotAllowed(allow string) error {
+	return httpedge.Fail(httpedge.MethodNotAllowed, "allowed: "+allow).With("Allow", allow)
 }
 
 // errTooLarge reports a body over the route's cap.

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/customercloud/home/shared/contract"
+	"github.com/customercloud/home/shared/httpedge"
 	"github.com/customercloud/home/shared/queue"
 )
 
@@ -105,6 +106,16 @@ func newFixture(t *testing.T, mutate func(*Config, *Deps)) fixture {
 }
 
 // producerRequest signs body for org with key at ts under webhook-id id.
+// signed is producerRequest, built when a case runs.
+func signed(contentType string, body []byte, org string, key Secret, id string, ts time.Time) func() *http.Request {
+	return func() *http.Request { return producerRequest(contentType, body, org, key, id, ts) }
+}
+
+// acme is a request of org-acme signed now with its own key.
+func acme(contentType string, body []byte, id string) func() *http.Request {
+	return signed(contentType, body, "org-acme", keyA, id, now)
+}
+
 func producerRequest(contentType string, body []byte, org string, key Secret, id string, ts time.Time) *http.Request {
 	r := httptest.NewRequest(http.MethodPost, PathEvents, bytes.NewReader(body))
 	r.Header.Set("Content-Type", contentType)
@@ -121,12 +132,28 @@ func serve(h http.Handler, r *http.Request) *httptest.ResponseRecorder {
 	return w
 }
 
-func decodeProblem(t *testing.T, w *httptest.ResponseRecorder) Problem {
+// problem is the webhooks' problem document as a producer reads it
+// (WebhookProblem in docs/openapi.yaml).
+// Its errors and results are typed here; the rest is httpedge's.
+type problem struct {
+	httpedge.Problem
+	Errors  []problemError `json:"errors"`
+	Results []EventResult  `json:"results"`
+}
+
+// problemError is one invalid field of the event at Index.
+type problemError struct {
+	Index  int    `json:"index"`
+	Field  string `json:"field"`
+	Reason string `json:"reason"`
+}
+
+func decodeProblem(t *testing.T, w *httptest.ResponseRecorder) problem {
 	t.Helper()
 	if ct := w.Header().Get("Content-Type"); ct != ContentTypeProblem {
 		t.Fatalf("content type %q, want %q (body %s)", ct, ContentTypeProblem, w.Body)
 	}
-	var p Problem
+	var p problem
 	if err := json.Unmarshal(w.Body.Bytes(), &p); err != nil {
 		t.Fatalf("problem body: %v", err)
 	}
@@ -152,64 +179,50 @@ func TestProducerEvents(t *testing.T) {
 		req           func() *http.Request
 		wantStatus    int
 		wantType      string
-		wantErrors    []ProblemError
+		wantErrors    []problemError
 		wantPublished []string // ids, in order
 		wantResults   []string // statuses, in order
 	}{
 		{
-			name: "given a signed single event, when posted, then 202 and it is enqueued",
-			req: func() *http.Request {
-				return producerRequest(ContentTypeCloudEvent, single, "org-acme", keyA, "msg_1", now)
-			},
+			name:       "given a signed single event, when posted, then 202 and it is enqueued",
+			req:        acme(ContentTypeCloudEvent, single, "msg_1"),
 			wantStatus: http.StatusAccepted, wantPublished: []string{"c-4004-upsert-1"}, wantResults: []string{"accepted"},
 		},
 		{
-			name: "given a content type with a charset, when posted, then it is accepted",
-			req: func() *http.Request {
-				return producerRequest(ContentTypeCloudEvent+"; charset=utf-8", single, "org-acme", keyA, "msg_1", now)
-			},
+			name:       "given a content type with a charset, when posted, then it is accepted",
+			req:        acme(ContentTypeCloudEvent+"; charset=utf-8", single, "msg_1"),
 			wantStatus: http.StatusAccepted, wantPublished: []string{"c-4004-upsert-1"}, wantResults: []string{"accepted"},
 		},
 		{
-			name: "given the signed sample batch, when posted, then 202 with one accepted result per event, enqueued in order",
-			req: func() *http.Request {
-				return producerRequest(ContentTypeCloudEventBatch, batch, "org-acme", keyA, "msg_2", now)
-			},
+			name:          "given the signed sample batch, when posted, then 202 with one accepted result per event, enqueued in order",
+			req:           acme(ContentTypeCloudEventBatch, batch, "msg_2"),
 			wantStatus:    http.StatusAccepted,
 			wantPublished: []string{"msg-7f3c2a10", "tk-5521-opened", "conv-88a1-in-1", "cmp-77-c-3003", "int-crm-connected"},
 			wantResults:   []string{"accepted", "accepted", "accepted", "accepted", "accepted"},
 		},
 		{
-			name: "given a batch with one bad channel and one missing field, when posted, then 422 names both by index and field and nothing is enqueued",
-			req: func() *http.Request {
-				return producerRequest(ContentTypeCloudEventBatch, invalid, "org-acme", keyA, "msg_3", now)
-			},
+			name:       "given a batch with one bad channel and one missing field, when posted, then 422 names both by index and field and nothing is enqueued",
+			req:        acme(ContentTypeCloudEventBatch, invalid, "msg_3"),
 			wantStatus: http.StatusUnprocessableEntity, wantType: ProblemInvalidEvent,
-			wantErrors: []ProblemError{
+			wantErrors: []problemError{
 				{Index: 1, Field: "data.channel", Reason: "must be one of sms, whatsapp, rcs, email, messenger, instagram, webchat, push"},
 				{Index: 2, Field: "data.public", Reason: "required: true or false"},
 			},
 		},
 		{
-			name: "given an event of another organization signed with acme's key, when posted, then 422 on orgid",
-			req: func() *http.Request {
-				return producerRequest(ContentTypeCloudEvent, otherOrg, "org-acme", keyA, "msg_4", now)
-			},
+			name:       "given an event of another organization signed with acme's key, when posted, then 422 on orgid",
+			req:        acme(ContentTypeCloudEvent, otherOrg, "msg_4"),
 			wantStatus: http.StatusUnprocessableEntity, wantType: ProblemInvalidEvent,
-			wantErrors: []ProblemError{{Index: 0, Field: "orgid", Reason: "must be the authenticated organization (Webhook-Org)"}},
+			wantErrors: []problemError{{Index: 0, Field: "orgid", Reason: "must be the authenticated organization (Webhook-Org)"}},
 		},
 		{
-			name: "given a batch repeating one event, when posted, then the repeat is reported duplicate and enqueued once",
-			req: func() *http.Request {
-				return producerRequest(ContentTypeCloudEventBatch, dupBatch, "org-acme", keyA, "msg_5", now)
-			},
+			name:       "given a batch repeating one event, when posted, then the repeat is reported duplicate and enqueued once",
+			req:        acme(ContentTypeCloudEventBatch, dupBatch, "msg_5"),
 			wantStatus: http.StatusAccepted, wantPublished: []string{"c-4004-upsert-1"}, wantResults: []string{"accepted", "duplicate"},
 		},
 		{
-			name: "given a signature by another org's key, when posted, then 401 and nothing is enqueued",
-			req: func() *http.Request {
-				return producerRequest(ContentTypeCloudEvent, single, "org-acme", keyB, "msg_6", now)
-			},
+			name:       "given a signature by another org's key, when posted, then 401 and nothing is enqueued",
+			req:        signed(ContentTypeCloudEvent, single, "org-acme", keyB, "msg_6", now),
 			wantStatus: http.StatusUnauthorized, wantType: ProblemUnauthenticated,
 		},
 		{
@@ -223,17 +236,13 @@ func TestProducerEvents(t *testing.T) {
 			wantStatus: http.StatusUnauthorized, wantType: ProblemUnauthenticated,
 		},
 		{
-			name: "given a request signed 6 minutes ago, when posted, then 401 (stale)",
-			req: func() *http.Request {
-				return producerRequest(ContentTypeCloudEvent, single, "org-acme", keyA, "msg_8", now.Add(-6*time.Minute))
-			},
+			name:       "given a request signed 6 minutes ago, when posted, then 401 (stale)",
+			req:        signed(ContentTypeCloudEvent, single, "org-acme", keyA, "msg_8", now.Add(-6*time.Minute)),
 			wantStatus: http.StatusUnauthorized, wantType: ProblemUnauthenticated,
 		},
 		{
-			name: "given an organization without a secret, when posted, then 401 like a bad signature",
-			req: func() *http.Request {
-				return producerRequest(ContentTypeCloudEvent, single, "org-nobody", keyA, "msg_9", now)
-			},
+			name:       "given an organization without a secret, when posted, then 401 like a bad signature",
+			req:        signed(ContentTypeCloudEvent, single, "org-nobody", keyA, "msg_9", now),
 			wantStatus: http.StatusUnauthorized, wantType: ProblemUnauthenticated,
 		},
 		{
@@ -246,17 +255,13 @@ func TestProducerEvents(t *testing.T) {
 			wantStatus: http.StatusUnauthorized, wantType: ProblemUnauthenticated,
 		},
 		{
-			name: "given plain application/json, when posted, then 415",
-			req: func() *http.Request {
-				return producerRequest("application/json", single, "org-acme", keyA, "msg_10", now)
-			},
+			name:       "given plain application/json, when posted, then 415",
+			req:        acme("application/json", single, "msg_10"),
 			wantStatus: http.StatusUnsupportedMediaType, wantType: ProblemUnsupportedMedia,
 		},
 		{
-			name: "given a body over 256 KiB, when posted, then 413 before authentication",
-			req: func() *http.Request {
-				return producerRequest(ContentTypeCloudEventBatch, bytes.Repeat([]byte(" "), DefaultMaxBodyBytes+1), "org-acme", keyA, "msg_11", now)
-			},
+			name:       "given a body over 256 KiB, when posted, then 413 before authentication",
+			req:        acme(ContentTypeCloudEventBatch, bytes.Repeat([]byte(" "), DefaultMaxBodyBytes+1), "msg_11"),
 			wantStatus: http.StatusRequestEntityTooLarge, wantType: ProblemTooLarge,
 		},
 		{
@@ -269,40 +274,30 @@ func TestProducerEvents(t *testing.T) {
 			wantStatus: http.StatusRequestEntityTooLarge, wantType: ProblemTooLarge,
 		},
 		{
-			name: "given 101 events, when posted as a batch, then 413",
-			req: func() *http.Request {
-				return producerRequest(ContentTypeCloudEventBatch, tooMany, "org-acme", keyA, "msg_13", now)
-			},
+			name:       "given 101 events, when posted as a batch, then 413",
+			req:        acme(ContentTypeCloudEventBatch, tooMany, "msg_13"),
 			wantStatus: http.StatusRequestEntityTooLarge, wantType: ProblemTooLarge,
 		},
 		{
-			name: "given signed invalid JSON, when posted, then 400",
-			req: func() *http.Request {
-				return producerRequest(ContentTypeCloudEvent, []byte(`{"specversion":`), "org-acme", keyA, "msg_14", now)
-			},
+			name:       "given signed invalid JSON, when posted, then 400",
+			req:        acme(ContentTypeCloudEvent, []byte(`{"specversion":`), "msg_14"),
 			wantStatus: http.StatusBadRequest, wantType: ProblemMalformedBody,
 		},
 		{
-			name: "given a single event sent as a batch, when posted, then 400 (a batch is an array)",
-			req: func() *http.Request {
-				return producerRequest(ContentTypeCloudEventBatch, single, "org-acme", keyA, "msg_15", now)
-			},
+			name:       "given a single event sent as a batch, when posted, then 400 (a batch is an array)",
+			req:        acme(ContentTypeCloudEventBatch, single, "msg_15"),
 			wantStatus: http.StatusBadRequest, wantType: ProblemMalformedBody,
 		},
 		{
-			name: "given an empty batch, when posted, then 400",
-			req: func() *http.Request {
-				return producerRequest(ContentTypeCloudEventBatch, []byte(`[]`), "org-acme", keyA, "msg_16", now)
-			},
+			name:       "given an empty batch, when posted, then 400",
+			req:        acme(ContentTypeCloudEventBatch, []byte(`[]`), "msg_16"),
 			wantStatus: http.StatusBadRequest, wantType: ProblemMalformedBody,
 		},
 		{
-			name: "given a batch whose second element is not an object, when posted, then 422 names index 1 as a whole",
-			req: func() *http.Request {
-				return producerRequest(ContentTypeCloudEventBatch, []byte("["+string(single)+`,"x"]`), "org-acme", keyA, "msg_17", now)
-			},
+			name:       "given a batch whose second element is not an object, when posted, then 422 names index 1 as a whole",
+			req:        acme(ContentTypeCloudEventBatch, []byte("["+string(single)+`,"x"]`), "msg_17"),
 			wantStatus: http.StatusUnprocessableEntity, wantType: ProblemInvalidEvent,
-			wantErrors: []ProblemError{{Index: 1, Field: "", Reason: "not a CloudEvent JSON object"}},
+			wantErrors: []problemError{{Index: 1, Field: "", Reason: "not a CloudEvent JSON object"}},
 		},
 		{
 			name:       "given GET on the events route, when served, then 405 with Allow",
@@ -369,31 +364,23 @@ func TestProducerReplay(t *testing.T) {
 		wantCalls   int // Publish calls over both requests
 	}{
 		{
-			name: "given an accepted request, when the same signed request is replayed within the window, then 202 duplicate and nothing is enqueued again",
-			second: func() *http.Request {
-				return producerRequest(ContentTypeCloudEvent, single, "org-acme", keyA, "msg_r", now)
-			},
+			name:       "given an accepted request, when the same signed request is replayed within the window, then 202 duplicate and nothing is enqueued again",
+			second:     acme(ContentTypeCloudEvent, single, "msg_r"),
 			wantStatus: http.StatusAccepted, wantResults: []string{"duplicate"}, wantCalls: 1,
 		},
 		{
-			name: "given an accepted request, when its webhook-id is reused for another body, then 409",
-			second: func() *http.Request {
-				return producerRequest(ContentTypeCloudEventBatch, batch, "org-acme", keyA, "msg_r", now)
-			},
+			name:       "given an accepted request, when its webhook-id is reused for another body, then 409",
+			second:     acme(ContentTypeCloudEventBatch, batch, "msg_r"),
 			wantStatus: http.StatusConflict, wantCalls: 1,
 		},
 		{
-			name: "given an accepted request, when the same webhook-id comes from another organization, then it is a new request",
-			second: func() *http.Request {
-				return producerRequest(ContentTypeCloudEventBatch, []byte(`[`+strings.ReplaceAll(string(single), "org-acme", "org-beta")+`]`), "org-beta", keyB, "msg_r", now)
-			},
+			name:       "given an accepted request, when the same webhook-id comes from another organization, then it is a new request",
+			second:     signed(ContentTypeCloudEventBatch, []byte(`[`+strings.ReplaceAll(string(single), "org-acme", "org-beta")+`]`), "org-beta", keyB, "msg_r", now),
 			wantStatus: http.StatusAccepted, wantResults: []string{"accepted"}, wantCalls: 2,
 		},
 		{
-			name: "given an accepted request, when it is replayed after the window, then 401 (stale)",
-			second: func() *http.Request {
-				return producerRequest(ContentTypeCloudEvent, single, "org-acme", keyA, "msg_r", now)
-			},
+			name:       "given an accepted request, when it is replayed after the window, then 401 (stale)",
+			second:     acme(ContentTypeCloudEvent, single, "msg_r"),
 			wantStatus: http.StatusUnauthorized, wantCalls: 1,
 		},
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"sort"
@@ -42,7 +41,7 @@ func safeChallenge(s string) bool {
 
 // serveVerify is Meta's subscription handshake: GET with hub.mode=subscribe,
 // hub.verify_token equal to ours and hub.challenge echoed as plain text.
-func (h *Handler) serveVerify(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) serveVerify(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	token := []byte(q.Get("hub.verify_token"))
 	challenge := q.Get("hub.challenge")
@@ -50,11 +49,11 @@ func (h *Handler) serveVerify(w http.ResponseWriter, r *http.Request) {
 		subtle.ConstantTimeCompare(token, h.cfg.MetaVerifyToken) == 1 &&
 		safeChallenge(challenge)
 	if !ok {
-		writeProblem(w, Problem{Type: ProblemForbidden, Status: http.StatusForbidden, Detail: "verification failed", RequestID: httpedge.RequestIDFrom(r.Context())})
-		return
+		return fail(httpedge.Forbidden, ProblemForbidden, "verification failed")
 	}
 	httpedge.Annotate(r.Context(), "verified", true)
 	httpedge.WriteBody(w, http.StatusOK, "text/plain; charset=utf-8", []byte(challenge))
+	return nil
 }
 
 // serveMeta is a Meta delivery: signature over the raw body, then the
@@ -63,34 +62,24 @@ func (h *Handler) serveVerify(w http.ResponseWriter, r *http.Request) {
 // no organization owns are dropped and counted, never failed: Meta retries
 // failures and would only deliver the same thing again. A queue or table
 // outage is a 503, which Meta retries: nothing is lost.
-func (h *Handler) serveMeta(ctx context.Context, w http.ResponseWriter, r *http.Request, p Provider) {
-	fail := func(pr Problem) { pr.RequestID = httpedge.RequestIDFrom(ctx); writeProblem(w, pr) }
+func (h *Handler) serveMeta(ctx context.Context, w http.ResponseWriter, r *http.Request, p Provider) error {
 	body, err := readBody(r, h.cfg.MaxMetaBodyBytes)
 	if err != nil {
-		if errors.Is(err, errTooLarge) {
-			fail(Problem{Type: ProblemTooLarge, Status: http.StatusRequestEntityTooLarge, Detail: fmt.Sprintf("the body is larger than %d bytes", h.cfg.MaxMetaBodyBytes)})
-		} else {
-			fail(Problem{Type: ProblemMalformedBody, Status: http.StatusBadRequest, Detail: "the body could not be read"})
-		}
-		return
+		return readFailure(err, h.cfg.MaxMetaBodyBytes)
 	}
 	if err := verifyMeta(r.Header.Get(HeaderHubSignature256), body, h.cfg.MetaAppSecret); err != nil {
 		httpedge.Log(ctx).Warn("meta signature rejected")
-		fail(Problem{Type: ProblemUnauthenticated, Status: http.StatusUnauthorized, Detail: "X-Hub-Signature-256 does not match"})
-		return
+		return fail(httpedge.Unauthenticated, ProblemUnauthenticated, "X-Hub-Signature-256 does not match")
 	}
 	items, dropped, err := decodeMeta(p, body)
 	if err != nil {
-		fail(Problem{Type: ProblemMalformedBody, Status: http.StatusBadRequest, Detail: "not a " + string(p) + " webhook payload"})
-		return
+		return fail(httpedge.Invalid, ProblemMalformedBody, "not a "+string(p)+" webhook payload")
 	}
 	now := h.now()
 	events, messages, err := h.metaEvents(ctx, p, items, dropped, now, httpedge.Log(ctx))
 	if err != nil {
 		httpedge.Log(ctx).Error("provider account lookup failed", "error", err)
-		w.Header().Set("Retry-After", "5")
-		fail(Problem{Type: ProblemUnavailable, Status: http.StatusServiceUnavailable, Detail: "temporarily unable to process; retry"})
-		return
+		return retryLater("temporarily unable to process; retry")
 	}
 	enqueued := 0
 	if len(events) > 0 {
@@ -105,13 +94,12 @@ func (h *Handler) serveMeta(ctx context.Context, w http.ResponseWriter, r *http.
 		if err != nil {
 			httpedge.Annotate(ctx, "messages", messages, "enqueued", enqueued, "failed", len(events)-enqueued)
 			httpedge.Log(ctx).Error("enqueue failed", "error", err)
-			w.Header().Set("Retry-After", "5")
-			fail(Problem{Type: ProblemUnavailable, Status: http.StatusServiceUnavailable, Detail: "temporarily unable to enqueue; retry"})
-			return
+			return retryLater("temporarily unable to enqueue; retry")
 		}
 	}
 	httpedge.Annotate(ctx, append([]any{"messages", messages, "enqueued", enqueued}, dropAttrs(dropped)...)...)
-	writeJSON(w, http.StatusOK, "application/json", MetaAccepted{Messages: messages, Enqueued: enqueued, Dropped: dropped})
+	httpedge.WriteJSON(w, http.StatusOK, "application/json", MetaAccepted{Messages: messages, Enqueued: enqueued, Dropped: dropped})
+	return nil
 }
 
 // metaEvents ties each inbound message to its organization and builds its

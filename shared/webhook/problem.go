@@ -1,7 +1,8 @@
 package webhook
 
 import (
-	"net/http"
+	"errors"
+	"fmt"
 
 	"github.com/customercloud/home/shared/httpedge"
 )
@@ -24,34 +25,27 @@ const (
 // ContentTypeProblem is the media type of error answers.
 const ContentTypeProblem = httpedge.ProblemContentType
 
-// Problem is an RFC 9457 problem details document. Errors lists each invalid
-// field of each event; Results (on a 503) says which events of the request
-// are on the queue and which are not.
-type Problem struct {
-	Type      string         `json:"type"`
-	Title     string         `json:"title"`
-	Status    int            `json:"status"`
-	Detail    string         `json:"detail,omitempty"`
-	RequestID string         `json:"requestId,omitempty"`
-	Errors    []ProblemError `json:"errors,omitempty"`
-	Results   []EventResult  `json:"results,omitempty"`
+// problems answers every error of the webhooks (httpedge's one mapping of
+// errors to statuses), with the request id in each document: its errors
+// name the event of a batch by index (httpedge.Field.At) and a 503 lists
+// the per-event results.
+var problems = httpedge.Problems{RequestID: true}
+
+// fail is an error of kind with the problem type producers switch on.
+func fail(kind httpedge.Kind, urn, detail string, fields ...httpedge.Field) *httpedge.Error {
+	return httpedge.Fail(kind, detail, fields...).Typed(urn)
 }
 
-// ProblemError is one invalid field of the event at Index (0 for a single
-// event). An empty Field means the event as a whole (e.g. not an object).
-type ProblemError struct {
-	Index  int    `json:"index"`
-	Field  string `json:"field"`
-	Reason string `json:"reason"`
+// retryLater is the 503 of a dependency that is down, with its Retry-After.
+func retryLater(detail string) *httpedge.Error {
+	return fail(httpedge.Unavailable, ProblemUnavailable, detail).With("Retry-After", "5")
 }
 
-func writeProblem(w http.ResponseWriter, p Problem) {
-	if p.Title == "" {
-		p.Title = http.StatusText(p.Status)
+// readFailure is the problem of a body readBody could not read: too large
+// for max, or unreadable.
+func readFailure(err error, max int64) *httpedge.Error {
+	if errors.Is(err, errTooLarge) {
+		return fail(httpedge.TooLarge, ProblemTooLarge, fmt.Sprintf("the body is larger than %d bytes", max))
 	}
-	writeJSON(w, p.Status, ContentTypeProblem, p)
-}
-
-func writeJSON(w http.ResponseWriter, status int, contentType string, v any) {
-	httpedge.WriteJSON(w, status, contentType, v)
+	return fail(httpedge.Invalid, ProblemMalformedBody, "the body could not be read")
 }

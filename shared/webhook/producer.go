@@ -43,37 +43,32 @@ type Accepted struct {
 	Results  []EventResult `json:"results"`
 }
 
-// errorReply is a parse outcome that ends the request with a problem.
-type errorReply struct{ p Problem }
-
-// Error is the problem's detail.
-func (e *errorReply) Error() string { return e.p.Detail }
-
 // decodeProducerBody turns a producer body of the given media type into
 // validated events of org. It is all-or-nothing: any invalid event fails
 // the whole request with every error listed, so a batch is never
 // half-accepted.
-func decodeProducerBody(body []byte, batch bool, org string, now time.Time, maxEvents int) ([]contract.Event, *errorReply) {
+func decodeProducerBody(body []byte, batch bool, org string, now time.Time, maxEvents int) ([]contract.Event, *httpedge.Error) {
 	var raws []json.RawMessage
 	if batch {
 		trimmed := bytes.TrimSpace(body)
 		if len(trimmed) == 0 || trimmed[0] != '[' {
-			return nil, &errorReply{Problem{Type: ProblemMalformedBody, Status: http.StatusBadRequest, Detail: "a batch is a JSON array of CloudEvents"}}
+			return nil, fail(httpedge.Invalid, ProblemMalformedBody, "a batch is a JSON array of CloudEvents")
 		}
 		if err := json.Unmarshal(trimmed, &raws); err != nil {
-			return nil, &errorReply{Problem{Type: ProblemMalformedBody, Status: http.StatusBadRequest, Detail: "a batch is a JSON array of CloudEvents: " + syntaxReason(err)}}
+			return nil, fail(httpedge.Invalid, ProblemMalformedBody, "a batch is a JSON array of CloudEvents: "+syntaxReason(err))
 		}
 		switch {
 		case len(raws) == 0:
-			return nil, &errorReply{Problem{Type: ProblemMalformedBody, Status: http.StatusBadRequest, Detail: "the batch is empty"}}
+			return nil, fail(httpedge.Invalid, ProblemMalformedBody, "the batch is empty")
 		case len(raws) > maxEvents:
-			return nil, &errorReply{Problem{Type: ProblemTooLarge, Status: http.StatusRequestEntityTooLarge, Detail: fmt.Sprintf("a batch holds at most %d events, got %d", maxEvents, len(raws))}}
+			return nil, fail(httpedge.TooLarge, ProblemTooLarge, fmt.Sprintf("a batch holds at most %d events, got %d", maxEvents, len(raws)))
 		}
 	} else {
 		raws = []json.RawMessage{body}
 	}
 	events := make([]contract.Event, len(raws))
-	var errs []ProblemError
+	var errs []httpedge.Field
+	invalid := map[int]bool{}
 	for i, raw := range raws {
 		ev, err := contract.Decode(raw, now)
 		var ve *contract.ValidationError
@@ -81,28 +76,27 @@ func decodeProducerBody(body []byte, batch bool, org string, now time.Time, maxE
 		case err == nil:
 		case errors.As(err, &ve):
 			for _, f := range ve.Fields {
-				errs = append(errs, ProblemError{Index: i, Field: f.Field, Reason: f.Reason})
+				errs = append(errs, httpedge.Field{Field: f.Field, Reason: f.Reason}.At(i))
+				invalid[i] = true
 			}
 		default:
 			if !batch {
-				return nil, &errorReply{Problem{Type: ProblemMalformedBody, Status: http.StatusBadRequest, Detail: "the body is not a CloudEvent JSON object"}}
+				return nil, fail(httpedge.Invalid, ProblemMalformedBody, "the body is not a CloudEvent JSON object")
 			}
-			errs = append(errs, ProblemError{Index: i, Field: "", Reason: "not a CloudEvent JSON object"})
+			errs = append(errs, httpedge.Field{Field: "", Reason: "not a CloudEvent JSON object"}.At(i))
+			invalid[i] = true
 			continue
 		}
 		// The organization is the one whose secret signed the request.
 		if ev.OrgID != org && contract.ValidID(ev.OrgID) {
-			errs = append(errs, ProblemError{Index: i, Field: "orgid", Reason: "must be the authenticated organization (" + HeaderWebhookOrg + ")"})
+			errs = append(errs, httpedge.Field{Field: "orgid", Reason: "must be the authenticated organization (" + HeaderWebhookOrg + ")"}.At(i))
+			invalid[i] = true
 		}
 		events[i] = ev
 	}
 	if len(errs) > 0 {
-		n := map[int]bool{}
-		for _, e := range errs {
-			n[e.Index] = true
-		}
-		return nil, &errorReply{Problem{Type: ProblemInvalidEvent, Status: http.StatusUnprocessableEntity,
-			Detail: fmt.Sprintf("%d of %d events are invalid; nothing was enqueued", len(n), len(raws)), Errors: errs}}
+		return nil, fail(httpedge.Unprocessable, ProblemInvalidEvent,
+			fmt.Sprintf("%d of %d events are invalid; nothing was enqueued", len(invalid), len(raws)), errs...)
 	}
 	return events, nil
 }
@@ -121,23 +115,15 @@ func syntaxReason(err error) string {
 }
 
 // serveEvents is POST /v1/events.
-func (h *Handler) serveEvents(ctx context.Context, w http.ResponseWriter, r *http.Request) {
-	fail := func(p Problem) { p.RequestID = httpedge.RequestIDFrom(ctx); writeProblem(w, p) }
+func (h *Handler) serveEvents(ctx context.Context, w http.ResponseWriter, r *http.Request) error {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || (mt != ContentTypeCloudEvent && mt != ContentTypeCloudEventBatch) {
-		fail(Problem{Type: ProblemUnsupportedMedia, Status: http.StatusUnsupportedMediaType,
-			Detail: "send " + ContentTypeCloudEvent + " or " + ContentTypeCloudEventBatch})
-		return
+		return fail(httpedge.UnsupportedMedia, ProblemUnsupportedMedia, "send "+ContentTypeCloudEvent+" or "+ContentTypeCloudEventBatch)
 	}
 	batch := mt == ContentTypeCloudEventBatch
 	body, err := readBody(r, h.cfg.MaxBodyBytes)
 	if err != nil {
-		if errors.Is(err, errTooLarge) {
-			fail(Problem{Type: ProblemTooLarge, Status: http.StatusRequestEntityTooLarge, Detail: fmt.Sprintf("the body is larger than %d bytes", h.cfg.MaxBodyBytes)})
-		} else {
-			fail(Problem{Type: ProblemMalformedBody, Status: http.StatusBadRequest, Detail: "the body could not be read"})
-		}
-		return
+		return readFailure(err, h.cfg.MaxBodyBytes)
 	}
 	now := h.now()
 	hdr := producerHeaders{
@@ -152,17 +138,15 @@ func (h *Handler) serveEvents(ctx context.Context, w http.ResponseWriter, r *htt
 			reason = ErrBadSignature
 		}
 		httpedge.Log(ctx).Warn("producer authentication failed", "reason", err.Error())
-		fail(Problem{Type: ProblemUnauthenticated, Status: http.StatusUnauthorized, Detail: reason.Error()})
-		return
+		return fail(httpedge.Unauthenticated, ProblemUnauthenticated, reason.Error())
 	}
 	httpedge.Annotate(ctx, "org", hdr.org, "webhookId", hdr.id)
-	events, reply := decodeProducerBody(body, batch, hdr.org, now, h.cfg.MaxBatchEvents)
-	if reply != nil {
-		if len(reply.p.Errors) > 0 {
-			httpedge.Annotate(ctx, "invalidFields", len(reply.p.Errors))
+	events, perr := decodeProducerBody(body, batch, hdr.org, now, h.cfg.MaxBatchEvents)
+	if perr != nil {
+		if len(perr.Fields) > 0 {
+			httpedge.Annotate(ctx, "invalidFields", len(perr.Fields))
 		}
-		fail(reply.p)
-		return
+		return perr
 	}
 	results := make([]EventResult, len(events))
 	var send []contract.Event
@@ -184,13 +168,12 @@ func (h *Handler) serveEvents(ctx context.Context, w http.ResponseWriter, r *htt
 		for i := range results {
 			results[i].Status = StatusDuplicate
 		}
-		writeJSON(w, http.StatusAccepted, "application/json", Accepted{Results: results})
+		httpedge.WriteJSON(w, http.StatusAccepted, "application/json", Accepted{Results: results})
 		httpedge.Annotate(ctx, "events", len(events), "replayed", true)
-		return
+		return nil
 	case replayConflict:
-		fail(Problem{Type: ProblemReplayConflict, Status: http.StatusConflict,
-			Detail: "this webhook-id was already used with a different body; use a new webhook-id for new content"})
-		return
+		return fail(httpedge.Conflict, ProblemReplayConflict,
+			"this webhook-id was already used with a different body; use a new webhook-id for new content")
 	}
 	pctx, cancel := detached(ctx)
 	defer cancel()
@@ -212,14 +195,13 @@ func (h *Handler) serveEvents(ctx context.Context, w http.ResponseWriter, r *htt
 	httpedge.Annotate(ctx, "events", len(events), "enqueued", len(send)-failed, "failed", failed)
 	if failed > 0 {
 		httpedge.Log(ctx).Error("enqueue failed", "error", err)
-		w.Header().Set("Retry-After", "5")
-		fail(Problem{Type: ProblemUnavailable, Status: http.StatusServiceUnavailable,
-			Detail:  fmt.Sprintf("%d of %d events are not on the queue; retry the same request (events already enqueued are deduplicated)", failed, len(send)),
-			Results: results})
-		return
+		e := retryLater(fmt.Sprintf("%d of %d events are not on the queue; retry the same request (events already enqueued are deduplicated)", failed, len(send)))
+		e.Results = results
+		return e
 	}
 	h.replay.remember(hdr.org, hdr.id, body, replayExpiry(hdr.timestamp, h.cfg.ReplayWindow, now), now)
-	writeJSON(w, http.StatusAccepted, "application/json", Accepted{Accepted: len(send), Results: results})
+	httpedge.WriteJSON(w, http.StatusAccepted, "application/json", Accepted{Accepted: len(send), Results: results})
+	return nil
 }
 
 // replayExpiry is when a request signed at timestamp stops being accepted.

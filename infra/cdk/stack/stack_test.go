@@ -441,38 +441,24 @@ func TestIAMLeastPrivilege(t *testing.T) {
 }
 
 func TestDebitEventSource(t *testing.T) {
-	check(t, "debit consumes the events queue, batch of 10, partial batch failures", func() {
-		tpl.HasResourceProperties(jsii.String("AWS::Lambda::EventSourceMapping"), obj{
-			"EventSourceArn":        getAtt("EventsQueue", "Arn"),
-			"FunctionName":          ref("DebitFunction"),
-			"BatchSize":             resources.Debit.BatchSize,
-			"FunctionResponseTypes": []any{"ReportBatchItemFailures"},
+	for _, q := range []struct {
+		name, queue, function string
+		batch                 int
+	}{
+		{"debit consumes the events queue, batch of 10, partial batch failures", "EventsQueue", "DebitFunction", resources.Debit.BatchSize},
+		{"notify consumes the webhooks queue, batch of 10, partial batch failures", "WebhooksQueue", "NotifyFunction", resources.Notify.BatchSize},
+		{"export consumes the exports queue, one job a batch, partial batch failures", "ExportsQueue", "ExportFunction", 1},
+		{"metrics worker consumes the fan-out queue", "MetricsWorkQueue", "MetricsWorkerFunction", resources.MetricsWorker.BatchSize},
+	} {
+		check(t, q.name, func() {
+			tpl.HasResourceProperties(jsii.String("AWS::Lambda::EventSourceMapping"), obj{
+				"EventSourceArn":        getAtt(q.queue, "Arn"),
+				"FunctionName":          ref(q.function),
+				"BatchSize":             q.batch,
+				"FunctionResponseTypes": []any{"ReportBatchItemFailures"},
+			})
 		})
-	})
-	check(t, "notify consumes the webhooks queue, batch of 10, partial batch failures", func() {
-		tpl.HasResourceProperties(jsii.String("AWS::Lambda::EventSourceMapping"), obj{
-			"EventSourceArn":        getAtt("WebhooksQueue", "Arn"),
-			"FunctionName":          ref("NotifyFunction"),
-			"BatchSize":             resources.Notify.BatchSize,
-			"FunctionResponseTypes": []any{"ReportBatchItemFailures"},
-		})
-	})
-	check(t, "export consumes the exports queue, one job a batch, partial batch failures", func() {
-		tpl.HasResourceProperties(jsii.String("AWS::Lambda::EventSourceMapping"), obj{
-			"EventSourceArn":        getAtt("ExportsQueue", "Arn"),
-			"FunctionName":          ref("ExportFunction"),
-			"BatchSize":             1,
-			"FunctionResponseTypes": []any{"ReportBatchItemFailures"},
-		})
-	})
-	check(t, "metrics worker consumes the fan-out queue", func() {
-		tpl.HasResourceProperties(jsii.String("AWS::Lambda::EventSourceMapping"), obj{
-			"EventSourceArn":        getAtt("MetricsWorkQueue", "Arn"),
-			"FunctionName":          ref("MetricsWorkerFunction"),
-			"BatchSize":             resources.MetricsWorker.BatchSize,
-			"FunctionResponseTypes": []any{"ReportBatchItemFailures"},
-		})
-	})
+	}
 	src := resources.Aggregate.Stream
 	check(t, "aggregate reads the table's stream, bounded retries, failures to their queue", func() {
 		tpl.HasResourceProperties(jsii.String("AWS::Lambda::EventSourceMapping"), obj{

@@ -10,7 +10,6 @@ package main
 import (
 	"context"
 	"flag"
-	"fmt"
 	"os"
 	"os/signal"
 	"sync"
@@ -23,18 +22,12 @@ import (
 	"github.com/customercloud/home/infra/local"
 	"github.com/customercloud/home/infra/local/lambdaapi"
 	"github.com/customercloud/home/infra/local/runner"
-	"github.com/customercloud/home/shared/awscfg"
 	"github.com/customercloud/home/shared/awscfg/sqscfg"
 	"github.com/customercloud/home/shared/resources"
 	"github.com/customercloud/home/shared/wiring"
 )
 
-func main() {
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "lambdafeed:", err)
-		os.Exit(1)
-	}
-}
+func main() { os.Exit(local.Exit("lambdafeed", run())) }
 
 func run() error {
 	endpoint := flag.String("lambda", "http://127.0.0.1:3002", "the Lambda API of `sam local start-lambda`")
@@ -42,15 +35,11 @@ func run() error {
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	_, getenv, err := local.Env()
+	cfg, getenv, err := local.AWS(ctx)
 	if err != nil {
 		return err
 	}
 	log := wiring.Logger(getenv, "lambdafeed")
-	cfg, err := awscfg.LoadWith(ctx, getenv)
-	if err != nil {
-		return err
-	}
 	lam := lambdaapi.New(*endpoint)
 	queueURL := getenv(resources.EnvEventsQueueURL)
 	rn := runner.New(runner.Config{

@@ -18,29 +18,19 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/customercloud/home/infra/local"
-	"github.com/customercloud/home/shared/awscfg"
 	"github.com/customercloud/home/shared/awscfg/ddbcfg"
 	"github.com/customercloud/home/shared/awscfg/sqscfg"
 	"github.com/customercloud/home/shared/keys"
 	"github.com/customercloud/home/shared/resources"
 )
 
-func main() {
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "localcount:", err)
-		os.Exit(1)
-	}
-}
+func main() { os.Exit(local.Exit("localcount", run())) }
 
 func run() error {
 	org := flag.String("org", "demo", "organization id")
 	flag.Parse()
 	ctx := context.Background()
-	_, getenv, err := local.Env()
-	if err != nil {
-		return err
-	}
-	cfg, err := awscfg.LoadWith(ctx, getenv)
+	cfg, getenv, err := local.AWS(ctx)
 	if err != nil {
 		return err
 	}

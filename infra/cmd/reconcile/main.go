@@ -23,12 +23,7 @@ import (
 	"github.com/customercloud/home/shared/wiring/storeapp"
 )
 
-func main() {
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "reconcile:", err)
-		os.Exit(1)
-	}
-}
+func main() { os.Exit(local.Exit("reconcile", run())) }
 
 func run() error {
 	org := flag.String("org", "", "organization id (required)")

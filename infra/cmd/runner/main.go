@@ -35,12 +35,7 @@ import (
 	"github.com/customercloud/home/shared/wiring/webhookapp"
 )
 
-func main() {
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "runner:", err)
-		os.Exit(1)
-	}
-}
+func main() { os.Exit(local.Exit("runner", run())) }
 
 func run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -16,16 +16,12 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/customercloud/home/infra/local"
 	"github.com/customercloud/home/infra/local/hostnet"
 	"github.com/customercloud/home/shared/wiring"
 )
 
-func main() {
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "samdocker:", err)
-		os.Exit(1)
-	}
-}
+func main() { os.Exit(local.Exit("samdocker", run())) }
 
 func run() error {
 	listen := flag.String("listen", "", "unix socket to serve SAM CLI on")

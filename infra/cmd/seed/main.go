@@ -19,7 +19,6 @@ import (
 	"github.com/customercloud/home/infra/cmd/seed/gen"
 	"github.com/customercloud/home/infra/local"
 	"github.com/customercloud/home/shared/awscall/sqscall"
-	"github.com/customercloud/home/shared/awscfg"
 	"github.com/customercloud/home/shared/awscfg/ddbcfg"
 	"github.com/customercloud/home/shared/awscfg/sqscfg"
 	"github.com/customercloud/home/shared/plan"
@@ -29,12 +28,7 @@ import (
 	"github.com/customercloud/home/shared/webhook"
 )
 
-func main() {
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "seed:", err)
-		os.Exit(1)
-	}
-}
+func main() { os.Exit(local.Exit("seed", run())) }
 
 func run() error {
 	org := flag.String("org", "demo", "organization id")
@@ -45,11 +39,7 @@ func run() error {
 	marker := flag.String("sent-marker", "", "file to create once every event is on the queue (make run seeds once)")
 	flag.Parse()
 	ctx := context.Background()
-	_, getenv, err := local.Env()
-	if err != nil {
-		return err
-	}
-	cfg, err := awscfg.LoadWith(ctx, getenv)
+	cfg, getenv, err := local.AWS(ctx)
 	if err != nil {
 		return err
 	}

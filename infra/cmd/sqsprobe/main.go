@@ -29,12 +29,7 @@ import (
 	"github.com/customercloud/home/shared/awscfg/sqscfg"
 )
 
-func main() {
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "sqsprobe:", err)
-		os.Exit(1)
-	}
-}
+func main() { os.Exit(local.Exit("sqsprobe", run())) }
 
 func run() error {
 	n := flag.Int("messages", 3000, "messages to send and drain")
@@ -46,11 +41,7 @@ func run() error {
 	sdkDefault := flag.Bool("sdk-default", false, "use the SDK's default HTTP client instead of awscfg's (to see the cut answers)")
 	flag.Parse()
 	ctx := context.Background()
-	_, getenv, err := local.Env()
-	if err != nil {
-		return err
-	}
-	cfg, err := awscfg.LoadWith(ctx, getenv)
+	cfg, getenv, err := local.AWS(ctx)
 	if err != nil {
 		return err
 	}

@@ -34,9 +34,7 @@ type Client struct {
 // endpoint is never derived from the host inside a queue URL.
 func New(cfg aws.Config, getenv awscfg.Getenv) *Client {
 	c := awscall.New(cfg, awscall.SQS)
-	if e := getenv(resources.EnvSQSEndpoint); e != "" {
-		c.Endpoint = strings.TrimSuffix(e, "/") + "/"
-	} else if e := awscfg.ServiceEndpoint(getenv, "SQS"); e != "" {
+	if e, _ := awscfg.Endpoint(getenv, resources.EnvSQSEndpoint, "SQS"); e != "" {
 		c.Endpoint = strings.TrimSuffix(e, "/") + "/"
 	}
 	return &Client{call: c}

@@ -32,17 +32,11 @@ func NewFromEnv(cfg aws.Config) *dynamodb.Client {
 // on every conditional failure (aws-sdk-go-v2 issue #3545). Against AWS the
 // check stays on, and AWS_ENDPOINT_URL_DYNAMODB, when set, is the endpoint.
 func New(cfg aws.Config, getenv awscfg.Getenv) *dynamodb.Client {
-	endpoint := getenv(resources.EnvDynamoDBEndpoint)
-	service := awscfg.ServiceEndpoint(getenv, "DYNAMODB")
+	base, local := awscfg.BaseEndpoint(getenv, resources.EnvDynamoDBEndpoint, "DYNAMODB")
 	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
 		o.Retryer = Retryer()
-		switch {
-		case endpoint != "":
-			o.BaseEndpoint = aws.String(endpoint)
-			o.DisableValidateResponseChecksum = true
-		case service != "":
-			o.BaseEndpoint = aws.String(service)
-		}
+		o.BaseEndpoint = base
+		o.DisableValidateResponseChecksum = local
 	})
 }
 

@@ -18,14 +18,10 @@ import (
 // server does not check the optional ones). Against AWS everything is the
 // SDK's default (AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL when set).
 func New(cfg aws.Config, getenv awscfg.Getenv) *s3.Client {
-	endpoint := getenv(resources.EnvS3Endpoint)
-	service := awscfg.ServiceEndpoint(getenv, "S3")
+	base, local := awscfg.BaseEndpoint(getenv, resources.EnvS3Endpoint, "S3")
 	return s3.NewFromConfig(cfg, func(o *s3.Options) {
-		if endpoint == "" && service != "" {
-			o.BaseEndpoint = aws.String(service)
-		}
-		if endpoint != "" {
-			o.BaseEndpoint = aws.String(endpoint)
+		o.BaseEndpoint = base
+		if local {
 			o.UsePathStyle = true
 			o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
 			o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired

@@ -19,13 +19,6 @@ import (
 // must be given explicitly: the client never derives it from the host inside
 // a queue URL.
 func New(cfg aws.Config, getenv awscfg.Getenv) *sqs.Client {
-	endpoint := getenv(resources.EnvSQSEndpoint)
-	if endpoint == "" {
-		endpoint = awscfg.ServiceEndpoint(getenv, "SQS")
-	}
-	return sqs.NewFromConfig(cfg, func(o *sqs.Options) {
-		if endpoint != "" {
-			o.BaseEndpoint = aws.String(endpoint)
-		}
-	})
+	base, _ := awscfg.BaseEndpoint(getenv, resources.EnvSQSEndpoint, "SQS")
+	return sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.BaseEndpoint = base })
 }

@@ -8,8 +8,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/customercloud/home/shared/awscall/sqscall"
-	"github.com/customercloud/home/shared/awscfg"
 	"github.com/customercloud/home/shared/export"
 	"github.com/customercloud/home/shared/export/s3objects"
 	"github.com/customercloud/home/shared/resources"
@@ -23,17 +23,14 @@ type Service struct {
 	Bucket   *s3objects.Bucket
 }
 
-// FromEnv is the service on EXPORTS_QUEUE_URL and EXPORTS_BUCKET.
-func FromEnv(ctx context.Context, getenv wiring.Getenv) (Service, error) {
-	b, err := s3objects.FromEnv(ctx, getenv)
+// FromEnv is the service on EXPORTS_QUEUE_URL and EXPORTS_BUCKET, with cfg
+// (the builder's one SDK configuration).
+func FromEnv(cfg aws.Config, getenv wiring.Getenv) (Service, error) {
+	b, err := s3objects.FromEnv(cfg, getenv)
 	if err != nil {
 		return Service{}, err
 	}
 	u, err := wiring.Need(getenv, resources.EnvExportsQueueURL)
-	if err != nil {
-		return Service{}, err
-	}
-	cfg, err := awscfg.LoadWith(ctx, getenv)
 	if err != nil {
 		return Service{}, err
 	}

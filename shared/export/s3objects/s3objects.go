@@ -15,7 +15,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
-	"github.com/customercloud/home/shared/awscfg"
 	"github.com/customercloud/home/shared/awscfg/s3cfg"
 	"github.com/customercloud/home/shared/config"
 	"github.com/customercloud/home/shared/export"
@@ -59,14 +58,11 @@ func New(cfg Config) (*Bucket, error) {
 	return &Bucket{client: cfg.Client, presign: s3.NewPresignClient(cfg.Client), name: cfg.Name, partSize: cmp.Or(cfg.PartSize, PartSize)}, nil
 }
 
-// FromEnv is the exports bucket named by EXPORTS_BUCKET, on the local S3
-// server when S3_ENDPOINT is set.
-func FromEnv(ctx context.Context, getenv wiring.Getenv) (*Bucket, error) {
+// FromEnv is the exports bucket named by EXPORTS_BUCKET, with cfg (the
+// builder's one SDK configuration), on the local S3 server when
+// S3_ENDPOINT is set.
+func FromEnv(cfg aws.Config, getenv wiring.Getenv) (*Bucket, error) {
 	name, err := wiring.Need(getenv, resources.EnvExportsBucket)
-	if err != nil {
-		return nil, err
-	}
-	cfg, err := awscfg.LoadWith(ctx, getenv)
 	if err != nil {
 		return nil, err
 	}

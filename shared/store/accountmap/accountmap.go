@@ -22,6 +22,7 @@ import (
 
 	"github.com/customercloud/home/shared/awscall"
 	"github.com/customercloud/home/shared/awscfg"
+	"github.com/customercloud/home/shared/config"
 	"github.com/customercloud/home/shared/keys"
 	"github.com/customercloud/home/shared/resources"
 )
@@ -35,17 +36,39 @@ type Table struct {
 	name string
 }
 
-// New returns the account map in table, with cfg, at DYNAMODB_ENDPOINT (read
-// through getenv) when it is set, else AWS_ENDPOINT_URL_DYNAMODB, else
+// Config is what the account map is built from; New validates it.
+type Config struct {
+	// AWS is the SDK configuration: region and credentials.
+	AWS aws.Config
+	// Getenv reads the endpoint overrides (DYNAMODB_ENDPOINT, else
+	// AWS_ENDPOINT_URL_DYNAMODB, else AWS_ENDPOINT_URL); nil reads none and
+	// calls the region's endpoint.
+	Getenv awscfg.Getenv
+	// Table is the table's name.
+	Table string
+}
+
+// Validate says what is missing.
+func (c Config) Validate() error {
+	return config.Check("accountmap", config.Required("AWS.Region", c.AWS.Region != ""), config.Required("Table", c.Table != ""))
+}
+
+// New returns the account map in cfg.Table, at DYNAMODB_ENDPOINT (read
+// through cfg.Getenv) when it is set, else AWS_ENDPOINT_URL_DYNAMODB, else
 // AWS_ENDPOINT_URL, else the region's.
-func New(cfg aws.Config, getenv awscfg.Getenv, table string) *Table {
-	c := awscall.New(cfg, awscall.DynamoDB)
-	if e := getenv(resources.EnvDynamoDBEndpoint); e != "" {
-		c.Endpoint = strings.TrimSuffix(e, "/") + "/"
-	} else if e := awscfg.ServiceEndpoint(getenv, "DYNAMODB"); e != "" {
+func New(cfg Config) (*Table, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	getenv := cfg.Getenv
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	c := awscall.New(cfg.AWS, awscall.DynamoDB)
+	if e, _ := awscfg.Endpoint(getenv, resources.EnvDynamoDBEndpoint, "DYNAMODB"); e != "" {
 		c.Endpoint = strings.TrimSuffix(e, "/") + "/"
 	}
-	return &Table{call: c, name: table}
+	return &Table{call: c, name: cfg.Table}, nil
 }
 
 // attr is a string AttributeValue in DynamoDB's JSON.

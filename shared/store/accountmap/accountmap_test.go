@@ -22,7 +22,7 @@ func TestGivenDynamoDBLocal_WhenTheMapIsWrittenByOneAndReadByTheOther_ThenStoreA
 	table := env.NewTable(t)
 	st := testkit.Must(store.New(store.Config{DB: env.DDB, Table: table}))(t)
 	getenv := func(k string) string { return env.Vars[k] }
-	am := accountmap.New(env.Cfg, getenv, table)
+	am := testkit.Must(accountmap.New(accountmap.Config{AWS: env.Cfg, Getenv: getenv, Table: table}))(t)
 	read := map[string]func(provider, account string) (string, bool, error){
 		"store":      func(p, a string) (string, bool, error) { return st.ProviderAccountOrg(ctx, p, a) },
 		"accountmap": func(p, a string) (string, bool, error) { return am.ProviderAccountOrg(ctx, p, a) },
@@ -61,10 +61,20 @@ func TestGivenDynamoDBLocal_WhenTheMapIsWrittenByOneAndReadByTheOther_ThenStoreA
 // DynamoDB's own error, an *awscall.Error with its code.
 func TestGivenNoTable_WhenRead_ThenDynamoDBsOwnError(t *testing.T) {
 	env := testenv.Stack(t)
-	am := accountmap.New(env.Cfg, func(k string) string { return env.Vars[k] }, "no-such-table-for-accountmap")
+	am := testkit.Must(accountmap.New(accountmap.Config{AWS: env.Cfg, Getenv: func(k string) string { return env.Vars[k] }, Table: "no-such-table-for-accountmap"}))(t)
 	_, _, err := am.ProviderAccountOrg(t.Context(), "whatsapp", "1")
 	var ae *awscall.Error
 	if !errors.As(err, &ae) || ae.Status != http.StatusBadRequest || ae.Code != "ResourceNotFoundException" {
 		t.Fatalf("err = %v, want ResourceNotFoundException", err)
+	}
+}
+
+// TestGivenAConfigWithoutTableOrRegion_WhenBuilt_ThenBothAreNamed: New
+// refuses an incomplete Config and says what is missing.
+func TestGivenAConfigWithoutTableOrRegion_WhenBuilt_ThenBothAreNamed(t *testing.T) {
+	_, err := accountmap.New(accountmap.Config{})
+
+	if want := "accountmap: AWS.Region is required\naccountmap: Table is required"; err == nil || err.Error() != want {
+		t.Fatalf("err = %v, want %q", err, want)
 	}
 }

@@ -10,7 +10,6 @@ import (
 
 	"github.com/customercloud/home/shared/alerts"
 	"github.com/customercloud/home/shared/awscall/sqscall"
-	"github.com/customercloud/home/shared/awscfg"
 	"github.com/customercloud/home/shared/deadletter"
 	"github.com/customercloud/home/shared/debit"
 	"github.com/customercloud/home/shared/resources"
@@ -36,15 +35,11 @@ var Classifier = func(ctx context.Context, getenv wiring.Getenv) (sentiment.Clas
 
 // New builds the debit function's handler from its environment.
 func New(ctx context.Context, getenv wiring.Getenv, log *slog.Logger) (wiring.SQSHandler, error) {
-	st, err := storeapp.TableStore(ctx, getenv)
+	cfg, st, err := storeapp.Open(ctx, getenv)
 	if err != nil {
 		return nil, err
 	}
 	dlqURL, err := wiring.Need(getenv, resources.EnvDeadLetterURL)
-	if err != nil {
-		return nil, err
-	}
-	cfg, err := awscfg.LoadWith(ctx, getenv)
 	if err != nil {
 		return nil, err
 	}

@@ -20,11 +20,11 @@ import (
 
 // New builds the export function's handler from its environment.
 func New(ctx context.Context, getenv wiring.Getenv, log *slog.Logger) (wiring.SQSHandler, error) {
-	st, err := storeapp.TableStore(ctx, getenv)
+	cfg, st, err := storeapp.Open(ctx, getenv)
 	if err != nil {
 		return nil, err
 	}
-	b, err := s3objects.FromEnv(ctx, getenv)
+	b, err := s3objects.FromEnv(cfg, getenv)
 	if err != nil {
 		return nil, err
 	}

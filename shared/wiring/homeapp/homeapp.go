@@ -18,14 +18,14 @@ import (
 
 // New builds the Home API's HTTP handler from its environment.
 func New(ctx context.Context, getenv wiring.Getenv, log *slog.Logger) (http.Handler, error) {
-	st, err := storeapp.TableStore(ctx, getenv)
+	awsCfg, st, err := storeapp.Open(ctx, getenv)
 	if err != nil {
 		return nil, err
 	}
 	cfg := home.Config{Store: st, Log: log}
 	// Usage exports (issue 11): on wherever the bucket is configured.
 	if getenv(resources.EnvExportsBucket) != "" {
-		svc, err := awsexports.FromEnv(ctx, getenv)
+		svc, err := awsexports.FromEnv(awsCfg, getenv)
 		if err != nil {
 			return nil, err
 		}

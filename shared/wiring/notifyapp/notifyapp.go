@@ -21,11 +21,7 @@ import (
 // New builds the notify function's handler from its environment: outgoing
 // webhooks, signed, with backoff on the webhooks queue.
 func New(ctx context.Context, getenv wiring.Getenv, log *slog.Logger) (wiring.SQSHandler, error) {
-	st, err := storeapp.TableStore(ctx, getenv)
-	if err != nil {
-		return nil, err
-	}
-	cfg, err := awscfg.LoadWith(ctx, getenv)
+	cfg, st, err := storeapp.Open(ctx, getenv)
 	if err != nil {
 		return nil, err
 	}

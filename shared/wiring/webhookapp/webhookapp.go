@@ -57,8 +57,11 @@ func New(ctx context.Context, getenv wiring.Getenv, log *slog.Logger) (http.Hand
 		if err != nil {
 			return nil, err
 		}
-		accts := webhook.StoredAccounts{Store: accountmap.New(awsCfg, getenv, table)}
-		deps.Accounts = &webhook.CachedAccounts{Next: accts}
+		am, err := accountmap.New(accountmap.Config{AWS: awsCfg, Getenv: getenv, Table: table})
+		if err != nil {
+			return nil, err
+		}
+		deps.Accounts = &webhook.CachedAccounts{Next: webhook.StoredAccounts{Store: am}}
 	}
 	h, err := webhook.New(cfg, deps)
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/customercloud/home/shared/contract"
+	"github.com/customercloud/home/shared/httpedge"
 	"github.com/customercloud/home/shared/resources"
 	"github.com/customercloud/home/shared/store"
 	"github.com/customercloud/home/shared/webhook"
@@ -149,7 +150,7 @@ func TestEndToEndIntoTheRealQueue(t *testing.T) {
 	for _, s := range steps {
 		res := post(servers[s.srv], s.path, s.ct, s.body, s.hdr)
 		if res.StatusCode != s.wantStatus {
-			var p webhook.Problem
+			var p httpedge.Problem
 			_ = json.NewDecoder(res.Body).Decode(&p)
 			t.Fatalf("%s: status %d, want %d (%+v)", s.name, res.StatusCode, s.wantStatus, p)
 		}
