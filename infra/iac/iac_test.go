@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/customercloud/home/shared/resources"
+	"github.com/customercloud/home/tests/testkit"
 )
 
 func TestRenderShortAndLongFormsAlike(t *testing.T) {
@@ -142,14 +143,7 @@ func TestStreamFunctionLeastPrivilege(t *testing.T) {
 		"SendToAggregateFailures": "SendToAggregateFailures: sqs:SendMessage on ${AggregateFailuresQueue.Arn}",
 		"Logs":                    "Logs: logs:CreateLogStream logs:PutLogEvents on ${AggregateLogGroup.Arn}",
 	}
-	for sid, w := range want {
-		if got[sid] != w {
-			t.Errorf("%s: got %q, want %q", sid, got[sid], w)
-		}
-	}
-	if len(got) != len(want) {
-		t.Errorf("statements %v, want exactly %v", got, want)
-	}
+	testkit.EqualMap(t, "statements", got, want)
 }
 
 func TestDiffReadable(t *testing.T) {

@@ -372,6 +372,22 @@ func readJSONBody(r *http.Request) ([]byte, error) {
 	return readBody(r)
 }
 
+// decodeJSONBody is readJSONBody's body decoded by decode, or a 400 titled
+// title with decode's field errors: what the routes that take a request
+// object (an export, a webhook) start from.
+func decodeJSONBody[T any](r *http.Request, decode func([]byte) (T, []httpedge.Field), title string) (T, error) {
+	raw, err := readJSONBody(r)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	v, fs := decode(raw)
+	if len(fs) > 0 {
+		return v, httpedge.Fail(httpedge.Invalid, title, fs...)
+	}
+	return v, nil
+}
+
 func (a *API) putPlan(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
 		return notJSON()

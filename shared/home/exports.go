@@ -87,13 +87,9 @@ func (a *API) postExport(w http.ResponseWriter, r *http.Request, p auth.Principa
 	if a.exports == nil {
 		return httpedge.Fail(httpedge.NotFound, "exports are not available here")
 	}
-	raw, err := readJSONBody(r)
+	body, err := decodeJSONBody(r, DecodeExportRequest, "invalid export")
 	if err != nil {
 		return err
-	}
-	body, fs := DecodeExportRequest(raw)
-	if len(fs) > 0 {
-		return httpedge.Fail(httpedge.Invalid, "invalid export", fs...)
 	}
 	prof, now, today, err := a.profileToday(r, p.Org)
 	if err != nil {

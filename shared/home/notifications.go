@@ -45,13 +45,9 @@ func DecodeWebhookRequest(raw []byte) (WebhookRequest, []httpedge.Field) {
 }
 
 func (a *API) putWebhook(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	raw, err := readJSONBody(r)
+	q, err := decodeJSONBody(r, DecodeWebhookRequest, "invalid webhook")
 	if err != nil {
 		return err
-	}
-	q, fs := DecodeWebhookRequest(raw)
-	if len(fs) > 0 {
-		return httpedge.Fail(httpedge.Invalid, "invalid webhook", fs...)
 	}
 	secret, err := alerts.NewSecret()
 	if err != nil {

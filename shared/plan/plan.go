@@ -7,7 +7,8 @@ package plan
 import (
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/customercloud/home/shared/contract"
@@ -62,12 +63,7 @@ func (p Plan) Validate() error {
 	if p.Seats < 1 || p.Seats > 100000 {
 		errs = append(errs, FieldError{"seats", "must be 1-100000"})
 	}
-	chans := make([]string, 0, len(p.Packages))
-	for c := range p.Packages {
-		chans = append(chans, c)
-	}
-	sort.Strings(chans)
-	for _, c := range chans {
+	for _, c := range slices.Sorted(maps.Keys(p.Packages)) {
 		if !contract.IsChannel(c) {
 			errs = append(errs, FieldError{"packages." + c, "unknown channel"})
 		} else if v := p.Packages[c]; v < 0 || v > 1e12 {

@@ -444,30 +444,24 @@ const attrIDs = "ids"
 func (st *Store) SpilledIDs(ctx context.Context, ref ingest.ContactRef, days []int32) (ingest.IDSet, error) {
 	out := ingest.IDSet{}
 	for _, day := range days {
-		var start map[string]types.AttributeValue
-		for {
-			res, err := st.db.Query(ctx, &dynamodb.QueryInput{
-				TableName:                &st.table,
-				KeyConditionExpression:   aws.String("#pk = :pk AND begins_with(#sk, :d)"),
-				ExpressionAttributeNames: map[string]string{"#pk": attrPK, "#sk": attrSK},
-				ExpressionAttributeValues: map[string]types.AttributeValue{
-					":pk": s(keys.SpillPartition(ref.Org, ref.Contact)), ":d": s(keys.SpillDayPrefix(day))},
-				ConsistentRead:         aws.Bool(true),
-				ExclusiveStartKey:      start,
-				ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
-			})
-			if err != nil {
-				return nil, fmt.Errorf("query spilled identities: %w", err)
-			}
-			for _, it := range res.Items {
+		_, err := st.queryPages(ctx, "query spilled identities", &dynamodb.QueryInput{
+			TableName:                &st.table,
+			KeyConditionExpression:   aws.String("#pk = :pk AND begins_with(#sk, :d)"),
+			ExpressionAttributeNames: map[string]string{"#pk": attrPK, "#sk": attrSK},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":pk": s(keys.SpillPartition(ref.Org, ref.Contact)), ":d": s(keys.SpillDayPrefix(day))},
+			ConsistentRead:         aws.Bool(true),
+			ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
+		}, func(items []map[string]types.AttributeValue) error {
+			for _, it := range items {
 				if b, ok := it[attrIDs].(*types.AttributeValueMemberB); ok {
 					out.AddHashes(b.Value)
 				}
 			}
-			if len(res.LastEvaluatedKey) == 0 {
-				break
-			}
-			start = res.LastEvaluatedKey
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
 	}
 	return out, nil

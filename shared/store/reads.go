@@ -157,20 +157,14 @@ func addTotals(t *consumption.Totals, o consumption.Totals) {
 func (st *Store) DayTotals(ctx context.Context, org, from, to string) ([]consumption.DayTotal, error) {
 	byDate := map[string]*consumption.Totals{}
 	for sh := 0; sh < keys.TotalShards; sh++ {
-		var start map[string]types.AttributeValue
-		for {
-			res, err := st.db.Query(ctx, &dynamodb.QueryInput{
-				TableName:                 &st.table,
-				KeyConditionExpression:    aws.String("#pk = :pk AND #sk BETWEEN :a AND :b"),
-				ExpressionAttributeNames:  map[string]string{"#pk": attrPK, "#sk": attrSK},
-				ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(keys.TotalsPartition(org, sh)), ":a": s(keys.DayPrefix + from), ":b": s(keys.DayPrefix + to)},
-				ExclusiveStartKey:         start,
-				ReturnConsumedCapacity:    types.ReturnConsumedCapacityTotal,
-			})
-			if err != nil {
-				return nil, fmt.Errorf("query day totals: %w", err)
-			}
-			for _, item := range res.Items {
+		_, err := st.queryPages(ctx, "query day totals", &dynamodb.QueryInput{
+			TableName:                 &st.table,
+			KeyConditionExpression:    aws.String("#pk = :pk AND #sk BETWEEN :a AND :b"),
+			ExpressionAttributeNames:  map[string]string{"#pk": attrPK, "#sk": attrSK},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(keys.TotalsPartition(org, sh)), ":a": s(keys.DayPrefix + from), ":b": s(keys.DayPrefix + to)},
+			ReturnConsumedCapacity:    types.ReturnConsumedCapacityTotal,
+		}, func(items []map[string]types.AttributeValue) error {
+			for _, item := range items {
 				date := strings.TrimPrefix(str(item, attrSK), keys.DayPrefix)
 				d := byDate[date]
 				if d == nil {
@@ -180,10 +174,10 @@ func (st *Store) DayTotals(ctx context.Context, org, from, to string) ([]consump
 				}
 				addTotals(d, decodeTotals(item))
 			}
-			if len(res.LastEvaluatedKey) == 0 {
-				break
-			}
-			start = res.LastEvaluatedKey
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
 	}
 	out := make([]consumption.DayTotal, 0, len(byDate))
@@ -271,34 +265,24 @@ func (st *Store) Ledger(ctx context.Context, org string, from, to time.Time, cur
 // ListOrgs pages through every organization with a profile, using the
 // sparse index, calling fn per page.
 func (st *Store) ListOrgs(ctx context.Context, fn func(orgs []string) error) error {
-	var start map[string]types.AttributeValue
-	for {
-		res, err := st.db.Query(ctx, &dynamodb.QueryInput{
-			TableName:                 &st.table,
-			IndexName:                 aws.String("gsi1"),
-			KeyConditionExpression:    aws.String("#g = :g"),
-			ExpressionAttributeNames:  map[string]string{"#g": attrGSIPK},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":g": s(keys.OrgIndexPK)},
-			ExclusiveStartKey:         start,
-			ReturnConsumedCapacity:    types.ReturnConsumedCapacityTotal,
-		})
-		if err != nil {
-			return fmt.Errorf("list orgs: %w", err)
-		}
-		orgs := make([]string, 0, len(res.Items))
-		for _, it := range res.Items {
-			orgs = append(orgs, str(it, attrGSISK))
-		}
-		if len(orgs) > 0 {
-			if err := fn(orgs); err != nil {
-				return err
-			}
-		}
-		if len(res.LastEvaluatedKey) == 0 {
+	_, err := st.queryPages(ctx, "list orgs", &dynamodb.QueryInput{
+		TableName:                 &st.table,
+		IndexName:                 aws.String("gsi1"),
+		KeyConditionExpression:    aws.String("#g = :g"),
+		ExpressionAttributeNames:  map[string]string{"#g": attrGSIPK},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":g": s(keys.OrgIndexPK)},
+		ReturnConsumedCapacity:    types.ReturnConsumedCapacityTotal,
+	}, func(items []map[string]types.AttributeValue) error {
+		if len(items) == 0 {
 			return nil
 		}
-		start = res.LastEvaluatedKey
-	}
+		orgs := make([]string, 0, len(items))
+		for _, it := range items {
+			orgs = append(orgs, str(it, attrGSISK))
+		}
+		return fn(orgs)
+	})
+	return err
 }
 
 // ScanContacts feeds every contact state of an organization to fn, shard by
@@ -306,33 +290,51 @@ func (st *Store) ListOrgs(ctx context.Context, fn func(orgs []string) error) err
 func (st *Store) ScanContacts(ctx context.Context, org string, fn func(contact string, s *ingest.ContactState)) (int, error) {
 	requests := 0
 	for shard := 0; shard < keys.Shards; shard++ {
-		var start map[string]types.AttributeValue
-		for {
-			res, err := st.db.Query(ctx, &dynamodb.QueryInput{
-				TableName:                 &st.table,
-				KeyConditionExpression:    aws.String("#pk = :pk"),
-				ExpressionAttributeNames:  map[string]string{"#pk": attrPK, "#sk": attrSK, "#st": attrState},
-				ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(keys.ContactPartition(org, shard))},
-				ProjectionExpression:      aws.String("#sk, #st"),
-				ExclusiveStartKey:         start,
-				ReturnConsumedCapacity:    types.ReturnConsumedCapacityTotal,
-			})
-			requests++
-			if err != nil {
-				return requests, fmt.Errorf("query contacts: %w", err)
-			}
-			for _, it := range res.Items {
+		n, err := st.queryPages(ctx, "query contacts", &dynamodb.QueryInput{
+			TableName:                 &st.table,
+			KeyConditionExpression:    aws.String("#pk = :pk"),
+			ExpressionAttributeNames:  map[string]string{"#pk": attrPK, "#sk": attrSK, "#st": attrState},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(keys.ContactPartition(org, shard))},
+			ProjectionExpression:      aws.String("#sk, #st"),
+			ReturnConsumedCapacity:    types.ReturnConsumedCapacityTotal,
+		}, func(items []map[string]types.AttributeValue) error {
+			for _, it := range items {
 				var cs ingest.ContactState
 				if err := decodeState(it[attrState], &cs); err != nil {
-					return requests, fmt.Errorf("a contact state of %s: %w", org, err)
+					return fmt.Errorf("a contact state of %s: %w", org, err)
 				}
 				fn(str(it, attrSK), &cs)
 			}
-			if len(res.LastEvaluatedKey) == 0 {
-				break
-			}
-			start = res.LastEvaluatedKey
+			return nil
+		})
+		requests += n
+		if err != nil {
+			return requests, err
 		}
 	}
 	return requests, nil
+}
+
+// queryPages runs in page after page, each from the last one's
+// LastEvaluatedKey, and hands every page's items to fn: the one paging
+// loop of the store's reads that go to the end of a key range. A failed
+// Query is wrapped with what; fn's error stops the paging as it is. It
+// returns the number of Query requests made, the failed one included.
+func (st *Store) queryPages(ctx context.Context, what string, in *dynamodb.QueryInput, fn func(items []map[string]types.AttributeValue) error) (int, error) {
+	requests := 0
+	page := *in
+	for {
+		res, err := st.db.Query(ctx, &page)
+		requests++
+		if err != nil {
+			return requests, fmt.Errorf("%s: %w", what, err)
+		}
+		if err := fn(res.Items); err != nil {
+			return requests, err
+		}
+		if len(res.LastEvaluatedKey) == 0 {
+			return requests, nil
+		}
+		page.ExclusiveStartKey = res.LastEvaluatedKey
+	}
 }

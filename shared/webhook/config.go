@@ -7,7 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -88,12 +89,7 @@ func (c Config) Validate() error {
 	if len(c.ProducerSecrets) == 0 && len(c.MetaAppSecret) == 0 {
 		errs = append(errs, errors.New("no producer secrets and no Meta app secret: nothing could be authenticated"))
 	}
-	orgs := make([]string, 0, len(c.ProducerSecrets))
-	for org := range c.ProducerSecrets {
-		orgs = append(orgs, org)
-	}
-	sort.Strings(orgs)
-	for _, org := range orgs {
+	for _, org := range slices.Sorted(maps.Keys(c.ProducerSecrets)) {
 		if !contract.ValidID(org) {
 			errs = append(errs, fmt.Errorf("producer secrets: %q is not a valid organization id", org))
 		}

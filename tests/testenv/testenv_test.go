@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/customercloud/home/infra/local/provision"
+	"github.com/customercloud/home/tests/testkit"
 )
 
 func TestGivenARawString_WhenSanitized_ThenOnlyAllowedCharactersRemainWithinTheLimit(t *testing.T) {
@@ -46,14 +47,7 @@ func TestGivenAStackEnvFile_WhenParsed_ThenExportLinesBecomeVars(t *testing.T) {
 		t.Fatalf("parse: %v", err)
 	}
 	want := map[string]string{"A": "http://127.0.0.1:8000", "B": "it's quoted", "C": "plain"}
-	for k, v := range want {
-		if vars[k] != v {
-			t.Errorf("%s = %q, want %q", k, vars[k], v)
-		}
-	}
-	if len(vars) != len(want) {
-		t.Errorf("vars = %v, want %v", vars, want)
-	}
+	testkit.EqualMap(t, "vars", vars, want)
 }
 
 // A very long test name must still give valid, unique names: table names

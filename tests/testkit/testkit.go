@@ -100,3 +100,20 @@ func Must[T any](v T, err error) func(tb testing.TB) T {
 		return v
 	}
 }
+
+// EqualMap fails the test where got is not want: each key of want whose
+// value in got differs, then, if got has other keys, the two maps whole.
+// what names the map in the messages. It is the one map comparison the
+// tests that check a set of named strings (IAM statements, stack
+// variables) share.
+func EqualMap[K, V comparable](tb testing.TB, what string, got, want map[K]V) {
+	tb.Helper()
+	for k, w := range want {
+		if got[k] != w {
+			tb.Errorf("%s %v: got %#v, want %#v", what, k, got[k], w)
+		}
+	}
+	if len(got) != len(want) {
+		tb.Errorf("%s %v, want exactly %v", what, got, want)
+	}
+}

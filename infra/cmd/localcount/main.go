@@ -9,17 +9,12 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/customercloud/home/infra/local"
-	"github.com/customercloud/home/shared/awscfg/ddbcfg"
-	"github.com/customercloud/home/shared/awscfg/sqscfg"
 	"github.com/customercloud/home/shared/keys"
 	"github.com/customercloud/home/shared/resources"
 )
@@ -30,17 +25,16 @@ func run() error {
 	org := flag.String("org", "demo", "organization id")
 	flag.Parse()
 	ctx := context.Background()
-	cfg, getenv, err := local.AWS(ctx)
+	c, err := local.Open(ctx)
 	if err != nil {
 		return err
 	}
-	db := ddbcfg.New(cfg, getenv)
-	table := getenv(resources.EnvTableName)
+	table := c.Getenv(resources.EnvTableName)
 	ledger := 0
 	for shard := 0; shard < keys.LedgerShards; shard++ {
 		var start map[string]types.AttributeValue
 		for {
-			out, err := db.Query(ctx, &dynamodb.QueryInput{TableName: &table, Select: types.SelectCount,
+			out, err := c.DB.Query(ctx, &dynamodb.QueryInput{TableName: &table, Select: types.SelectCount,
 				KeyConditionExpression:    aws.String("pk = :pk"),
 				ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: keys.LedgerPartition(*org, shard)}},
 				ExclusiveStartKey:         start})
@@ -53,22 +47,11 @@ func run() error {
 			}
 		}
 	}
-	sq := sqscfg.New(cfg, getenv)
-	depth := func(url string) (int, int, error) {
-		out, err := sq.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: &url, AttributeNames: []sqstypes.QueueAttributeName{
-			sqstypes.QueueAttributeNameApproximateNumberOfMessages, sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
-		if err != nil {
-			return 0, 0, fmt.Errorf("queue depth: %w", err)
-		}
-		v, _ := strconv.Atoi(out.Attributes[string(sqstypes.QueueAttributeNameApproximateNumberOfMessages)])
-		f, _ := strconv.Atoi(out.Attributes[string(sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible)])
-		return v, f, nil
-	}
-	qv, qf, err := depth(getenv(resources.EnvEventsQueueURL))
+	qv, qf, err := local.QueueDepth(ctx, c.SQS, c.Getenv(resources.EnvEventsQueueURL))
 	if err != nil {
 		return err
 	}
-	dv, df, err := depth(getenv(resources.EnvDeadLetterURL))
+	dv, df, err := local.QueueDepth(ctx, c.SQS, c.Getenv(resources.EnvDeadLetterURL))
 	if err != nil {
 		return err
 	}

@@ -13,14 +13,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
-
 	"github.com/customercloud/home/infra/cmd/seed/gen"
 	"github.com/customercloud/home/infra/local"
 	"github.com/customercloud/home/shared/awscall/sqscall"
-	"github.com/customercloud/home/shared/awscfg/ddbcfg"
-	"github.com/customercloud/home/shared/awscfg/sqscfg"
 	"github.com/customercloud/home/shared/plan"
 	"github.com/customercloud/home/shared/queue"
 	"github.com/customercloud/home/shared/resources"
@@ -39,12 +34,11 @@ func run() error {
 	marker := flag.String("sent-marker", "", "file to create once every event is on the queue (make run seeds once)")
 	flag.Parse()
 	ctx := context.Background()
-	cfg, getenv, err := local.AWS(ctx)
+	c, err := local.Open(ctx)
 	if err != nil {
 		return err
 	}
-	db := ddbcfg.New(cfg, getenv)
-	st, err := store.New(store.Config{DB: db, Table: getenv(resources.EnvTableName)})
+	st, err := store.New(store.Config{DB: c.DB, Table: c.Getenv(resources.EnvTableName)})
 	if err != nil {
 		return err
 	}
@@ -66,9 +60,8 @@ func run() error {
 	}
 	s := gen.Generate(gen.Options{Org: *org, Contacts: *contacts, Days: *days, Now: time.Now(), Intensity: *intensity, Seed: 42})
 	fmt.Printf("seed: plan %s for %q; %d contacts, %d events over %d days\n", pl.Name, *org, *contacts, len(s.Events), *days)
-	sq := sqscfg.New(cfg, getenv)
-	url := getenv(resources.EnvEventsQueueURL)
-	pub, err := queue.NewSQSPublisher(queue.SQSConfig{API: sqscall.New(cfg, getenv), QueueURL: url})
+	url := c.Getenv(resources.EnvEventsQueueURL)
+	pub, err := queue.NewSQSPublisher(queue.SQSConfig{API: sqscall.New(c.AWS, c.Getenv), QueueURL: url})
 	if err != nil {
 		return err
 	}
@@ -98,7 +91,7 @@ func run() error {
 	deadline := time.Now().Add(*wait)
 	last, lastChange := -1, time.Now()
 	for time.Now().Before(deadline) {
-		visible, inFlight, err := depth(ctx, sq, url)
+		visible, inFlight, err := local.QueueDepth(ctx, c.SQS, url)
 		if err != nil {
 			return err
 		}
@@ -119,29 +112,6 @@ func run() error {
 		time.Sleep(500 * time.Millisecond)
 	}
 	return fmt.Errorf("the queue did not drain in %s: is the runner running?", *wait)
-}
-
-// depth is how many messages the queue holds, visible and in flight.
-func depth(ctx context.Context, sq *sqs.Client, url string) (visible, inFlight int, err error) {
-	out, err := sq.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: &url,
-		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameApproximateNumberOfMessages, types.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
-	if err != nil {
-		return 0, 0, fmt.Errorf("queue depth: %w", err)
-	}
-	count := func(name types.QueueAttributeName) (int, error) {
-		n, err := strconv.Atoi(out.Attributes[string(name)])
-		if err != nil {
-			return 0, fmt.Errorf("queue attribute %s: %w", name, err)
-		}
-		return n, nil
-	}
-	if visible, err = count(types.QueueAttributeNameApproximateNumberOfMessages); err != nil {
-		return 0, 0, err
-	}
-	if inFlight, err = count(types.QueueAttributeNameApproximateNumberOfMessagesNotVisible); err != nil {
-		return 0, 0, err
-	}
-	return visible, inFlight, nil
 }
 
 func bar(label string, done, total int) {
