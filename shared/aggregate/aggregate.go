@@ -4,10 +4,10 @@
 // metrics.Delta(old image, new image) to the organization's aggregate
 // items, one conditional update per (organization, item) per batch, so
 // the cost follows activity, never the size of the contact base, and the
-// debit's own writes do not change at all. A record's dated counters all
-// go to one item, its newest date's (metrics.Contribution.Folded): an
-// ordinary batch writes the item of its own date, and the base only when a
-// contact registers or goes.
+// debit's own writes do not change at all. An ordinary record's dated
+// counters all go to one item, its newest date's (metrics.Contribution.Place):
+// an ordinary batch writes the item of its own date, and the base only
+// when a contact registers or goes.
 //
 // Exactly once under at-least-once delivery: the stream delivers the
 // records of one partition key in order, and a contact's state lives in
@@ -168,12 +168,12 @@ func (p *Processor) Handle(ctx context.Context, ev events.DynamoDBEvent) (Stats,
 			}
 			parts[k] = append(parts[k], part{sc.Shard, seq, at, base})
 		}
-		if date, c, ok := d.Folded(oldest); ok {
-			k := itemKey{sc.Org, store.AggregateItem{Date: date}}
+		for _, pl := range d.Place(oldest) {
+			k := itemKey{sc.Org, store.AggregateItem{Date: pl.Date}}
 			if _, seen := parts[k]; !seen {
 				order = append(order, k)
 			}
-			parts[k] = append(parts[k], part{sc.Shard, seq, at, c})
+			parts[k] = append(parts[k], part{sc.Shard, seq, at, pl.Counters})
 		}
 	}
 	sort.Slice(order, func(i, j int) bool {

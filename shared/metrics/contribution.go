@@ -245,13 +245,22 @@ func Delta(prev, next *ingest.ContactState) Contribution {
 
 // A dated aggregate item may also hold counters of earlier dates, each
 // under its name shifted by how many days earlier (Shifted): the aggregate
-// function writes all of one stream record's dated counters to one item,
-// the newest date they touch (Folded), so an event that also changes an
-// older date (a ticket opened days ago changing status, a late event, a
-// window opened yesterday classified today) costs no write beyond the
-// item of its own date. Readers fold the shifts back (AddStored), and
+// function writes all of an ordinary stream record's dated counters to one
+// item, the newest date they touch (Place), so an event that also changes
+// an older date or two (a ticket opened days ago changing status, a late
+// event, a window opened yesterday classified today) costs no write beyond
+// the item of its own date. Readers fold the shifts back (AddStored), and
 // every figure is a sum over dates as before.
 const shiftSep = "~"
+
+// FoldDates is the most dates a record's counters may touch and still be
+// written to one item. A record touching more (a phone change moves the
+// contact's every day to another state, a deletion takes them all back, a
+// contact's first write after a backfill brings weeks) is rare, and
+// folding it would fill one item with tens of shifted copies of every
+// counter, which every later write of that item pays for by the KB: its
+// dates go to their own items, unshifted.
+const FoldDates = 3
 
 // Shifted is a counter's name as stored in the item of the date k days
 // after its own.
@@ -276,44 +285,71 @@ func unshift(stored string) (string, int) {
 	return name, n
 }
 
-// Folded is the contribution's dated counters on and after oldest, all in
-// the item of the newest of their dates, shifted (Shifted); ok is false
-// when there are none. A stream record's counters always fold into the
-// same item, however its batch is split, which the per-item marks need.
-func (c Contribution) Folded(oldest localdate.Date) (date localdate.Date, counters Counters, ok bool) {
+// Placed is one dated item's share of a contribution: the item's date and
+// the counters as stored there.
+type Placed struct {
+	Date     localdate.Date
+	Counters Counters
+}
+
+// Place is where a contribution's dated counters on and after oldest are
+// written: all in the item of the newest of their dates, shifted, when
+// they touch at most FoldDates dates; otherwise each date in its own item.
+// It depends on the contribution alone, so a stream record's counters
+// always go to the same items however its batch is split, which the
+// per-item marks need.
+func (c Contribution) Place(oldest localdate.Date) []Placed {
+	var dates []localdate.Date
 	for d, m := range c.Days {
-		if d >= oldest && len(m) > 0 && (!ok || d > date) {
-			date, ok = d, true
+		if d >= oldest && len(m) > 0 {
+			dates = append(dates, d)
 		}
 	}
-	if !ok {
-		return 0, nil, false
-	}
-	counters = Counters{}
-	for d, m := range c.Days {
-		if d < oldest {
-			continue
+	sort.Slice(dates, func(i, j int) bool { return dates[i] < dates[j] })
+	if len(dates) > FoldDates {
+		out := make([]Placed, 0, len(dates))
+		for _, d := range dates {
+			out = append(out, Placed{d, c.Days[d]})
 		}
-		for name, n := range m {
-			counters.add(Shifted(name, int(date-d)), n)
+		return out
+	}
+	if len(dates) == 0 {
+		return nil
+	}
+	newest := dates[len(dates)-1]
+	folded := Counters{}
+	for _, d := range dates {
+		for name, n := range c.Days[d] {
+			folded.add(Shifted(name, int(newest-d)), n)
 		}
 	}
-	return date, counters, len(counters) > 0
+	return []Placed{{newest, folded}}
 }
 
 // AddStored adds the counters stored in the dated item of date to days,
 // each to the date it counts (shifts folded back).
 func AddStored(days map[localdate.Date]Counters, date localdate.Date, stored Counters) {
 	for s, n := range stored {
-		name, k := unshift(s)
-		d := date.AddDays(-k)
-		if days[d] == nil {
-			days[d] = Counters{}
-		}
-		days[d].add(name, n)
-		if len(days[d]) == 0 {
-			delete(days, d)
-		}
+		AddStoredCounter(days, date, s, n)
+	}
+}
+
+// AddStoredCounter adds one counter stored in the dated item of date, as
+// AddStored does, for a reader going through an item's attributes.
+func AddStoredCounter(days map[localdate.Date]Counters, date localdate.Date, stored string, n int64) {
+	name, k := stored, 0
+	if strings.Contains(stored, shiftSep) {
+		name, k = unshift(stored)
+	}
+	d := date.AddDays(-k)
+	c := days[d]
+	if c == nil {
+		c = Counters{}
+		days[d] = c
+	}
+	c.add(name, n)
+	if len(c) == 0 {
+		delete(days, d)
 	}
 }
 

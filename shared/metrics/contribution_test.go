@@ -287,57 +287,104 @@ func (c *Contribution) plus(o Contribution) (map[localdate.Date]Counters, Counte
 	return c.Days, c.Base
 }
 
-// TestFoldedRecordsCountOnTheirOwnDates: given any change of a contact's
-// state, when its dated counters are folded into the item of their newest
-// date and read back, then every date holds exactly the delta's counters
-// (those before the oldest date kept are dropped), and only one item is
-// written.
-func TestFoldedRecordsCountOnTheirOwnDates(t *testing.T) {
+// TestPlacedRecordsCountOnTheirOwnDates: given any change of a contact's
+// state, and the same change cut down to a few dates (an ordinary event),
+// when its dated counters are placed and read back, then every date holds
+// exactly the change's counters (those before the oldest date kept are
+// dropped); a change of at most FoldDates dates is one item, its newest
+// date's, and a larger one an item per date with nothing shifted.
+func TestPlacedRecordsCountOnTheirOwnDates(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 30))
 	oldest := ago(45)
-	for i := 0; i < 500; i++ {
+	folded := 0
+	for i := 0; i < 1000; i++ {
 		d := Delta(randomState(r, today), randomState(r, today))
-		date, stored, ok := d.Folded(oldest)
+		if i%2 == 1 { // an ordinary event: a few dates
+			keep := 1 + r.IntN(FoldDates)
+			for day := range d.Days {
+				if keep == 0 {
+					delete(d.Days, day)
+				} else {
+					keep--
+				}
+			}
+		}
 		want := map[localdate.Date]Counters{}
+		var newest localdate.Date
 		for day, c := range d.Days {
 			if day >= oldest && len(c) > 0 {
 				want[day] = c
+				newest = max(newest, day)
 			}
 		}
-		if !ok {
-			if len(want) != 0 {
-				t.Fatalf("nothing folded from %v", want)
-			}
+		placed := d.Place(oldest)
+		got := map[localdate.Date]Counters{}
+		for _, pl := range placed {
+			AddStored(got, pl.Date, pl.Counters)
+		}
+		if len(want) == 0 && len(got) == 0 {
 			continue
 		}
-		got := map[localdate.Date]Counters{}
-		AddStored(got, date, stored)
 		if !reflect.DeepEqual(got, want) {
-			t.Fatalf("folded into %s and read back: %v, want %v", date, got, want)
+			t.Fatalf("placed %v and read back: %v, want %v", placed, got, want)
 		}
-		for day := range want {
-			if day > date {
-				t.Fatalf("folded into %s, before %s", date, day)
+		switch {
+		case len(want) <= FoldDates:
+			folded++
+			if len(placed) != 1 || placed[0].Date != newest {
+				t.Fatalf("%d dates placed in %d items, want one of %s", len(want), len(placed), newest)
+			}
+		case len(placed) != len(want):
+			t.Fatalf("%d dates placed in %d items, want one each", len(want), len(placed))
+		default:
+			for _, pl := range placed {
+				if !reflect.DeepEqual(pl.Counters, want[pl.Date]) {
+					t.Fatalf("date %s stored %v, want its own counters unshifted", pl.Date, pl.Counters)
+				}
 			}
 		}
 	}
+	if folded < 100 {
+		t.Fatalf("only %d changes were folded: the test proves little", folded)
+	}
 }
 
-// TestFoldedTicketChangeRidesOnToday: given a support ticket opened five
+// TestPlaceTicketChangeRidesOnToday: given a support ticket opened five
 // days ago that moves from waiting to in progress on an event today, when
-// the change is folded, then the one item written is today's, holding the
+// the change is placed, then the one item written is today's, holding the
 // old date's pending counters shifted by five days.
-func TestFoldedTicketChangeRidesOnToday(t *testing.T) {
+func TestPlaceTicketChangeRidesOnToday(t *testing.T) {
 	tk := func(status string) map[string]ingest.Ticket {
 		return map[string]ingest.Ticket{"t": {Area: contract.AreaSupport, Opened: ago(5), Status: status}}
 	}
 	prev := &ingest.ContactState{Tickets: tk(contract.StatusWaiting), Days: []ingest.Day{day(ago(5), 1, false, true, 1)}}
 	next := &ingest.ContactState{Tickets: tk(contract.StatusInProgress), Days: []ingest.Day{day(ago(5), 1, false, true, 1), day(today, 0, false, true, 1)}}
-	date, stored, ok := Delta(prev, next).Folded(ago(60))
-	if !ok || date != today {
-		t.Fatalf("folded into %s (%v), want today %s", date, ok, today)
+	placed := Delta(prev, next).Place(ago(60))
+	if len(placed) != 1 || placed[0].Date != today {
+		t.Fatalf("placed %v, want one item of today %s", placed, today)
 	}
+	stored := placed[0].Counters
 	if stored[Shifted(AttrPending+contract.StatusWaiting, 5)] != -1 || stored[Shifted(AttrPending+contract.StatusInProgress, 5)] != 1 {
 		t.Fatalf("stored %v, want the pending move under a shift of 5", stored)
+	}
+}
+
+// TestPlacePhoneChangeKeepsEachDateInItsOwnItem: given a contact active on
+// ten days whose phone moves it to another state, when the change is
+// placed, then each day's geo counters go to that day's item unshifted,
+// not ten shifted copies into the newest.
+func TestPlacePhoneChangeKeepsEachDateInItsOwnItem(t *testing.T) {
+	var days []ingest.Day
+	for i := 10; i >= 1; i-- {
+		days = append(days, day(ago(i), 1, false, false, 2))
+	}
+	placed := Delta(&ingest.ContactState{UF: "SP", Days: days}, &ingest.ContactState{UF: "RJ", Days: days}).Place(ago(60))
+	if len(placed) != 10 {
+		t.Fatalf("placed in %d items, want 10", len(placed))
+	}
+	for _, pl := range placed {
+		if pl.Counters[AttrGeo+"SP"] != -2 || pl.Counters[AttrGeo+"RJ"] != 2 || len(pl.Counters) != 2 {
+			t.Fatalf("%s stored %v", pl.Date, pl.Counters)
+		}
 	}
 }

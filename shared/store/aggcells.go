@@ -15,7 +15,7 @@ import (
 // one BatchGetItem, eventually consistent): the threshold sweep's cycle
 // mass sends (shared/orgwork), which need the cycle's dates only, not the
 // 60 a Home reads (Aggregates). A date's counters may sit in a later
-// item (metrics.Folded), so to should be today: the counters of from..to
+// item (metrics.Contribution.Place), so to should be today: the counters of from..to
 // that items after to hold are missing.
 func (st *Store) AggregateDays(ctx context.Context, org string, from, to localdate.Date) (map[localdate.Date]metrics.Counters, error) {
 	if to < from || int(to-from) >= 100 {
@@ -32,7 +32,7 @@ func (st *Store) AggregateDays(ctx context.Context, org string, from, to localda
 	out := map[localdate.Date]metrics.Counters{}
 	for d := from; d <= to; d++ {
 		if it := items[keys.AggregateDay(org, d.String())]; it != nil {
-			metrics.AddStored(out, d, storedCounters(it))
+			addStored(out, d, it)
 		}
 	}
 	for d := range out {

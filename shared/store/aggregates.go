@@ -286,40 +286,46 @@ func aggregateKeys(org string, today localdate.Date) []keys.Key {
 // decodeAggregates folds the aggregate items read into metrics.Aggregates.
 func decodeAggregates(org string, items map[keys.Key]map[string]types.AttributeValue, today localdate.Date) metrics.Aggregates {
 	a := metrics.Aggregates{Days: map[localdate.Date]metrics.Counters{}}
-	read := func(item map[string]types.AttributeValue) metrics.Counters {
+	seen := func(item map[string]types.AttributeValue) {
 		if at := num(item, attrAt); at > 0 {
 			if t := time.UnixMilli(at).UTC(); t.After(a.AsOf) {
 				a.AsOf = t
 			}
 		}
 		a.Exists = true
-		return storedCounters(item)
 	}
 	if item := items[keys.AggregateBase(org)]; item != nil {
-		a.Base = read(item)
+		seen(item)
+		a.Base = metrics.Counters{}
+		eachCounter(item, func(name string, n int64) { a.Base[name] = n })
 	}
 	for _, d := range metrics.HomeDates(today) {
 		if item := items[keys.AggregateDay(org, d.String())]; item != nil {
-			metrics.AddStored(a.Days, d, read(item))
+			seen(item)
+			addStored(a.Days, d, item)
 		}
 	}
 	return a
 }
 
-// storedCounters are an aggregate item's counters as stored (a dated
-// item's may be shifted: metrics.AddStored).
-func storedCounters(item map[string]types.AttributeValue) metrics.Counters {
-	c := metrics.Counters{}
+// addStored folds a dated aggregate item's counters into days, each to the
+// date it counts (metrics.AddStoredCounter: a counter may be shifted).
+func addStored(days map[localdate.Date]metrics.Counters, date localdate.Date, item map[string]types.AttributeValue) {
+	eachCounter(item, func(name string, n int64) { metrics.AddStoredCounter(days, date, name, n) })
+}
+
+// eachCounter calls f with each non-zero counter of an aggregate item as
+// stored (every number but the time and the TTL; the marks are binary).
+func eachCounter(item map[string]types.AttributeValue, f func(name string, n int64)) {
 	for name, v := range item {
 		nv, ok := v.(*types.AttributeValueMemberN)
 		if !ok || name == attrAt || name == attrTTL {
 			continue
 		}
 		if i, err := strconv.ParseInt(nv.Value, 10, 64); err == nil && i != 0 {
-			c[name] = i
+			f(name, i)
 		}
 	}
-	return c
 }
 
 // Aggregates reads the aggregates a Home of today reads, in one
