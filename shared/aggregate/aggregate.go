@@ -4,10 +4,10 @@
 // metrics.Delta(old image, new image) to the organization's aggregate
 // items, one conditional update per (organization, item) per batch, so
 // the cost follows activity, never the size of the contact base, and the
-// debit's own writes do not change at all. An ordinary record's dated
-// counters all go to one item, its newest date's (metrics.Contribution.Place):
-// an ordinary batch writes the item of its own date, and the base only
-// when a contact registers or goes.
+// debit's own writes do not change at all. An ordinary batch writes the
+// item of its own date (metrics counts a contact's active day against the
+// one before it, so a new day changes no other), and the base only when a
+// contact registers or goes.
 //
 // Exactly once under at-least-once delivery: the stream delivers the
 // records of one partition key in order, and a contact's state lives in
@@ -168,12 +168,15 @@ func (p *Processor) Handle(ctx context.Context, ev events.DynamoDBEvent) (Stats,
 			}
 			parts[k] = append(parts[k], part{sc.Shard, seq, at, base})
 		}
-		for _, pl := range d.Place(oldest) {
-			k := itemKey{sc.Org, store.AggregateItem{Date: pl.Date}}
+		for date, c := range d.Days {
+			if date < oldest || len(c) == 0 {
+				continue
+			}
+			k := itemKey{sc.Org, store.AggregateItem{Date: date}}
 			if _, seen := parts[k]; !seen {
 				order = append(order, k)
 			}
-			parts[k] = append(parts[k], part{sc.Shard, seq, at, pl.Counters})
+			parts[k] = append(parts[k], part{sc.Shard, seq, at, c})
 		}
 	}
 	sort.Slice(order, func(i, j int) bool {

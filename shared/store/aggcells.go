@@ -14,9 +14,7 @@ import (
 // AggregateDays reads the dated aggregates from..to (at most 100 dates, in
 // one BatchGetItem, eventually consistent): the threshold sweep's cycle
 // mass sends (shared/orgwork), which need the cycle's dates only, not the
-// 60 a Home reads (Aggregates). A date's counters may sit in a later
-// item (metrics.Contribution.Place), so to should be today: the counters of from..to
-// that items after to hold are missing.
+// 60 a Home reads (Aggregates).
 func (st *Store) AggregateDays(ctx context.Context, org string, from, to localdate.Date) (map[localdate.Date]metrics.Counters, error) {
 	if to < from || int(to-from) >= 100 {
 		return nil, fmt.Errorf("aggregate days of %s: range %s..%s", org, from, to)
@@ -32,12 +30,7 @@ func (st *Store) AggregateDays(ctx context.Context, org string, from, to localda
 	out := map[localdate.Date]metrics.Counters{}
 	for d := from; d <= to; d++ {
 		if it := items[keys.AggregateDay(org, d.String())]; it != nil {
-			addStored(out, d, it)
-		}
-	}
-	for d := range out {
-		if d < from {
-			delete(out, d) // an earlier date's counters, shifted into the range
+			out[d] = counters(it)
 		}
 	}
 	return out, nil

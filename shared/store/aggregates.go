@@ -296,22 +296,22 @@ func decodeAggregates(org string, items map[keys.Key]map[string]types.AttributeV
 	}
 	if item := items[keys.AggregateBase(org)]; item != nil {
 		seen(item)
-		a.Base = metrics.Counters{}
-		eachCounter(item, func(name string, n int64) { a.Base[name] = n })
+		a.Base = counters(item)
 	}
 	for _, d := range metrics.HomeDates(today) {
 		if item := items[keys.AggregateDay(org, d.String())]; item != nil {
 			seen(item)
-			addStored(a.Days, d, item)
+			a.Days[d] = counters(item)
 		}
 	}
 	return a
 }
 
-// addStored folds a dated aggregate item's counters into days, each to the
-// date it counts (metrics.AddStoredCounter: a counter may be shifted).
-func addStored(days map[localdate.Date]metrics.Counters, date localdate.Date, item map[string]types.AttributeValue) {
-	eachCounter(item, func(name string, n int64) { metrics.AddStoredCounter(days, date, name, n) })
+// counters are an aggregate item's non-zero counters.
+func counters(item map[string]types.AttributeValue) metrics.Counters {
+	c := metrics.Counters{}
+	eachCounter(item, func(name string, n int64) { c[name] = n })
+	return c
 }
 
 // eachCounter calls f with each non-zero counter of an aggregate item as
