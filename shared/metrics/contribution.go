@@ -335,29 +335,9 @@ func (a Aggregates) Snapshot(today, cycleStart localdate.Date) Snapshot {
 			case strings.HasPrefix(name, AttrGeo) && v != 0:
 				agg.geo[name[len(AttrGeo):]] += int(v)
 			case strings.HasPrefix(name, AttrPending):
-				switch name[len(AttrPending):] {
-				case contract.StatusNew:
-					m.PendingAttendances.New += int(v)
-				case contract.StatusWaiting:
-					m.PendingAttendances.Waiting += int(v)
-				case contract.StatusInProgress:
-					m.PendingAttendances.InProgress += int(v)
-				default:
-					continue
-				}
-				m.PendingAttendances.Total += int(v)
+				m.PendingAttendances.Count(name[len(AttrPending):], int(v))
 			case strings.HasPrefix(name, AttrSatisfaction):
-				switch name[len(AttrSatisfaction):] {
-				case "positive":
-					m.Satisfaction.Positive += int(v)
-				case "neutral":
-					m.Satisfaction.Neutral += int(v)
-				case "negative":
-					m.Satisfaction.Negative += int(v)
-				default:
-					continue
-				}
-				m.Satisfaction.Classified += int(v)
+				m.Satisfaction.Count(sentiment.Label(name[len(AttrSatisfaction):]), int(v))
 			}
 		}
 	}

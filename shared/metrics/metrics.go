@@ -66,6 +66,23 @@ type Pending struct {
 	Total      int `json:"total"`
 }
 
+// Count adds n tickets of a pending status to the figure; false, and
+// nothing added, for a status that is not pending.
+func (p *Pending) Count(status string, n int) bool {
+	switch status {
+	case contract.StatusNew:
+		p.New += n
+	case contract.StatusWaiting:
+		p.Waiting += n
+	case contract.StatusInProgress:
+		p.InProgress += n
+	default:
+		return false
+	}
+	p.Total += n
+	return true
+}
+
 // Satisfaction counts classified windows and the index
 // (positive − negative) / classified × 100, null when none is classified.
 type Satisfaction struct {
@@ -74,6 +91,23 @@ type Satisfaction struct {
 	Negative   int      `json:"negative"`
 	Classified int      `json:"classified"`
 	Index      *float64 `json:"index"`
+}
+
+// Count adds n windows classified with label; false, and nothing added,
+// for a label that is no classification.
+func (s *Satisfaction) Count(label sentiment.Label, n int) bool {
+	switch label {
+	case sentiment.Positive:
+		s.Positive += n
+	case sentiment.Neutral:
+		s.Neutral += n
+	case sentiment.Negative:
+		s.Negative += n
+	default:
+		return false
+	}
+	s.Classified += n
+	return true
 }
 
 // Metrics is the Home's "metrics" section.
@@ -216,31 +250,12 @@ func (a *Aggregator) Add(c *ingest.ContactState) {
 		if t.Area != contract.AreaSupport || !a.cur.Contains(t.Opened) {
 			continue
 		}
-		switch t.Status {
-		case contract.StatusNew:
-			m.PendingAttendances.New++
-		case contract.StatusWaiting:
-			m.PendingAttendances.Waiting++
-		case contract.StatusInProgress:
-			m.PendingAttendances.InProgress++
-		}
-		m.PendingAttendances.Total++
+		m.PendingAttendances.Count(t.Status, 1)
 	}
 	for _, w := range c.Windows {
-		if !a.cur.Contains(w.Date) {
-			continue
+		if a.cur.Contains(w.Date) {
+			m.Satisfaction.Count(w.Sentiment, 1)
 		}
-		switch w.Sentiment {
-		case sentiment.Positive:
-			m.Satisfaction.Positive++
-		case sentiment.Neutral:
-			m.Satisfaction.Neutral++
-		case sentiment.Negative:
-			m.Satisfaction.Negative++
-		default:
-			continue
-		}
-		m.Satisfaction.Classified++
 	}
 }
 
