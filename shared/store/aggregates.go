@@ -180,21 +180,8 @@ func (st *Store) ApplyAggregate(ctx context.Context, u AggregateUpdate) error {
 	}
 	names := map[string]string{}
 	vals := map[string]types.AttributeValue{}
-	var adds, sets, conds []string
-	cnames := make([]string, 0, len(u.Counters))
-	for name := range u.Counters {
-		cnames = append(cnames, name)
-	}
-	sort.Strings(cnames)
-	for i, name := range cnames {
-		if u.Counters[name] == 0 {
-			continue
-		}
-		p := "c" + strconv.Itoa(i)
-		names["#"+p] = name
-		vals[":"+p] = n(u.Counters[name])
-		adds = append(adds, "#"+p+" :"+p)
-	}
+	var sets, conds []string
+	adds := counterAdds(u.Counters, names, vals)
 	shards := make([]int, 0, len(u.Marks))
 	for sh := range u.Marks {
 		shards = append(shards, sh)
@@ -221,17 +208,8 @@ func (st *Store) ApplyAggregate(ctx context.Context, u AggregateUpdate) error {
 	if len(adds) > 0 {
 		expr += " ADD " + strings.Join(adds, ", ")
 	}
-	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 &st.table,
-		Key:                       key(u.Item.key(u.Org)),
-		UpdateExpression:          aws.String(expr),
-		ConditionExpression:       aws.String(strings.Join(conds, " AND ")),
-		ExpressionAttributeNames:  names,
-		ExpressionAttributeValues: vals,
-		ReturnConsumedCapacity:    types.ReturnConsumedCapacityTotal,
-	})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
+	refused, err := st.updateIf(ctx, key(u.Item.key(u.Org)), strings.Join(conds, " AND "), expr, names, vals)
+	if refused {
 		return fmt.Errorf("aggregate %s of %s: %w", u.Item.key(u.Org).SK, u.Org, records.ErrConflict)
 	}
 	if err != nil {
@@ -344,24 +322,33 @@ func (st *Store) Aggregates(ctx context.Context, org string, today localdate.Dat
 	return decodeAggregates(org, items, today), nil
 }
 
+// counterAdds are the ADD clauses of the non-zero counters, in name order,
+// with their placeholders put in names and vals.
+func counterAdds(counters metrics.Counters, names map[string]string, vals map[string]types.AttributeValue) []string {
+	cnames := make([]string, 0, len(counters))
+	for name, v := range counters {
+		if v != 0 {
+			cnames = append(cnames, name)
+		}
+	}
+	sort.Strings(cnames)
+	adds := make([]string, 0, len(cnames))
+	for i, name := range cnames {
+		p := "c" + strconv.Itoa(i)
+		names["#"+p] = name
+		vals[":"+p] = n(counters[name])
+		adds = append(adds, "#"+p+" :"+p)
+	}
+	return adds
+}
+
 // AddAggregate adds counters to one aggregate item unconditionally, marks
 // untouched: the reconciliation's repair of a drift (metrics.Recount.Drift).
 // Stream updates in flight meanwhile keep their own marks and add on top.
 func (st *Store) AddAggregate(ctx context.Context, org string, item AggregateItem, counters metrics.Counters) error {
 	names := map[string]string{}
 	vals := map[string]types.AttributeValue{}
-	var adds []string
-	i := 0
-	for name, v := range counters {
-		if v == 0 {
-			continue
-		}
-		p := "c" + strconv.Itoa(i)
-		i++
-		names["#"+p] = name
-		vals[":"+p] = n(v)
-		adds = append(adds, "#"+p+" :"+p)
-	}
+	adds := counterAdds(counters, names, vals)
 	if len(adds) == 0 {
 		return nil
 	}
